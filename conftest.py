@@ -1,0 +1,56 @@
+"""Shared fixtures: reference data (taxonomy, units, responsibility list, deadline rules) and one
+user per role."""
+
+import pytest
+from django.core.management import call_command
+
+from jiesu.org.models import Role, Unit
+from jiesu.org.services import create_user
+
+CENTRE = "110106-JSJB"
+FANGZHUANG = "110106013"  # 方庄街道
+YOUANMEN = "110106001"  # 右安门街道
+ZHUJIANWEI = "110106-D01"  # 区住建委
+
+
+def ensure_reference_data() -> None:
+    from jiesu.workorders.models import DeadlineRule
+
+    # Transactional tests flush the database; reload what they removed.
+    if not DeadlineRule.objects.exists():
+        call_command("load_reference", verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        ensure_reference_data()
+
+
+@pytest.fixture
+def reference(db):
+    ensure_reference_data()
+
+
+@pytest.fixture
+def units(reference):
+    return {u.code: u for u in Unit.objects.all()}
+
+
+@pytest.fixture
+def users(units):
+    def make(name, role, unit_code):
+        return create_user(username=name, password="pw-test-123", role=role, unit=units[unit_code], display_name=name)
+
+    return {
+        "agent": make("agent", Role.AGENT, CENTRE),
+        "dispatcher": make("dispatcher", Role.DISPATCHER, CENTRE),
+        "callback": make("callback", Role.CALLBACK_AGENT, CENTRE),
+        "district_leader": make("district_leader", Role.DISTRICT_LEADER, "110106"),
+        "auditor": make("auditor", Role.AUDITOR, CENTRE),
+        "admin": make("admin", Role.ADMIN, CENTRE),
+        "handler": make("handler", Role.HANDLER, FANGZHUANG),
+        "unit_leader": make("unit_leader", Role.UNIT_LEADER, FANGZHUANG),
+        "other_handler": make("other_handler", Role.HANDLER, YOUANMEN),
+        "dept_handler": make("dept_handler", Role.HANDLER, ZHUJIANWEI),
+    }

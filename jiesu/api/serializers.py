@@ -1,0 +1,252 @@
+"""API shapes. Input serializers validate types; the services validate meaning."""
+
+from rest_framework import serializers
+
+from jiesu.org.models import Unit
+from jiesu.workorders import selectors, state_machine
+from jiesu.workorders.models import Category, Channel, Satisfaction, Urgency, WorkOrder, WorkOrderEvent
+from jiesu.workorders.services import UNREASONABLE_KINDS
+
+
+class UnitCodeField(serializers.SlugRelatedField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "code")
+        kwargs.setdefault("queryset", Unit.objects.all())
+        kwargs.setdefault("error_messages", {"does_not_exist": "单位编码 {value} 不存在", "invalid": "单位编码无效"})
+        super().__init__(**kwargs)
+
+
+class CategoryCodeField(serializers.SlugRelatedField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "code")
+        kwargs.setdefault("queryset", Category.objects.all())
+        kwargs.setdefault("error_messages", {"does_not_exist": "类别编码 {value} 不存在", "invalid": "类别编码无效"})
+        super().__init__(**kwargs)
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    content = serializers.CharField(max_length=4000, trim_whitespace=True)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.HOTLINE)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    lat = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-90, max_value=90)
+    lng = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-180, max_value=180)
+    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    requester_name = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    requester_phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.GENERAL)
+    category = CategoryCodeField(required=False, allow_null=True, default=None)
+    client_ref = serializers.CharField(max_length=64, required=False, allow_null=True, default=None)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+    actor_unit = serializers.CharField(source="actor_unit.name", default=None)
+
+    class Meta:
+        model = WorkOrderEvent
+        fields = ["seq", "action", "from_state", "to_state", "actor", "actor_unit", "at", "reason", "payload"]
+
+    def get_actor(self, event) -> str | None:
+        return str(event.actor) if event.actor_id else None
+
+
+class OrderListSerializer(serializers.ModelSerializer):
+    state_label = serializers.CharField(source="get_state_display")
+    category = serializers.CharField(source="category.code", default=None)
+    category_name = serializers.CharField(source="category.path", default=None)
+    lead_unit = serializers.CharField(source="lead_unit.code", default=None)
+    lead_unit_name = serializers.CharField(source="lead_unit.name", default=None)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WorkOrder
+        fields = [
+            "id",
+            "number",
+            "title",
+            "channel",
+            "urgency",
+            "state",
+            "state_label",
+            "category",
+            "category_name",
+            "lead_unit",
+            "lead_unit_name",
+            "received_at",
+            "response_due",
+            "handling_due",
+            "overdue",
+        ]
+
+    def get_overdue(self, order) -> bool:
+        return order.state not in ("closed", "merged", "unreasonable") and order.is_overdue()
+
+
+class OrderDetailSerializer(OrderListSerializer):
+    requester_name = serializers.SerializerMethodField()
+    requester_phone = serializers.SerializerMethodField()
+    street = serializers.CharField(source="street.name", default=None)
+    assisting_units = serializers.SerializerMethodField()
+    events = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+    response_overdue = serializers.SerializerMethodField()
+    handling_overdue = serializers.SerializerMethodField()
+    merged_into = serializers.CharField(source="merged_into.number", default=None)
+
+    class Meta(OrderListSerializer.Meta):
+        fields = [
+            *OrderListSerializer.Meta.fields,
+            "content",
+            "address",
+            "lat",
+            "lng",
+            "occurred_at",
+            "requester_name",
+            "requester_phone",
+            "street",
+            "assisting_units",
+            "client_ref",
+            "dispatched_at",
+            "acknowledged_at",
+            "responded_at",
+            "resolved_at",
+            "closed_at",
+            "deadline_rule_version",
+            "response_overdue",
+            "handling_overdue",
+            "reply",
+            "solved",
+            "satisfaction",
+            "escalation_level",
+            "supervision_count",
+            "return_count",
+            "reopen_count",
+            "extension_count",
+            "pending_extension",
+            "merged_into",
+            "unreasonable_reason",
+            "version",
+            "events",
+            "allowed_actions",
+        ]
+
+    def _requester(self, order):
+        if not hasattr(self, "_requester_cache"):
+            self._requester_cache = selectors.requester_for(user=self.context["request"].user, order=order)
+        return self._requester_cache
+
+    def get_requester_name(self, order) -> str:
+        return self._requester(order)[0]
+
+    def get_requester_phone(self, order) -> str:
+        return self._requester(order)[1]
+
+    def get_assisting_units(self, order) -> list[dict]:
+        return [{"code": u.code, "name": u.name} for u in order.assisting_units.all()]
+
+    def get_events(self, order) -> list[dict]:
+        return EventSerializer(selectors.events_of(order=order), many=True).data
+
+    def get_allowed_actions(self, order) -> list[dict]:
+        user = self.context["request"].user
+        return [{"action": t.action, "label": t.label} for t in state_machine.allowed_actions(user=user, order=order)]
+
+    def get_response_overdue(self, order) -> bool:
+        return order.is_response_overdue()
+
+    def get_handling_overdue(self, order) -> bool:
+        return order.is_handling_overdue()
+
+
+# ---------------------------------------------------------------- action inputs
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class RequiredReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class DispatchSerializer(serializers.Serializer):
+    lead_unit = UnitCodeField()
+    assisting_units = UnitCodeField(many=True, required=False, default=list)
+    category = CategoryCodeField(required=False, allow_null=True, default=None)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, allow_null=True, default=None)
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ReturnSerializer(RequiredReasonSerializer):
+    suggested_unit = UnitCodeField(required=False, allow_null=True, default=None)
+
+
+class RuleDisputeSerializer(RequiredReasonSerializer):
+    upheld = serializers.BooleanField()
+    new_lead_unit = UnitCodeField(required=False, allow_null=True, default=None)
+
+
+class RedispatchSerializer(RequiredReasonSerializer):
+    lead_unit = UnitCodeField()
+
+
+class RespondSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    contact_method = serializers.ChoiceField(
+        choices=[("phone", "电话"), ("visit", "上门"), ("sms", "短信")], default="phone"
+    )
+
+
+class ExtensionRequestSerializer(RequiredReasonSerializer):
+    days = serializers.IntegerField(min_value=1, max_value=30)
+    requester_informed = serializers.BooleanField()
+
+
+class WhistleSerializer(RequiredReasonSerializer):
+    units = UnitCodeField(many=True)
+
+
+class ResolveSerializer(serializers.Serializer):
+    reply = serializers.CharField(max_length=4000)
+
+
+class CallbackSerializer(serializers.Serializer):
+    reached = serializers.BooleanField(default=True)
+    solved = serializers.BooleanField(required=False, allow_null=True, default=None)
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False, allow_null=True, default=None)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class MergeSerializer(ReasonSerializer):
+    master = serializers.CharField(help_text="主工单编号或ID")
+
+
+class UnreasonableSerializer(ReasonSerializer):
+    kind = serializers.ChoiceField(choices=list(UNREASONABLE_KINDS.items()))
+
+
+ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
+    "dispatch": DispatchSerializer,
+    "acknowledge": serializers.Serializer,
+    "return": ReturnSerializer,
+    "rule_dispute": RuleDisputeSerializer,
+    "redispatch": RedispatchSerializer,
+    "respond": RespondSerializer,
+    "request_extension": ExtensionRequestSerializer,
+    "approve_extension": ReasonSerializer,
+    "deny_extension": RequiredReasonSerializer,
+    "supervise": RequiredReasonSerializer,
+    "escalate": RequiredReasonSerializer,
+    "whistle": WhistleSerializer,
+    "resolve": ResolveSerializer,
+    "callback": CallbackSerializer,
+    "reopen": RequiredReasonSerializer,
+    "close": NoteSerializer,
+    "merge": MergeSerializer,
+    "mark_unreasonable": UnreasonableSerializer,
+}

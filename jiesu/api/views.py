@@ -1,0 +1,135 @@
+"""REST API v1: thin views over workorders services and selectors."""
+
+from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jiesu.api import serializers as s
+from jiesu.common.errors import InvalidInput, NotFound
+from jiesu.workorders import selectors, services
+from jiesu.workorders.models import State, WorkOrder
+
+
+class ErrorSerializer(s.serializers.Serializer):
+    code = s.serializers.CharField()
+    message = s.serializers.CharField()
+
+
+_ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
+
+
+def _bool_param(value: str | None, *, name: str) -> bool | None:
+    if value in (None, ""):
+        return None
+    if value.lower() in ("1", "true", "yes"):
+        return True
+    if value.lower() in ("0", "false", "no"):
+        return False
+    raise InvalidInput(f"参数 {name} 只能是 true 或 false", code="invalid_parameter")
+
+
+def _date_param(value: str | None, *, name: str):
+    import datetime as dt
+
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"参数 {name} 须为 YYYY-MM-DD 格式的日期", code="invalid_parameter") from None
+
+
+class OrderListCreateView(generics.GenericAPIView):
+    serializer_class = s.OrderListSerializer
+
+    @extend_schema(
+        summary="工单列表",
+        parameters=[
+            OpenApiParameter("state", OpenApiTypes.STR, enum=State.values),
+            OpenApiParameter("unit", OpenApiTypes.STR, description="主办单位编码"),
+            OpenApiParameter("category", OpenApiTypes.STR, description="类别编码（含下级）"),
+            OpenApiParameter("overdue", OpenApiTypes.BOOL),
+            OpenApiParameter("received_from", OpenApiTypes.DATE),
+            OpenApiParameter("received_to", OpenApiTypes.DATE),
+            OpenApiParameter("page", OpenApiTypes.INT),
+        ],
+        responses={200: s.OrderListSerializer(many=True), **_ERRORS},
+    )
+    def get(self, request):
+        params = request.query_params
+        state = params.get("state") or None
+        if state and state not in State.values:
+            raise InvalidInput(f"未知状态：{state}", code="invalid_parameter")
+        unit_id = None
+        if params.get("unit"):
+            from jiesu.org.models import Unit
+
+            unit = Unit.objects.filter(Q(code=params["unit"])).first()
+            if unit is None:
+                raise InvalidInput(f"单位编码 {params['unit']} 不存在", code="invalid_parameter")
+            unit_id = unit.pk
+        orders = selectors.filter_orders(
+            selectors.visible_orders(user=request.user),
+            state=state,
+            unit_id=unit_id,
+            category_code=params.get("category") or None,
+            overdue=_bool_param(params.get("overdue"), name="overdue"),
+            received_from=_date_param(params.get("received_from"), name="received_from"),
+            received_to=_date_param(params.get("received_to"), name="received_to"),
+        ).select_related("category", "lead_unit")
+        page = self.paginate_queryset(orders)
+        return self.get_paginated_response(s.OrderListSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="受理新工单（client_ref 幂等）",
+        request=s.OrderCreateSerializer,
+        responses={201: s.OrderDetailSerializer, 200: s.OrderDetailSerializer, **_ERRORS},
+    )
+    def post(self, request):
+        data = s.OrderCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order, created = services.create_order(user=request.user, **data.validated_data)
+        body = s.OrderDetailSerializer(order, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class OrderDetailView(APIView):
+    @extend_schema(summary="工单详情（含期限与事件）", responses={200: s.OrderDetailSerializer, **_ERRORS})
+    def get(self, request, order_id: int):
+        order = selectors.get_order(user=request.user, order_id=order_id)
+        return Response(s.OrderDetailSerializer(order, context={"request": request}).data)
+
+
+def _resolve_master(user, value: str) -> int:
+    orders = selectors.visible_orders(user=user)
+    found = orders.filter(number=value).values_list("pk", flat=True).first()
+    if found is None and value.isdigit():
+        found = orders.filter(pk=int(value)).values_list("pk", flat=True).first()
+    if found is None:
+        raise NotFound(f"主工单 {value} 不存在", code="master_not_found")
+    return found
+
+
+class OrderActionView(APIView):
+    @extend_schema(
+        summary="对工单执行闭环操作",
+        description="action 取值：" + "、".join(s.ACTION_INPUTS) + "。状态不允许返回409，角色不允许返回403。",
+        request=OpenApiTypes.OBJECT,
+        responses={200: s.OrderDetailSerializer, **_ERRORS},
+    )
+    def post(self, request, order_id: int, action: str):
+        if action not in services.ACTIONS:
+            raise NotFound(f"未知操作：{action}", code="unknown_action")
+        # Visibility first: another unit's order is "not found", not a hint that it exists.
+        selectors.get_order(user=request.user, order_id=order_id)
+        data = s.ACTION_INPUTS[action](data=request.data)
+        data.is_valid(raise_exception=True)
+        kwargs = dict(data.validated_data)
+        if action == "merge":
+            kwargs["master_id"] = _resolve_master(request.user, kwargs.pop("master"))
+        services.ACTIONS[action](user=request.user, order_id=order_id, **kwargs)
+        order = WorkOrder.objects.select_related("lead_unit", "category", "street").get(pk=order_id)
+        return Response(s.OrderDetailSerializer(order, context={"request": request}).data)

@@ -1,0 +1,119 @@
+"""Writes to the organisation: loading the versioned unit files, users, the responsibility list."""
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from django.db import transaction
+
+from jiesu.org.models import Grid, ResponsibilityRule, Role, Unit, UnitKind, User
+
+LOCAL_MARKER = "属地"
+
+
+@dataclass(frozen=True)
+class OrgLoadResult:
+    units: int
+    grids: int
+    rules: int
+
+
+def _upsert_unit(
+    *, code: str, name: str, kind: str, parent: Unit | None, short_name: str = "", sector: str = "", sort_order: int = 0
+) -> Unit:
+    unit, _ = Unit.objects.update_or_create(
+        code=code,
+        defaults={
+            "name": name,
+            "kind": kind,
+            "parent": parent,
+            "short_name": short_name or name,
+            "sector": sector,
+            "sort_order": sort_order,
+        },
+    )
+    return unit
+
+
+@transaction.atomic
+def load_org(*, data_dir: Path) -> OrgLoadResult:
+    """Create or update the district, the command centre, streets/towns, departments and
+    enterprises from `units.yaml` (+ its streets CSV), grids from `grids.yaml` if present, and the
+    responsibility list from `responsibility.yaml`. Idempotent."""
+    spec = yaml.safe_load((data_dir / "units.yaml").read_text(encoding="utf-8"))
+    district = _upsert_unit(kind=UnitKind.DISTRICT, parent=None, **spec["district"])
+    count = 1
+    _upsert_unit(kind=UnitKind.CENTRE, parent=district, sort_order=1, **spec["centre"])
+    count += 1
+    with (data_dir / spec["streets_file"]).open(encoding="utf-8") as fh:
+        for i, row in enumerate(csv.DictReader(fh)):
+            kind = UnitKind.TOWN if row["type"] == "镇" else UnitKind.STREET
+            short = row["name"].removesuffix("街道") if row["name"] != "丰台街道" else row["name"]
+            _upsert_unit(
+                code=row["code"], name=row["name"], kind=kind, parent=district, short_name=short, sort_order=100 + i
+            )
+            count += 1
+    for key, kind, base in (("departments", UnitKind.DEPARTMENT, 300), ("enterprises", UnitKind.ENTERPRISE, 500)):
+        for i, row in enumerate(spec.get(key, [])):
+            _upsert_unit(kind=kind, parent=district, sort_order=base + i, **row)
+            count += 1
+    grids = _load_grids(path=data_dir / "grids.yaml")
+    rules = load_responsibility_list(path=data_dir / "responsibility.yaml")
+    return OrgLoadResult(units=count, grids=grids, rules=rules)
+
+
+def _load_grids(*, path: Path) -> int:
+    if not path.exists():
+        return 0
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    streets = {u.code: u for u in Unit.objects.filter(kind__in=[UnitKind.STREET, UnitKind.TOWN])}
+    n = 0
+    for row in spec.get("grids", []):
+        Grid.objects.update_or_create(
+            code=row["code"],
+            defaults={"name": row["name"], "street": streets[row["street"]], "inspector": row.get("inspector", "")},
+        )
+        n += 1
+    return n
+
+
+def load_responsibility_list(*, path: Path) -> int:
+    """Replace the responsibility list with the file's rules. Category paths are stored by name
+    path (e.g. 城乡建设/物业管理) so the list stays readable in admin."""
+    from jiesu.workorders.models import Category  # taxonomy lives with the orders it classifies
+
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    by_path = {c.path: c.code for c in Category.objects.all()}
+    units = {u.code: u for u in Unit.objects.all()}
+    ResponsibilityRule.objects.all().delete()
+    for row in spec["rules"]:
+        if row["category"] not in by_path:
+            raise ValueError(f"权责清单引用了不存在的类别: {row['category']}（请先加载类别体系）")
+        code = by_path[row["category"]]
+        lead = None if row["lead"] == LOCAL_MARKER else units[row["lead"]]
+        rule = ResponsibilityRule.objects.create(
+            category_code=code,
+            lead_unit=lead,
+            basis=row.get("basis", ""),
+            priority=code.count(".") * 10,
+        )
+        assist = [units[c] for c in row.get("assist", []) if c != LOCAL_MARKER]
+        if assist:
+            rule.assisting_units.set(assist)
+    return len(spec["rules"])
+
+
+def create_user(*, username: str, password: str, role: str, unit: Unit | None, display_name: str = "") -> User:
+    if role not in Role.values:
+        raise ValueError(f"未知角色: {role}")
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"role": role, "unit": unit, "display_name": display_name}
+    )
+    if not created:
+        user.role, user.unit, user.display_name = role, unit, display_name
+    user.is_staff = role == Role.ADMIN
+    user.is_superuser = role == Role.ADMIN
+    user.set_password(password)
+    user.save()
+    return user

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class WorkordersConfig(AppConfig):
+    name = "jiesu.workorders"
+    label = "workorders"
+    verbose_name = "工单"
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from jiesu.workorders import deadlines
+        from jiesu.workorders.models import DeadlineRule
+
+        post_save.connect(deadlines.invalidate, sender=DeadlineRule, dispatch_uid="deadline_rules_save")
+        post_delete.connect(deadlines.invalidate, sender=DeadlineRule, dispatch_uid="deadline_rules_delete")

@@ -1,0 +1,23 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from jiesu.org.services import load_org
+from jiesu.workorders.reference import load_deadline_rules, load_taxonomy
+
+
+class Command(BaseCommand):
+    help = "加载参考数据：类别体系、单位与权责清单、办理时限规则（可重复执行）"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--data-dir", default=str(settings.BASE_DIR / "data"))
+
+    def handle(self, *args, **opts):
+        data = Path(opts["data_dir"])
+        categories = load_taxonomy(path=data / "taxonomy" / "label_system.csv")
+        org = load_org(data_dir=data / "org")
+        rules = load_deadline_rules(path=data / "rules" / "deadlines.yaml")
+        self.stdout.write(
+            f"类别 {categories} 个；单位 {org.units} 个，网格 {org.grids} 个，权责清单 {org.rules} 条；时限规则 {rules} 条"
+        )

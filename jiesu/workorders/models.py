@@ -1,0 +1,241 @@
+"""The work order (工单), its append-only event log, the category taxonomy and deadline rules.
+
+The order row is a projection of its events; only jiesu.workorders.services writes either."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class State(models.TextChoices):
+    RECEIVED = "received", "已受理"
+    DISPATCHED = "dispatched", "已派单"
+    RETURNED = "returned", "已退单"
+    ACKNOWLEDGED = "acknowledged", "已签收"
+    IN_PROGRESS = "in_progress", "办理中"
+    RESOLVED = "resolved", "已办结"
+    CALLBACK_DONE = "callback_done", "已回访"
+    CLOSED = "closed", "已归档"
+    MERGED = "merged", "已合并"
+    UNREASONABLE = "unreasonable", "不合理诉求"
+
+
+TERMINAL_STATES = (State.CLOSED, State.MERGED, State.UNREASONABLE)
+# States in which the handling clock runs (the order is with a unit and not yet resolved).
+OPEN_STATES = (State.DISPATCHED, State.RETURNED, State.ACKNOWLEDGED, State.IN_PROGRESS)
+
+
+class Channel(models.TextChoices):
+    HOTLINE = "hotline", "12345热线"
+    WEB = "web", "市民网页"
+    OPEN311 = "open311", "Open311接口"
+    IMPORT = "import", "批量导入"
+    APP = "app", "移动端"
+    GRID = "grid", "网格上报"
+
+
+class Urgency(models.TextChoices):
+    URGENT = "urgent", "紧急"
+    UTILITY = "utility", "水电气热"
+    GENERAL = "general", "一般"
+    COMPLEX = "complex", "疑难复杂"
+
+
+class Satisfaction(models.IntegerChoices):
+    VERY_SATISFIED = 5, "非常满意"
+    SATISFIED = 4, "满意"
+    BASICALLY_SATISFIED = 3, "基本满意"
+    DISSATISFIED = 2, "不满意"
+    VERY_DISSATISFIED = 1, "非常不满意"
+
+
+class Category(models.Model):
+    """The category taxonomy (一级/二级/三级), loaded from data/taxonomy; `path` is the name path."""
+
+    code = models.CharField("编码", max_length=16, unique=True)
+    name = models.CharField("名称", max_length=64)
+    path = models.CharField("路径", max_length=200, unique=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    level = models.PositiveSmallIntegerField("层级")
+    qiyou = models.CharField("七有维度", max_length=8, blank=True)
+    wuxing = models.CharField("五性维度", max_length=8, blank=True)
+    default_urgency = models.CharField("默认紧急程度", max_length=16, choices=Urgency.choices, default=Urgency.GENERAL)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "诉求类别"
+        verbose_name_plural = "诉求类别"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.path
+
+
+class DeadlineRule(models.Model):
+    """Time limits per urgency class (条例第十三条: each order carries its own deadline).
+
+    A new version with a later `effective_from` replaces the old one for orders dispatched after."""
+
+    UNITS = [("hours", "自然小时"), ("workhours", "工作小时"), ("workdays", "工作日")]
+
+    version = models.CharField("版本", max_length=32)
+    effective_from = models.DateField("生效日期")
+    urgency = models.CharField("紧急程度", max_length=16, choices=Urgency.choices)
+    response_amount = models.DecimalField("响应时限", max_digits=6, decimal_places=2)
+    response_unit = models.CharField("响应时限单位", max_length=16, choices=UNITS)
+    handling_amount = models.DecimalField("办理时限", max_digits=6, decimal_places=2)
+    handling_unit = models.CharField("办理时限单位", max_length=16, choices=UNITS)
+
+    class Meta:
+        verbose_name = "办理时限规则"
+        verbose_name_plural = "办理时限规则"
+        unique_together = [("version", "urgency")]
+        ordering = ["-effective_from", "urgency"]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.get_urgency_display()}"
+
+
+class WorkOrder(models.Model):
+    number = models.CharField("工单编号", max_length=32, unique=True)
+    client_ref = models.CharField("客户端幂等键", max_length=64, null=True, blank=True, unique=True)
+    external_ref = models.CharField("来源系统编号", max_length=64, null=True, blank=True, unique=True)
+    channel = models.CharField("渠道", max_length=16, choices=Channel.choices, default=Channel.HOTLINE)
+    title = models.CharField("标题", max_length=200)
+    content = models.TextField("诉求内容")
+    address = models.CharField("地址", max_length=300, blank=True)
+    lat = models.FloatField("纬度", null=True, blank=True)
+    lng = models.FloatField("经度", null=True, blank=True)
+    occurred_at = models.DateTimeField("发生时间", null=True, blank=True)
+    received_at = models.DateTimeField("受理时间", db_index=True)
+    requester_name = models.CharField("诉求人", max_length=64, blank=True)
+    requester_phone = models.CharField("联系电话", max_length=32, blank=True, db_index=True)
+    urgency = models.CharField("紧急程度", max_length=16, choices=Urgency.choices, default=Urgency.GENERAL)
+    category = models.ForeignKey(Category, verbose_name="类别", null=True, blank=True, on_delete=models.PROTECT)
+    street = models.ForeignKey(
+        "org.Unit",
+        verbose_name="所属街镇",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="located_orders",
+    )
+    community = models.ForeignKey("org.Community", verbose_name="社区", null=True, blank=True, on_delete=models.PROTECT)
+    grid = models.ForeignKey("org.Grid", verbose_name="网格", null=True, blank=True, on_delete=models.PROTECT)
+    property_project = models.ForeignKey(
+        "org.PropertyProject", verbose_name="物业项目", null=True, blank=True, on_delete=models.PROTECT
+    )
+
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.RECEIVED, db_index=True)
+    lead_unit = models.ForeignKey(
+        "org.Unit", verbose_name="主办单位", null=True, blank=True, on_delete=models.PROTECT, related_name="led_orders"
+    )
+    assisting_units = models.ManyToManyField(
+        "org.Unit", verbose_name="协办单位", blank=True, related_name="assisted_orders"
+    )
+
+    dispatched_at = models.DateTimeField("派单时间", null=True, blank=True)
+    acknowledged_at = models.DateTimeField("签收时间", null=True, blank=True)
+    responded_at = models.DateTimeField("响应时间", null=True, blank=True)
+    resolved_at = models.DateTimeField("办结时间", null=True, blank=True)
+    closed_at = models.DateTimeField("归档时间", null=True, blank=True)
+    response_due = models.DateTimeField("响应期限", null=True, blank=True)
+    handling_due = models.DateTimeField("办理期限", null=True, blank=True, db_index=True)
+    deadline_rule_version = models.CharField("时限规则版本", max_length=32, blank=True)
+
+    reply = models.TextField("答复意见", blank=True)
+    solved = models.BooleanField("回访-是否解决", null=True, blank=True)
+    satisfaction = models.PositiveSmallIntegerField("回访-满意度", choices=Satisfaction.choices, null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField("提级层级", default=0)
+    supervision_count = models.PositiveIntegerField("督办次数", default=0)
+    return_count = models.PositiveIntegerField("退单次数", default=0)
+    reopen_count = models.PositiveIntegerField("重办次数", default=0)
+    extension_count = models.PositiveIntegerField("延期次数", default=0)
+    pending_extension = models.JSONField("待审批延期", null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", verbose_name="合并至", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
+    unreasonable_reason = models.CharField("不合理原因", max_length=200, blank=True)
+
+    version = models.PositiveIntegerField("版本", default=0)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "工单"
+        verbose_name_plural = "工单"
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "received_at"], name="wo_state_received"),
+            models.Index(fields=["lead_unit", "state"], name="wo_lead_state"),
+            models.Index(fields=["category", "received_at"], name="wo_cat_received"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def is_response_overdue(self, *, now=None) -> bool:
+        if self.response_due is None:
+            return False
+        done = self.responded_at
+        return (done or now or timezone.now()) > self.response_due
+
+    def is_handling_overdue(self, *, now=None) -> bool:
+        if self.handling_due is None:
+            return False
+        done = self.resolved_at
+        return (done or now or timezone.now()) > self.handling_due
+
+    def is_overdue(self, *, now=None) -> bool:
+        return self.is_response_overdue(now=now) or self.is_handling_overdue(now=now)
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("工单事件只能追加，不能修改")
+
+    def delete(self):
+        raise TypeError("工单事件只能追加，不能删除")
+
+
+class WorkOrderEvent(models.Model):
+    """One change of one order. Never updated or deleted (also enforced by a PostgreSQL trigger)."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField("序号")
+    action = models.CharField("动作", max_length=32, db_index=True)
+    from_state = models.CharField("原状态", max_length=16, blank=True)
+    to_state = models.CharField("新状态", max_length=16)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_unit = models.ForeignKey(
+        "org.Unit", verbose_name="操作单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("时间", db_index=True)
+    reason = models.CharField("原因/说明", max_length=500, blank=True)
+    payload = models.JSONField("内容", default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "工单事件"
+        verbose_name_plural = "工单事件"
+        ordering = ["order_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["order", "seq"], name="event_order_seq_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}#{self.seq} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("工单事件只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("工单事件只能追加，不能删除")

@@ -1,0 +1,118 @@
+"""Reads of work orders that respect who is asking: visibility by unit, masking of personal data,
+list filters (including overdue, which is derived from deadlines, never stored)."""
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from jiesu.common.errors import NotFound
+from jiesu.org.models import Role, User
+from jiesu.workorders.models import OPEN_STATES, State, WorkOrder
+
+# Roles that see personal data of every order; the handling units see it for their own orders.
+_PERSONAL_DATA_ROLES = (Role.AGENT, Role.CALLBACK_AGENT)
+
+
+def visible_orders(*, user: User) -> QuerySet[WorkOrder]:
+    """Unit roles see orders their unit leads or assists; district-wide roles see all."""
+    orders = WorkOrder.objects.all()
+    if not user.is_unit_scoped:
+        return orders
+    if user.unit_id is None:
+        return orders.none()
+    assisted = WorkOrder.assisting_units.through.objects.filter(workorder_id=OuterRef("pk"), unit_id=user.unit_id)
+    return orders.filter(Q(lead_unit_id=user.unit_id) | Exists(assisted))
+
+
+def get_order(*, user: User, order_id: int) -> WorkOrder:
+    order = visible_orders(user=user).filter(pk=order_id).select_related("lead_unit", "category", "street").first()
+    if order is None:
+        raise NotFound("工单不存在或无权查看", code="order_not_found")
+    return order
+
+
+def is_handling_unit(*, user: User, order: WorkOrder) -> bool:
+    if user.unit_id is None:
+        return False
+    if order.lead_unit_id == user.unit_id:
+        return True
+    return order.assisting_units.filter(pk=user.unit_id).exists()
+
+
+def can_see_personal_data(*, user: User, order: WorkOrder) -> bool:
+    if user.role in _PERSONAL_DATA_ROLES:
+        return True
+    return user.is_unit_scoped and is_handling_unit(user=user, order=order)
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678: keep the first three and last four digits."""
+    if not phone:
+        return ""
+    if len(phone) <= 7:
+        return phone[:1] + "*" * (len(phone) - 2) + phone[-1:]
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*, 欧阳娜娜 → 欧***: the family name only."""
+    if not name:
+        return ""
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+def requester_for(*, user: User, order: WorkOrder) -> tuple[str, str]:
+    if can_see_personal_data(user=user, order=order):
+        return order.requester_name, order.requester_phone
+    return mask_name(order.requester_name), mask_phone(order.requester_phone)
+
+
+def overdue_q(*, now: dt.datetime | None = None) -> Q:
+    """Orders that are overdue now: still open and past a deadline they have not met."""
+    now = now or timezone.now()
+    late_response = Q(responded_at__isnull=True, response_due__lt=now)
+    late_handling = Q(resolved_at__isnull=True, handling_due__lt=now)
+    return Q(state__in=OPEN_STATES) & (late_response | late_handling)
+
+
+def filter_orders(
+    orders: QuerySet[WorkOrder],
+    *,
+    state: str | None = None,
+    unit_id: int | None = None,
+    category_code: str | None = None,
+    overdue: bool | None = None,
+    received_from: dt.date | None = None,
+    received_to: dt.date | None = None,
+    street_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> QuerySet[WorkOrder]:
+    if state:
+        orders = orders.filter(state=state)
+    if unit_id:
+        orders = orders.filter(lead_unit_id=unit_id)
+    if street_id:
+        orders = orders.filter(street_id=street_id)
+    if category_code:
+        orders = orders.filter(Q(category__code=category_code) | Q(category__code__startswith=category_code + "."))
+    if overdue is True:
+        orders = orders.filter(overdue_q(now=now))
+    elif overdue is False:
+        orders = orders.exclude(overdue_q(now=now))
+    tz = timezone.get_current_timezone()
+    if received_from:
+        orders = orders.filter(received_at__gte=dt.datetime.combine(received_from, dt.time.min, tzinfo=tz))
+    if received_to:
+        orders = orders.filter(
+            received_at__lt=dt.datetime.combine(received_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        )
+    return orders
+
+
+def events_of(*, order: WorkOrder):
+    return order.events.select_related("actor", "actor_unit").order_by("seq")
+
+
+def state_label(state: str) -> str:
+    return State(state).label

@@ -1,0 +1,649 @@
+"""Every change of a work order, one function per action of the closed loop.
+
+Each service validates its input, locks the order row (SELECT … FOR UPDATE), checks the transition
+table (state × action → state, role, scope), writes the order with a version check (so that two
+concurrent actions cannot both succeed, on SQLite too) and appends one WorkOrderEvent — all inside
+one transaction. `user=None` means the platform itself (citizen page, Open311, auto-dispatch,
+replays); `at` lets trusted replays (demo, import, benchmark) keep original times.
+"""
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from jiesu.common.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from jiesu.org.models import Unit, UnitKind, User
+from jiesu.workorders import deadlines, state_machine
+from jiesu.workorders.models import (
+    TERMINAL_STATES,
+    Category,
+    Channel,
+    Satisfaction,
+    State,
+    Urgency,
+    WorkOrder,
+    WorkOrderEvent,
+)
+from jiesu.worktime.services import add_working_days
+
+MAX_CONTENT = 4000
+MAX_EXTENSION_DAYS = 30
+_PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
+_HANDLING_KINDS = (UnitKind.STREET, UnitKind.TOWN, UnitKind.DEPARTMENT, UnitKind.ENTERPRISE)
+
+# The kinds of request that are not dispatched normally (条例第十一条).
+UNREASONABLE_KINDS = {
+    "emergency": "应由110/119/120/122等紧急服务处理",
+    "legal_process": "已进入诉讼、仲裁、纪检监察、行政复议、信访等程序",
+    "repeat": "重复诉求且无新情况新理由",
+    "secret": "涉及国家秘密、商业秘密、个人隐私",
+    "out_of_duty": "超出各单位职责范围",
+    "unlawful": "违反法律法规或公序良俗的要求",
+}
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _now(at: dt.datetime | None) -> dt.datetime:
+    if at is None:
+        return timezone.now()
+    if timezone.is_naive(at):
+        raise InvalidInput("时间必须带时区", code="naive_datetime")
+    return at
+
+
+def _require_text(value: str | None, *, field: str, label: str, max_length: int = 500) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(f"请填写{label}", code="required", details={"field": field})
+    if len(text) > max_length:
+        raise InvalidInput(f"{label}不能超过{max_length}字", code="too_long", details={"field": field})
+    return text
+
+
+def _handling_unit(unit: Unit | int | None, *, label: str = "主办单位") -> Unit:
+    if unit is None:
+        raise InvalidInput(f"请选择{label}", code="required", details={"field": "lead_unit"})
+    if not isinstance(unit, Unit):
+        unit = Unit.objects.filter(pk=unit).first()
+    if unit is None or not unit.is_active or unit.kind not in _HANDLING_KINDS:
+        raise InvalidInput(f"{label}无效：必须是启用的街镇、部门或公共服务企业", code="invalid_unit")
+    return unit
+
+
+def _lock(order_id: int) -> WorkOrder:
+    try:
+        return WorkOrder.objects.select_for_update().get(pk=order_id)
+    except WorkOrder.DoesNotExist:
+        raise NotFound("工单不存在", code="order_not_found") from None
+
+
+def _append_event(
+    *,
+    order: WorkOrder,
+    action: str,
+    from_state: str,
+    user: User | None,
+    at: dt.datetime,
+    reason: str = "",
+    payload: dict | None = None,
+) -> WorkOrderEvent:
+    return WorkOrderEvent.objects.create(
+        order_id=order.pk,
+        seq=order.version,
+        action=action,
+        from_state=from_state,
+        to_state=order.state,
+        actor_id=user.pk if user else None,
+        actor_unit_id=user.unit_id if user else None,
+        at=at,
+        reason=reason,
+        payload=payload or {},
+    )
+
+
+def _transition(
+    *,
+    order_id: int,
+    user: User | None,
+    action: str,
+    at: dt.datetime | None,
+    apply: Callable[[WorkOrder, dt.datetime], tuple[list[str], dict]],
+    reason: str = "",
+    check: Callable[[WorkOrder], None] | None = None,
+) -> WorkOrder:
+    """Lock, check, apply, write with version check, append the event."""
+    transition = state_machine.get(action)
+    when = _now(at)
+    with transaction.atomic():
+        order = _lock(order_id)
+        state_machine.check_role(transition, user, order)
+        state_machine.check_state(transition, order)
+        if check:
+            check(order)
+        from_state = order.state
+        fields, payload = apply(order, when)
+        order.state = transition.target_for(from_state)
+        seen_version = order.version
+        order.version = seen_version + 1
+        order.updated_at = timezone.now()
+        values = {name: getattr(order, name) for name in {*fields, "state", "version", "updated_at"}}
+        if not WorkOrder.objects.filter(pk=order.pk, version=seen_version).update(**values):
+            raise Conflict()
+        _append_event(
+            order=order, action=action, from_state=from_state, user=user, at=when, reason=reason, payload=payload
+        )
+    return order
+
+
+def _set_deadlines(order: WorkOrder, start: dt.datetime) -> dict:
+    response_due, handling_due, version = deadlines.compute(urgency=order.urgency, start=start)
+    order.response_due, order.handling_due, order.deadline_rule_version = response_due, handling_due, version
+    return {
+        "response_due": response_due.isoformat(),
+        "handling_due": handling_due.isoformat(),
+        "deadline_rule": version,
+    }
+
+
+_DEADLINE_FIELDS = ["response_due", "handling_due", "deadline_rule_version"]
+
+
+# ---------------------------------------------------------------- create
+
+
+def _validate_new_order(
+    *, title: str, content: str, channel: str, urgency: str, requester_phone: str, lat: float | None, lng: float | None
+) -> tuple[str, str, str]:
+    content = _require_text(content, field="content", label="诉求内容", max_length=MAX_CONTENT)
+    title = (title or "").strip() or content.replace("\n", " ")[:30]
+    if len(title) > 200:
+        raise InvalidInput("标题不能超过200字", code="too_long", details={"field": "title"})
+    if channel not in Channel.values:
+        raise InvalidInput(f"未知渠道：{channel}", code="invalid_choice", details={"field": "channel"})
+    if urgency not in Urgency.values:
+        raise InvalidInput(f"未知紧急程度：{urgency}", code="invalid_choice", details={"field": "urgency"})
+    phone = (requester_phone or "").strip()
+    if phone and not _PHONE_RE.match(phone):
+        raise InvalidInput("联系电话格式不正确", code="invalid_phone", details={"field": "requester_phone"})
+    if (lat is None) != (lng is None):
+        raise InvalidInput("经纬度须同时填写", code="invalid_location", details={"field": "lat"})
+    if lat is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise InvalidInput("经纬度超出范围", code="invalid_location", details={"field": "lat"})
+    return title, content, phone
+
+
+def create_order(
+    *,
+    user: User | None,
+    content: str,
+    title: str = "",
+    channel: str = Channel.HOTLINE,
+    address: str = "",
+    lat: float | None = None,
+    lng: float | None = None,
+    occurred_at: dt.datetime | None = None,
+    requester_name: str = "",
+    requester_phone: str = "",
+    urgency: str = Urgency.GENERAL,
+    category: Category | None = None,
+    street: Unit | None = None,
+    client_ref: str | None = None,
+    external_ref: str | None = None,
+    at: dt.datetime | None = None,
+    payload: dict | None = None,
+) -> tuple[WorkOrder, bool]:
+    """Accept a request. Returns (order, created); the same `client_ref` (or `external_ref`) again
+    returns the first order instead of creating a second one."""
+    state_machine.check_role(state_machine.get("create"), user, None)
+    existing = _find_existing(client_ref=client_ref, external_ref=external_ref)
+    if existing:
+        return existing, False
+    title, content, phone = _validate_new_order(
+        title=title,
+        content=content,
+        channel=channel,
+        urgency=urgency,
+        requester_phone=requester_phone,
+        lat=lat,
+        lng=lng,
+    )
+    when = _now(at)
+    if occurred_at is not None and timezone.is_naive(occurred_at):
+        raise InvalidInput("发生时间必须带时区", code="naive_datetime", details={"field": "occurred_at"})
+    order = WorkOrder(
+        number=f"tmp-{uuid.uuid4().hex}",
+        client_ref=client_ref or None,
+        external_ref=external_ref or None,
+        channel=channel,
+        title=title,
+        content=content,
+        address=(address or "").strip()[:300],
+        lat=lat,
+        lng=lng,
+        occurred_at=occurred_at,
+        received_at=when,
+        requester_name=(requester_name or "").strip()[:64],
+        requester_phone=phone,
+        urgency=urgency,
+        category=category,
+        street=street,
+        state=State.RECEIVED,
+        version=1,
+    )
+    try:
+        with transaction.atomic():
+            order.save(force_insert=True)
+            order.number = f"FT{timezone.localtime(when):%Y%m%d}{order.pk:07d}"
+            WorkOrder.objects.filter(pk=order.pk).update(number=order.number)
+            _append_event(
+                order=order,
+                action="create",
+                from_state="",
+                user=user,
+                at=when,
+                payload={"channel": channel, **(payload or {})},
+            )
+    except IntegrityError:
+        # A concurrent create with the same idempotency key won the race: answer with its order.
+        existing = _find_existing(client_ref=client_ref, external_ref=external_ref)
+        if existing:
+            return existing, False
+        raise
+    return order, True
+
+
+def _find_existing(*, client_ref: str | None, external_ref: str | None) -> WorkOrder | None:
+    if client_ref:
+        found = WorkOrder.objects.filter(client_ref=client_ref).first()
+        if found:
+            return found
+    if external_ref:
+        return WorkOrder.objects.filter(external_ref=external_ref).first()
+    return None
+
+
+# ---------------------------------------------------------------- dispatch and returns
+
+
+def dispatch(
+    *,
+    user: User | None,
+    order_id: int,
+    lead_unit: Unit | int,
+    assisting_units: Iterable[Unit] = (),
+    category: Category | None = None,
+    urgency: str | None = None,
+    reason: str = "",
+    at: dt.datetime | None = None,
+    decision: dict | None = None,
+) -> WorkOrder:
+    """Give the order to a lead unit; deadlines start now. `decision` records how the unit was
+    chosen (manual, or the recommender's model version and confidence)."""
+    lead = _handling_unit(lead_unit)
+    helpers = [_handling_unit(u, label="协办单位") for u in assisting_units]
+    if urgency is not None and urgency not in Urgency.values:
+        raise InvalidInput(f"未知紧急程度：{urgency}", code="invalid_choice", details={"field": "urgency"})
+
+    def apply(order: WorkOrder, when: dt.datetime):
+        order.lead_unit_id = lead.pk
+        order.dispatched_at = when
+        fields = ["lead_unit_id", "dispatched_at", *_DEADLINE_FIELDS]
+        if category is not None:
+            order.category_id = category.pk
+            fields.append("category_id")
+        if urgency is not None:
+            order.urgency = urgency
+            fields.append("urgency")
+        payload = {"lead_unit": lead.pk, "lead_unit_name": lead.name, **_set_deadlines(order, when)}
+        if helpers:
+            payload["assisting_units"] = [u.pk for u in helpers]
+        if category is not None:
+            payload["category"] = category.code
+        if decision:
+            payload["decision"] = decision
+        return fields, payload
+
+    order = _transition(order_id=order_id, user=user, action="dispatch", at=at, apply=apply, reason=reason)
+    if helpers:
+        order.assisting_units.add(*helpers)
+    return order
+
+
+def acknowledge(*, user: User | None, order_id: int, at: dt.datetime | None = None) -> WorkOrder:
+    def apply(order, when):
+        order.acknowledged_at = when
+        return ["acknowledged_at"], {}
+
+    return _transition(order_id=order_id, user=user, action="acknowledge", at=at, apply=apply)
+
+
+def return_order(
+    *, user: User | None, order_id: int, reason: str, suggested_unit: Unit | None = None, at: dt.datetime | None = None
+) -> WorkOrder:
+    """The unit says the order is not its own (退单); the order is under dispute until ruled."""
+    reason = _require_text(reason, field="reason", label="退单理由")
+
+    def apply(order, when):
+        order.return_count += 1
+        payload = {"returned_by_unit": order.lead_unit_id}
+        if suggested_unit is not None:
+            payload["suggested_unit"] = suggested_unit.pk
+        return ["return_count"], payload
+
+    return _transition(order_id=order_id, user=user, action="return", at=at, apply=apply, reason=reason)
+
+
+def rule_dispute(
+    *,
+    user: User | None,
+    order_id: int,
+    upheld: bool,
+    reason: str,
+    new_lead_unit: Unit | int | None = None,
+    at: dt.datetime | None = None,
+) -> WorkOrder:
+    """The centre rules on a return: upheld → the order goes to `new_lead_unit` with fresh
+    deadlines; rejected → it goes back to the unit that returned it, its deadlines unchanged."""
+    reason = _require_text(reason, field="reason", label="裁定理由")
+    new_lead = _handling_unit(new_lead_unit, label="新主办单位") if upheld else None
+
+    def check(order):
+        if upheld and new_lead.pk == order.lead_unit_id:
+            raise InvalidInput("退单成立时须改派给其他单位", code="same_unit")
+
+    def apply(order, when):
+        payload = {"upheld": upheld, "previous_unit": order.lead_unit_id}
+        if not upheld:
+            return [], payload
+        order.lead_unit_id = new_lead.pk
+        order.dispatched_at, order.acknowledged_at = when, None
+        payload.update(lead_unit=new_lead.pk, lead_unit_name=new_lead.name, **_set_deadlines(order, when))
+        return ["lead_unit_id", "dispatched_at", "acknowledged_at", *_DEADLINE_FIELDS], payload
+
+    return _transition(
+        order_id=order_id, user=user, action="rule_dispute", at=at, apply=apply, reason=reason, check=check
+    )
+
+
+def redispatch(
+    *,
+    user: User | None,
+    order_id: int,
+    lead_unit: Unit | int,
+    reason: str,
+    at: dt.datetime | None = None,
+    decision: dict | None = None,
+) -> WorkOrder:
+    """The centre gives the order to another unit (改派); the new unit's clock starts now."""
+    reason = _require_text(reason, field="reason", label="改派理由")
+    lead = _handling_unit(lead_unit)
+
+    def check(order):
+        if lead.pk == order.lead_unit_id:
+            raise InvalidInput("改派单位与当前主办单位相同", code="same_unit")
+
+    def apply(order, when):
+        payload = {"previous_unit": order.lead_unit_id, "lead_unit": lead.pk, "lead_unit_name": lead.name}
+        order.lead_unit_id = lead.pk
+        order.dispatched_at, order.acknowledged_at, order.responded_at = when, None, None
+        payload.update(_set_deadlines(order, when))
+        if decision:
+            payload["decision"] = decision
+        return ["lead_unit_id", "dispatched_at", "acknowledged_at", "responded_at", *_DEADLINE_FIELDS], payload
+
+    return _transition(
+        order_id=order_id, user=user, action="redispatch", at=at, apply=apply, reason=reason, check=check
+    )
+
+
+# ---------------------------------------------------------------- handling
+
+
+def respond(
+    *, user: User | None, order_id: int, note: str = "", contact_method: str = "phone", at: dt.datetime | None = None
+) -> WorkOrder:
+    """First contact with the requester (响应)."""
+
+    def apply(order, when):
+        order.responded_at = when
+        return ["responded_at"], {"contact_method": contact_method}
+
+    return _transition(order_id=order_id, user=user, action="respond", at=at, apply=apply, reason=note[:500])
+
+
+def request_extension(
+    *, user: User | None, order_id: int, days: int, reason: str, requester_informed: bool, at: dt.datetime | None = None
+) -> WorkOrder:
+    reason = _require_text(reason, field="reason", label="延期理由")
+    if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
+        raise InvalidInput(
+            f"延期天数须为1至{MAX_EXTENSION_DAYS}个工作日", code="invalid_days", details={"field": "days"}
+        )
+    if not requester_informed:
+        raise InvalidInput("申请延期前须告知诉求人（条例第十五条）", code="requester_not_informed")
+
+    def apply(order, when):
+        order.pending_extension = {"days": days, "reason": reason, "requested_at": when.isoformat()}
+        return ["pending_extension"], {"days": days}
+
+    return _transition(order_id=order_id, user=user, action="request_extension", at=at, apply=apply, reason=reason)
+
+
+def approve_extension(
+    *, user: User | None, order_id: int, reason: str = "", at: dt.datetime | None = None
+) -> WorkOrder:
+    def apply(order, when):
+        days = order.pending_extension["days"]
+        old_due = order.handling_due
+        order.handling_due = add_working_days(old_due or when, days=days)
+        order.extension_count += 1
+        order.pending_extension = None
+        return ["handling_due", "extension_count", "pending_extension"], {
+            "days": days,
+            "old_handling_due": old_due.isoformat() if old_due else None,
+            "handling_due": order.handling_due.isoformat(),
+        }
+
+    return _transition(order_id=order_id, user=user, action="approve_extension", at=at, apply=apply, reason=reason)
+
+
+def deny_extension(*, user: User | None, order_id: int, reason: str, at: dt.datetime | None = None) -> WorkOrder:
+    reason = _require_text(reason, field="reason", label="驳回理由")
+
+    def apply(order, when):
+        days = order.pending_extension["days"]
+        order.pending_extension = None
+        return ["pending_extension"], {"days": days}
+
+    return _transition(order_id=order_id, user=user, action="deny_extension", at=at, apply=apply, reason=reason)
+
+
+def supervise(*, user: User | None, order_id: int, reason: str, at: dt.datetime | None = None) -> WorkOrder:
+    """A supervision notice (督办); counted for assessment."""
+    reason = _require_text(reason, field="reason", label="督办意见")
+
+    def apply(order, when):
+        order.supervision_count += 1
+        return ["supervision_count"], {"count": order.supervision_count}
+
+    return _transition(order_id=order_id, user=user, action="supervise", at=at, apply=apply, reason=reason)
+
+
+def escalate(*, user: User | None, order_id: int, reason: str, at: dt.datetime | None = None) -> WorkOrder:
+    """Raise the handling level (提级响应) for key, difficult or risky orders."""
+    reason = _require_text(reason, field="reason", label="提级理由")
+
+    def apply(order, when):
+        order.escalation_level += 1
+        return ["escalation_level"], {"level": order.escalation_level}
+
+    return _transition(order_id=order_id, user=user, action="escalate", at=at, apply=apply, reason=reason)
+
+
+def whistle(
+    *, user: User | None, order_id: int, units: Iterable[Unit | int], reason: str, at: dt.datetime | None = None
+) -> WorkOrder:
+    """Call other units in to help (吹哨报到): they become assisting units."""
+    reason = _require_text(reason, field="reason", label="吹哨事由")
+    called = [_handling_unit(u, label="报到单位") for u in units]
+    if not called:
+        raise InvalidInput("请选择报到单位", code="required", details={"field": "units"})
+
+    def check(order):
+        if any(u.pk == order.lead_unit_id for u in called):
+            raise InvalidInput("不能向主办单位自身吹哨", code="same_unit")
+
+    def apply(order, when):
+        return [], {"units": [u.pk for u in called], "unit_names": [u.name for u in called]}
+
+    order = _transition(order_id=order_id, user=user, action="whistle", at=at, apply=apply, reason=reason, check=check)
+    order.assisting_units.add(*called)
+    return order
+
+
+def resolve(*, user: User | None, order_id: int, reply: str, at: dt.datetime | None = None) -> WorkOrder:
+    """The unit reports the order done, with its reply to the requester (办结/答复)."""
+    reply = _require_text(reply, field="reply", label="答复意见", max_length=MAX_CONTENT)
+
+    def apply(order, when):
+        order.resolved_at, order.reply = when, reply
+        return ["resolved_at", "reply"], {"reply": reply}
+
+    return _transition(order_id=order_id, user=user, action="resolve", at=at, apply=apply)
+
+
+def callback(
+    *,
+    user: User | None,
+    order_id: int,
+    solved: bool | None,
+    satisfaction: int | None,
+    reached: bool = True,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> WorkOrder:
+    """The centre asks the requester: solved? satisfied? (回访). `reached=False` records a callback
+    that could not reach the requester; it counts as no valid callback."""
+    if reached:
+        if solved is None:
+            raise InvalidInput("请填写是否解决", code="required", details={"field": "solved"})
+        if satisfaction not in Satisfaction.values:
+            raise InvalidInput("满意度须为1至5级", code="invalid_choice", details={"field": "satisfaction"})
+    else:
+        solved, satisfaction = None, None
+
+    def apply(order, when):
+        order.solved, order.satisfaction = solved, satisfaction
+        return ["solved", "satisfaction"], {"reached": reached, "solved": solved, "satisfaction": satisfaction}
+
+    return _transition(order_id=order_id, user=user, action="callback", at=at, apply=apply, reason=note[:500])
+
+
+def reopen(*, user: User | None, order_id: int, reason: str, at: dt.datetime | None = None) -> WorkOrder:
+    """Callback says not solved: back to the unit (重办), with a fresh handling deadline."""
+    reason = _require_text(reason, field="reason", label="重办理由")
+
+    def apply(order, when):
+        order.reopen_count += 1
+        order.resolved_at = None
+        _response_due, handling_due, _version = deadlines.compute(urgency=order.urgency, start=when)
+        order.handling_due = handling_due
+        return ["reopen_count", "resolved_at", "handling_due"], {
+            "count": order.reopen_count,
+            "handling_due": handling_due.isoformat(),
+        }
+
+    return _transition(order_id=order_id, user=user, action="reopen", at=at, apply=apply, reason=reason)
+
+
+def close(*, user: User | None, order_id: int, note: str = "", at: dt.datetime | None = None) -> WorkOrder:
+    def apply(order, when):
+        order.closed_at = when
+        return ["closed_at"], {}
+
+    return _transition(order_id=order_id, user=user, action="close", at=at, apply=apply, reason=note[:500])
+
+
+# ---------------------------------------------------------------- exclusions
+
+
+def merge_duplicate(
+    *, user: User | None, order_id: int, master_id: int, reason: str = "", at: dt.datetime | None = None
+) -> WorkOrder:
+    """Merge a duplicate into its master (重复件/群诉): both records stay; the master's timeline
+    gets a note, the duplicate is excluded from assessment."""
+    if order_id == master_id:
+        raise InvalidInput("不能将工单合并到自身", code="same_order")
+    when = _now(at)
+    with transaction.atomic():
+        # Lock both rows in id order so two opposite merges cannot deadlock.
+        for pk in sorted((order_id, master_id)):
+            _lock(pk)
+        master = WorkOrder.objects.get(pk=master_id)
+        if master.merged_into_id or master.state in TERMINAL_STATES and master.state != State.CLOSED:
+            raise NotAllowed("主工单已合并或已认定不合理，不能作为合并目标", code="invalid_master")
+
+        def apply(order, _when):
+            order.merged_into_id = master.pk
+            return ["merged_into_id"], {"master": master.pk, "master_number": master.number}
+
+        duplicate = _transition(order_id=order_id, user=user, action="merge", at=when, apply=apply, reason=reason)
+        master.version += 1
+        WorkOrder.objects.filter(pk=master.pk).update(version=master.version, updated_at=timezone.now())
+        _append_event(
+            order=master,
+            action="duplicate_merged",
+            from_state=master.state,
+            user=user,
+            at=when,
+            payload={"duplicate": duplicate.pk, "duplicate_number": duplicate.number},
+        )
+    return duplicate
+
+
+def mark_unreasonable(
+    *, user: User | None, order_id: int, kind: str, reason: str = "", at: dt.datetime | None = None
+) -> WorkOrder:
+    """Exclude a request that is not dispatched normally (条例第十一条)."""
+    if kind not in UNREASONABLE_KINDS:
+        raise InvalidInput(
+            "请选择不合理诉求的类型", code="invalid_choice", details={"field": "kind", "choices": UNREASONABLE_KINDS}
+        )
+    text = (reason or "").strip() or UNREASONABLE_KINDS[kind]
+
+    def apply(order, when):
+        order.unreasonable_reason = text[:200]
+        order.closed_at = when
+        return ["unreasonable_reason", "closed_at"], {"kind": kind}
+
+    return _transition(order_id=order_id, user=user, action="mark_unreasonable", at=at, apply=apply, reason=text)
+
+
+# Public name → function, for the API and the web pages (one place that lists every action).
+ACTIONS: dict[str, Callable[..., Any]] = {
+    "dispatch": dispatch,
+    "acknowledge": acknowledge,
+    "return": return_order,
+    "rule_dispute": rule_dispute,
+    "redispatch": redispatch,
+    "respond": respond,
+    "request_extension": request_extension,
+    "approve_extension": approve_extension,
+    "deny_extension": deny_extension,
+    "supervise": supervise,
+    "escalate": escalate,
+    "whistle": whistle,
+    "resolve": resolve,
+    "callback": callback,
+    "reopen": reopen,
+    "close": close,
+    "merge": merge_duplicate,
+    "mark_unreasonable": mark_unreasonable,
+}
