@@ -32,6 +32,12 @@ INSTALLED_APPS = [
     "jiesu.org",
     "jiesu.worktime",
     "jiesu.workorders",
+    "jiesu.intake",
+    "jiesu.dispatch",
+    "jiesu.assessment",
+    "jiesu.insights",
+    "jiesu.reports",
+    "jiesu.web",
     "jiesu.api",
 ]
 
