@@ -34,7 +34,10 @@ class TrainParams:
     C: float = 0.5
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (1, 3)
+    min_df: int = 2
+    class_weight: str | None = "balanced"
     calibration_folds: int = 3
+    calibration_ensemble: bool = False  # one SVM + cross-validated calibration: a third of the size
     n_splits: int = 5
     holdout_fold: int = 0  # which of the grouped, stratified raw folds is held out
     use_all: bool = False  # True: no held-out raw messages (production build; no honest metric then)
@@ -45,12 +48,13 @@ def build_pipeline(params: TrainParams) -> Pipeline:
     """jieba word n-grams + character n-grams → linear SVM with sigmoid-calibrated probabilities."""
     features = FeatureUnion([
         ("words", TfidfVectorizer(tokenizer=word_analyzer, token_pattern=None, lowercase=False,
-                                  ngram_range=params.word_ngrams, min_df=2, sublinear_tf=True)),
+                                  ngram_range=params.word_ngrams, min_df=params.min_df, sublinear_tf=True)),
         ("chars", TfidfVectorizer(analyzer="char", preprocessor=char_analyzer_input, lowercase=False,
-                                  ngram_range=params.char_ngrams, min_df=2, sublinear_tf=True)),
+                                  ngram_range=params.char_ngrams, min_df=params.min_df, sublinear_tf=True)),
     ])
-    svm = LinearSVC(C=params.C, class_weight="balanced", random_state=params.seed)
-    model = CalibratedClassifierCV(svm, method="sigmoid", cv=params.calibration_folds)
+    svm = LinearSVC(C=params.C, class_weight=params.class_weight, random_state=params.seed)
+    model = CalibratedClassifierCV(svm, method="sigmoid", cv=params.calibration_folds,
+                                   ensemble=params.calibration_ensemble)
     return Pipeline([("features", features), ("model", model)])
 
 
