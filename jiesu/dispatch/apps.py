@@ -5,3 +5,8 @@ class DispatchConfig(AppConfig):
     name = "jiesu.dispatch"
     label = "dispatch"
     verbose_name = "智能派单"
+
+    def ready(self):
+        from jiesu.dispatch import signals
+
+        signals.connect()

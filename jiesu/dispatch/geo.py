@@ -1,0 +1,131 @@
+"""Coordinates: GCJ-02 ↔ WGS-84 and point-in-polygon tests on GeoJSON boundaries.
+
+Chinese map apps (高德, 腾讯, Apple Maps in China) report GCJ-02 ("火星坐标"), an obfuscated datum a
+few hundred metres off WGS-84. The platform keeps boundaries in WGS-84, so points are converted
+before testing. The forward formula is the published GCJ-02 algorithm (as in the widely used
+eviltransform implementations); the inverse has no closed form and is solved by fixed-point
+iteration to about a centimetre."""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+
+from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.prepared import PreparedGeometry, prep
+
+WGS84 = "wgs84"
+GCJ02 = "gcj02"
+CRS_CHOICES = (WGS84, GCJ02)
+
+_A = 6378245.0  # Krasovsky 1940 semi-major axis used by GCJ-02
+_EE = 0.00669342162296594323  # its eccentricity squared
+
+
+def out_of_china(lat: float, lng: float) -> bool:
+    """GCJ-02 is defined only inside China's rough bounding box; outside it equals WGS-84."""
+    return not (72.004 <= lng <= 137.8347 and 0.8293 <= lat <= 55.8271)
+
+
+def _delta(lat: float, lng: float) -> tuple[float, float]:
+    x, y = lng - 105.0, lat - 35.0
+    d_lat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+    d_lng = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+    common = (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    d_lat += common + (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+    d_lat += (160.0 * math.sin(y / 12.0 * math.pi) + 320.0 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
+    d_lng += common + (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+    d_lng += (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
+    rad_lat = lat / 180.0 * math.pi
+    magic = 1.0 - _EE * math.sin(rad_lat) ** 2
+    sqrt_magic = math.sqrt(magic)
+    d_lat = (d_lat * 180.0) / ((_A * (1.0 - _EE)) / (magic * sqrt_magic) * math.pi)
+    d_lng = (d_lng * 180.0) / (_A / sqrt_magic * math.cos(rad_lat) * math.pi)
+    return d_lat, d_lng
+
+
+def wgs84_to_gcj02(lat: float, lng: float) -> tuple[float, float]:
+    if out_of_china(lat, lng):
+        return lat, lng
+    d_lat, d_lng = _delta(lat, lng)
+    return lat + d_lat, lng + d_lng
+
+
+def gcj02_to_wgs84(lat: float, lng: float, *, tolerance: float = 1e-9) -> tuple[float, float]:
+    """Invert wgs84_to_gcj02 by iteration: start at the GCJ point, move by the residual."""
+    if out_of_china(lat, lng):
+        return lat, lng
+    w_lat, w_lng = lat, lng
+    for _ in range(30):
+        g_lat, g_lng = wgs84_to_gcj02(w_lat, w_lng)
+        e_lat, e_lng = g_lat - lat, g_lng - lng
+        w_lat, w_lng = w_lat - e_lat, w_lng - e_lng
+        if abs(e_lat) < tolerance and abs(e_lng) < tolerance:
+            break
+    return w_lat, w_lng
+
+
+def to_wgs84(lat: float, lng: float, *, crs: str) -> tuple[float, float]:
+    if crs == GCJ02:
+        return gcj02_to_wgs84(lat, lng)
+    if crs == WGS84:
+        return lat, lng
+    raise ValueError(f"未知坐标系：{crs}（可选 {', '.join(CRS_CHOICES)}）")
+
+
+# ---------------------------------------------------------------- GeoJSON geometry
+
+
+def geometry_of(geojson: dict) -> BaseGeometry:
+    """A shapely geometry from a GeoJSON Geometry, Feature or FeatureCollection (union of features)."""
+    kind = geojson.get("type")
+    if kind == "FeatureCollection":
+        parts = [geometry_of(f) for f in geojson.get("features", [])]
+        if not parts:
+            raise ValueError("GeoJSON 要素集合为空")
+        geom = parts[0]
+        for part in parts[1:]:
+            geom = geom.union(part)
+        return geom
+    if kind == "Feature":
+        return shape(geojson["geometry"])
+    return shape(geojson)
+
+
+def transform_geojson(geojson: dict, *, crs: str) -> dict:
+    """The same GeoJSON geometry with every position converted to WGS-84."""
+    if crs == WGS84:
+        return geojson
+
+    def convert(coords):
+        if coords and isinstance(coords[0], (int, float)):
+            lat, lng = to_wgs84(coords[1], coords[0], crs=crs)
+            return [lng, lat, *coords[2:]]
+        return [convert(c) for c in coords]
+
+    kind = geojson.get("type")
+    if kind == "FeatureCollection":
+        return {**geojson, "features": [transform_geojson(f, crs=crs) for f in geojson["features"]]}
+    if kind == "Feature":
+        return {**geojson, "geometry": transform_geojson(geojson["geometry"], crs=crs)}
+    if kind == "GeometryCollection":
+        return {**geojson, "geometries": [transform_geojson(g, crs=crs) for g in geojson["geometries"]]}
+    return {**geojson, "coordinates": convert(geojson["coordinates"])}
+
+
+def prepared(geojson: dict) -> PreparedGeometry:
+    return prep(geometry_of(geojson))
+
+
+def contains(area: PreparedGeometry, *, lat: float, lng: float) -> bool:
+    return area.covers(Point(lng, lat))
+
+
+@lru_cache(maxsize=1)
+def district_outline(path: str) -> PreparedGeometry:
+    """Fengtai's outline from ../shared/data/fengtai_geo (published in GCJ-02), in WGS-84."""
+    geojson = json.loads(Path(path).read_text(encoding="utf-8"))
+    return prepared(transform_geojson(geojson, crs=GCJ02))

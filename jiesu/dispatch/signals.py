@@ -1,0 +1,42 @@
+"""Signal wiring: workorders must not import dispatch, so dispatch listens.
+
+- every new return / redispatch / ruling event becomes a labelled correction;
+- changes to org data or the responsibility list drop the locator's and router's caches."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+
+def _on_event(sender, instance, created, raw=False, **kwargs):
+    from jiesu.dispatch.services import CORRECTION_ACTIONS, record_correction_safely
+
+    if created and not raw and instance.action in CORRECTION_ACTIONS:
+        record_correction_safely(event=instance)
+
+
+def _clear_locator(*args, **kwargs):
+    from jiesu.dispatch import locator, router
+
+    locator.cache.clear()
+    router.cache.clear()
+
+
+def _clear_router(*args, **kwargs):
+    from jiesu.dispatch import router
+
+    router.cache.clear()
+
+
+def connect() -> None:
+    from jiesu.org.models import Community, Grid, PropertyProject, ResponsibilityRule, Unit
+    from jiesu.workorders.models import Category, WorkOrderEvent
+
+    post_save.connect(_on_event, sender=WorkOrderEvent, dispatch_uid="dispatch-corrections")
+    for model in (Unit, Community, Grid, PropertyProject):
+        post_save.connect(_clear_locator, sender=model, dispatch_uid=f"dispatch-locator-save-{model.__name__}")
+        post_delete.connect(_clear_locator, sender=model, dispatch_uid=f"dispatch-locator-del-{model.__name__}")
+    for model in (ResponsibilityRule, Category):
+        post_save.connect(_clear_router, sender=model, dispatch_uid=f"dispatch-router-save-{model.__name__}")
+        post_delete.connect(_clear_router, sender=model, dispatch_uid=f"dispatch-router-del-{model.__name__}")
+    m2m_changed.connect(
+        _clear_router, sender=ResponsibilityRule.assisting_units.through, dispatch_uid="dispatch-router-m2m"
+    )
