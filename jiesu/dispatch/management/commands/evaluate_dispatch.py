@@ -32,7 +32,7 @@ class Command(BaseCommand):
             clf = load(Path(opts["model"])) if opts["model"] else load_classifier()
         except DomainError as exc:
             raise CommandError(exc.message) from exc
-        except (OSError, ValueError, KeyError, EOFError) as exc:  # missing, truncated or foreign model file
+        except Exception as exc:  # missing, truncated or foreign file: unpickling fails in many ways
             raise CommandError(f"无法加载分类模型：{exc}") from exc
         try:
             rows = read_labelled(Path(opts["data"]), text_cols=text_cols, label_col=opts["label_col"].strip(),
