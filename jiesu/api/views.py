@@ -92,7 +92,14 @@ class OrderListCreateView(generics.GenericAPIView):
         data = s.OrderCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         order, created = services.create_order(user=request.user, **data.validated_data)
+        recommendation = None
+        if created:  # the dispatch proposal (and auto-dispatch when allowed) comes with the new order
+            from jiesu.dispatch.services import recommend_on_create
+
+            recommendation = recommend_on_create(user=request.user, order_id=order.pk)
+            order.refresh_from_db()
         body = s.OrderDetailSerializer(order, context={"request": request}).data
+        body["recommendation"] = recommendation
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

@@ -25,7 +25,7 @@ from jiesu.workorders.models import Category
 WINNER = 1.0
 OTHER_RULE = 0.06
 LOCAL_STREET = 0.04
-SECTOR = 0.03
+SECTOR = 0.06  # shared by all departments of the sector
 MAX_CANDIDATES = 3
 
 
@@ -183,9 +183,9 @@ def route(*, category: Category, street: Unit | None, data: RoutingData | None =
     if street_id is not None and street and street.kind in LOCAL_KINDS:
         add(street_id, LOCAL_STREET, f"属地管理：诉求发生地在{street_name}")
     first_level = category.path.split("/")[0]
-    for unit in data.units.values():
-        if first_level in [s.strip() for s in unit.sector.split(",") if s.strip()]:
-            add(unit.pk, SECTOR, f"行业主管：{unit.name}主管「{first_level}」")
+    sector_units = [u for u in data.units.values() if first_level in [s.strip() for s in u.sector.split(",")]]
+    for unit in sector_units:  # the weight is shared, so a sector with many units does not drown the rule
+        add(unit.pk, SECTOR / len(sector_units), f"行业主管：{unit.name}主管「{first_level}」")
     _apply_memory(candidates, data=data, category=category, street_id=street_id, add=add)
     ranked = sorted(candidates.values(), key=lambda c: (-c.score, c.unit_id))
     total = sum(c.score for c in ranked) or 1.0

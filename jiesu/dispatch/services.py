@@ -15,9 +15,10 @@ from django.utils import timezone
 from jiesu.common.errors import InvalidInput, NotFound
 from jiesu.dispatch import geo, locator, recommend, router
 from jiesu.dispatch.models import Correction, CorrectionKind, DispatchSettings, Recommendation, RoutingMemory
-from jiesu.org.models import LOCAL_KINDS, Community, Grid, Unit
+from jiesu.org.models import LOCAL_KINDS, Community, Grid, Unit, User
 from jiesu.workorders import services as workorders
 from jiesu.workorders.models import Category, WorkOrder, WorkOrderEvent
+from jiesu.workorders.selectors import visible_orders
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,28 @@ def recommend_order(*, order_id: int, allow_auto: bool = False, classifier=None)
         payload=body,
     )
     return body
+
+
+def recommend_for_user(*, user: User, order_id: int, allow_auto: bool = False) -> dict:
+    """The proposal as this user may see it: duplicates the user cannot see are left out."""
+    body = recommend_order(order_id=order_id, allow_auto=allow_auto)
+    ids = [d["order_id"] for d in body["duplicates"]]
+    if ids:
+        visible = set(visible_orders(user=user).filter(pk__in=ids).values_list("pk", flat=True))
+        body["duplicates"] = [d for d in body["duplicates"] if d["order_id"] in visible]
+    return body
+
+
+def recommend_on_create(*, user: User | None, order_id: int) -> dict | None:
+    """For intake channels right after create_order: propose and, if allowed, auto-dispatch. The
+    order is already accepted, so a failure here is logged and answered with None, never raised."""
+    try:
+        if user is None:
+            return recommend_order(order_id=order_id, allow_auto=True)
+        return recommend_for_user(user=user, order_id=order_id, allow_auto=True)
+    except Exception:
+        log.exception("recommendation on create failed for order %s", order_id)
+        return None
 
 
 @transaction.atomic

@@ -1,0 +1,55 @@
+"""API of the dispatch app: the recommendation for one order and the console's 退单率."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jiesu.common.errors import InvalidInput
+from jiesu.dispatch import selectors, services
+from jiesu.workorders.selectors import get_order
+
+
+def _date_param(value: str | None, *, name: str):
+    import datetime as dt
+
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"参数 {name} 须为 YYYY-MM-DD 格式的日期", code="invalid_parameter") from None
+
+
+class RecommendationView(APIView):
+    @extend_schema(
+        summary="派单推荐：类别、七有/五性、街镇/网格、主办单位前三及理由、疑似重复件",
+        request=None,
+        responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+    )
+    def post(self, request, order_id: int):
+        # Visibility first: another unit's order is "not found".
+        get_order(user=request.user, order_id=order_id)
+        return Response(services.recommend_for_user(user=request.user, order_id=order_id))
+
+
+class ReturnRatesView(APIView):
+    @extend_schema(
+        summary="各类别退单率（派单控制台）",
+        parameters=[
+            OpenApiParameter("since", OpenApiTypes.DATE),
+            OpenApiParameter("until", OpenApiTypes.DATE),
+            OpenApiParameter("level", OpenApiTypes.INT, description="类别层级，1–3，默认1"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        level = request.query_params.get("level") or "1"
+        if level not in ("1", "2", "3"):
+            raise InvalidInput("参数 level 只能是 1、2 或 3", code="invalid_parameter")
+        rows = selectors.return_rate_by_category(
+            since=_date_param(request.query_params.get("since"), name="since"),
+            until=_date_param(request.query_params.get("until"), name="until"),
+            level=int(level),
+        )
+        return Response({"results": rows})
