@@ -62,6 +62,12 @@ class Corpus:
         return [" ".join(w for w in words if w not in stop_words) for words in self.raw_words()]
 
 
+def label_set(directory: Path | None = None) -> list[str]:
+    """The first-level labels of the training data (7 for tipdm2020c)."""
+    with ((directory or data_dir()) / SEGMENTED_FILE).open(encoding="utf-8") as fh:
+        return sorted({r[LABEL_COL] for r in csv.DictReader(fh) if r[LABEL_COL]})
+
+
 def load_corpus(directory: Path | None = None, *, limit: int | None = None) -> Corpus:
     """Read both files. `limit` keeps a stratified-ish prefix of each (tests train tiny models)."""
     directory = directory or data_dir()

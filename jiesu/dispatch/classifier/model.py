@@ -130,14 +130,23 @@ def _version(params: TrainParams, hashes: dict[str, str]) -> str:
     return f"v{FORMAT}-{hashlib.sha256(blob.encode()).hexdigest()[:10]}"
 
 
+def expected_version(params: TrainParams) -> str:
+    """The version `train(params)` would produce from the data as it is now (cheap: hashes only)."""
+    directory = data.data_dir()
+    return _version(params, {name: data.file_sha256(directory / name) for name in (data.SEGMENTED_FILE, data.RAW_FILE)})
+
+
 def models_dir() -> Path:
     from django.conf import settings
 
     return Path(settings.VAR_DIR) / "models"
 
 
-def train(*, params: TrainParams, out_dir: Path | None = None, corpus: data.Corpus | None = None) -> dict:
-    """Build, evaluate on the held-out raw messages, save artefact + manifest, mark as current."""
+def train(*, params: TrainParams, out_dir: Path | None = None, corpus: data.Corpus | None = None,
+          extra: tuple[list[str], list[str]] | None = None, extra_sha256: str | None = None) -> dict:
+    """Build, evaluate on the held-out raw messages, save artefact + manifest, mark as current.
+
+    `extra` = (texts, labels) of corrected orders (退单/改派 relabelled by the centre) added to training."""
     started = time.perf_counter()
     corpus = corpus or data.load_corpus(limit=params.limit)
     n_raw = len(corpus.raw_texts)
@@ -146,6 +155,11 @@ def train(*, params: TrainParams, out_dir: Path | None = None, corpus: data.Corp
     else:
         train_idx, test_idx = raw_folds(corpus, seed=params.seed, n_splits=params.n_splits)[params.holdout_fold]
     ts = assemble_training(corpus, raw_train_idx=train_idx, raw_test_idx=test_idx)
+    if extra and extra[0]:
+        ts.docs += [canonical_raw(t, ts.stop_words) for t in extra[0]]
+        ts.labels = np.concatenate([ts.labels, np.array(extra[1])])
+        ts.info["extra_rows"] = len(extra[0])
+        corpus.hashes = {**corpus.hashes, "extra": extra_sha256 or ""}
     pipeline = build_pipeline(params)
     pipeline.fit(ts.docs, ts.labels)
     _drop_pruned_vocabulary(pipeline)

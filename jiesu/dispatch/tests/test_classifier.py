@@ -139,3 +139,24 @@ def test_qiyou_wuxing_table_rejects_bad_entries(reference, tmp_path):
     with pytest.raises(InvalidInput, match="不存在的类别"):
         apply_dimensions(table=load_table(unknown))
     assert good.lookup("教育文体/文化") == {"qiyou": "", "wuxing": "多样性"}
+
+
+def test_corrected_labels_change_later_predictions(tmp_path):
+    """train_classifier --extra-labels: the centre's corrections (退单/改派 relabelled) are learnt."""
+    import io
+
+    from django.core.management import call_command
+
+    text = "嘟嘟噜噜咔嚓咔嚓反映"
+    before = load(Path(tiny_model()["path"]))
+    wanted = next(label for label in before.labels if label != before.predict([text])[0])
+    extra = tmp_path / "corrections.csv"
+    extra.write_text("title,content,label\n" + "".join(f"{text}{i},,{wanted}\n" for i in range(30))
+                     + ",,交通运输\n", encoding="utf-8")
+    out = io.StringIO()
+    call_command("train_classifier", limit=600, out_dir=str(tmp_path / "m"), extra_labels=str(extra), stdout=out)
+    after = load(next((tmp_path / "m").glob("classifier-*.joblib")))
+    assert after.manifest["training"]["extra_rows"] == 30
+    assert "extra" in after.manifest["data_sha256"] and after.version != before.version
+    assert "并入纠正标签 30 条（跳过 1 条" in out.getvalue()
+    assert after.predict([text])[0] == wanted
