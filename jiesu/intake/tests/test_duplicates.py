@@ -84,3 +84,14 @@ def test_merged_orders_are_not_proposed(make_order, users):
     services.merge_duplicate(user=users["dispatcher"], order_id=dup.pk, master_id=master.pk, at=NOW)
     found = find_similar(content=LEAK, requester_phone="13800001111", now=NOW)
     assert [s.order_id for s in found] == [master.pk]
+
+
+def test_another_requester_at_the_same_place_needs_closer_text(make_order):
+    from jiesu.intake.duplicates import PLACE_THRESHOLD, REQUESTER_THRESHOLD
+
+    follow_up = "5号楼楼道水管又漏水了，物业还是不管，请维修"
+    assert REQUESTER_THRESHOLD <= text_similarity(LEAK, follow_up) < PLACE_THRESHOLD
+    mine = make_order(LEAK, phone="13800001111", address="芳城园一区5号楼")
+    make_order(LEAK, phone="13900002222", address="芳城园一区5号楼", days_ago=2)
+    found = find_similar(content=follow_up, requester_phone="13800001111", address="芳城园一区5号楼", now=NOW)
+    assert [s.order_id for s in found] == [mine.pk]
