@@ -97,6 +97,7 @@ def load_responsibility_list(*, path: Path) -> int:
             lead_unit=lead,
             basis=row.get("basis", ""),
             priority=code.count(".") * 10,
+            local_assists=LOCAL_MARKER in row.get("assist", []),
         )
         assist = [units[c] for c in row.get("assist", []) if c != LOCAL_MARKER]
         if assist:
