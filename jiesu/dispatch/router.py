@@ -38,6 +38,7 @@ class RuleRow:
     assisting: tuple[int, ...]
     priority: int
     basis: str
+    local_assists: bool = False  # the local street/town (属地) assists
 
     @property
     def depth(self) -> int:
@@ -74,6 +75,7 @@ def _load() -> RoutingData:
             assisting=tuple(sorted(u.pk for u in r.assisting_units.all())),
             priority=r.priority,
             basis=r.basis,
+            local_assists=r.local_assists,
         )
         for r in ResponsibilityRule.objects.filter(is_active=True).prefetch_related("assisting_units")
     ]
@@ -156,7 +158,8 @@ def route(*, category: Category, street: Unit | None, data: RoutingData | None =
         cand.score += weight
         cand.reasons.append(reason)
         if rule is not None and cand.rule_id is None:
-            cand.rule_id, cand.assisting = rule.pk, tuple(a for a in rule.assisting if a != unit_id)
+            helpers = [*rule.assisting, *([street_id] if rule.local_assists and street_id else [])]
+            cand.rule_id, cand.assisting = rule.pk, tuple(a for a in dict.fromkeys(helpers) if a != unit_id)
 
     label = f"类别：{category.path}"
     winner_given = False

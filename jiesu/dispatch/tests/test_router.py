@@ -45,6 +45,14 @@ def test_sector_rule_names_the_department_wherever_the_place(units):
     assert any("属地管理" in r for r in local.reasons)
 
 
+def test_local_street_assists_a_department_when_the_rule_says_so(units):
+    # 环境保护/环境污染 → 区生态环境局, assisted by 属地 (responsibility.yaml).
+    top = router.route(category=cat("环境保护/环境污染"), street=units[YOUANMEN]).candidates[0]
+    assert top.unit_id == units["110106-D05"].pk
+    assert units[YOUANMEN].pk in top.assisting
+    assert router.route(category=cat("环境保护/环境污染"), street=None).candidates[0].assisting == ()
+
+
 def test_street_specific_rule_beats_the_general_one_only_in_that_street(units):
     rule = ResponsibilityRule.objects.create(
         category_code=cat("城乡建设/住房保障与房地产").code, street=units[FANGZHUANG], lead_unit=units[FANGGUANJU],
