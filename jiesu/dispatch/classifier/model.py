@@ -31,10 +31,10 @@ FORMAT = 1  # bump when the artefact layout or preprocessing changes
 @dataclass(frozen=True)
 class TrainParams:
     seed: int = 20200
-    C: float = 0.5
+    C: float = 1.0  # chosen by inner grouped CV on training data only (bench --tune)
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (1, 3)
-    min_df: int = 2
+    min_df: int = 3  # same inner-CV F1 as 2, a smaller and faster model
     class_weight: str | None = "balanced"
     calibration_folds: int = 3
     calibration_ensemble: bool = False  # one SVM + cross-validated calibration: a third of the size
