@@ -147,10 +147,67 @@ def raw_fold_scores_only_val(corpus, train_idx, val_idx, test_idx, params_list):
     return out
 
 
+UNLABELLED = ("attachment3_hot_issues.csv", "attachment4_replies.csv", "attachment2_official_testset_unlabeled.csv")
+
+
+def unlabelled_texts() -> list[str]:
+    import csv
+
+    seen, out = set(), []
+    for name in UNLABELLED:
+        with (data.data_dir() / name).open(encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                text = (r["留言主题"] + r["留言详情"]).strip()
+                if text and text not in seen:
+                    seen.add(text)
+                    out.append(text)
+    return out
+
+
+def tune_self_training(params: TrainParams, n_splits: int, threshold: float = 0.9) -> None:
+    """Experiment: teacher (current default) vs student trained with pseudo-labelled 附件3/附件4/test-set
+    messages (probability ≥ threshold), same inner folds as `tune`. Unlabelled texts similar to any
+    validation or held-out message are removed first."""
+    from jiesu.dispatch.classifier.text import canonical_raw
+
+    corpus = data.load_corpus()
+    train_idx, test_idx = raw_folds(corpus, seed=params.seed, n_splits=n_splits)[params.holdout_fold]
+    groups = data.group_ids(corpus.raw_canonical(frozenset()), corpus.raw_users)[train_idx]
+    inner = data.grouped_folds(corpus.raw_labels[train_idx], groups, seed=params.seed + 1, n_splits=4)
+    pool = unlabelled_texts()
+    rows = []
+    for tr, va in inner:
+        tr_abs, va_abs = train_idx[tr], train_idx[va]
+        excluded = np.concatenate([va_abs, test_idx])
+        ts = assemble_training(corpus, raw_train_idx=tr_abs, raw_test_idx=excluded)
+        canon = corpus.raw_canonical(ts.stop_words)
+        unl = [canonical_raw(t, ts.stop_words) for t in pool]
+        leaks = set(data.leaking_segmented_rows(held_out_raw=[canon[i] for i in excluded], seg_docs=unl))
+        unl = [d for i, d in enumerate(unl) if i not in leaks]
+        texts, truth = [corpus.raw_texts[i] for i in va_abs], corpus.raw_labels[va_abs]
+        teacher = build_pipeline(params).fit(ts.docs, ts.labels)
+        proba = teacher.predict_proba(unl)
+        keep = proba.max(axis=1) >= threshold
+        pseudo = teacher.classes_[proba.argmax(axis=1)][keep]
+        student = build_pipeline(params).fit(ts.docs + [d for d, k in zip(unl, keep, strict=True) if k],
+                                             np.concatenate([ts.labels, pseudo]))
+        out = {}
+        for name, pipe in (("teacher", teacher), (f"self-training p≥{threshold}", student)):
+            clf = TextClassifier(version="bench", pipeline=pipe, stop_words=ts.stop_words, manifest={})
+            out[name] = scores(truth, clf.predict(texts))
+        print(f"  pool {len(unl)} (-{len(leaks)} similar to val/test), pseudo {int(keep.sum())}: "
+              + ", ".join(f"{k} {v[0]:.4f}" for k, v in out.items()), flush=True)
+        rows.append(out)
+    for name in rows[0]:
+        f1s = [r[name][0] for r in rows]
+        print(f"{name:<24} macro-F1 {np.mean(f1s):.4f}±{np.std(f1s):.4f}  acc {np.mean([r[name][1] for r in rows]):.4f}")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tune", action="store_true")
+    parser.add_argument("--tune-self-training", action="store_true")
     parser.add_argument("--seed", type=int, default=TrainParams().seed)
     args = parser.parse_args()
     p = replace(TrainParams(), seed=args.seed)
-    (tune if args.tune else report)(p, 5)
+    (tune_self_training if args.tune_self_training else tune if args.tune else report)(p, 5)
