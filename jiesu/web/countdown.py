@@ -65,5 +65,10 @@ def countdown(*, due: dt.datetime | None, done: dt.datetime | None = None, now: 
     open_h, close_h = settings.JIESU_OFFICE_HOURS
     per_day = close_h - open_h
     days, rest = divmod(hours, per_day)
-    text = f"剩余 {int(days)}个工作日{rest:.0f}小时" if days >= 1 else f"剩余 {hours:.1f}工作小时"
+    if days >= 1:
+        text = f"剩余 {int(days)}个工作日{rest:.0f}小时"
+    elif hours >= 1:
+        text = f"剩余 {hours:.1f}工作小时"
+    else:  # a natural-hours deadline outside office hours: the clock time is what counts
+        text = "剩余 " + _natural(due - now)
     return Countdown("soon" if due - now < dt.timedelta(hours=24) else "ok", text)

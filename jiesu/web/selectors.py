@@ -35,7 +35,8 @@ LIST_FIELDS = (
 
 @dataclass(frozen=True)
 class ListFilters:
-    state: str = ""
+    state: str = ""  # a State value, or "open" for every state in which the clock runs
+    near_deadline: bool = False
     unit_id: int | None = None
     street_id: int | None = None
     category_code: str = ""
@@ -62,9 +63,19 @@ def filtered_orders(*, user: User, filters: ListFilters, now: dt.datetime | None
     orders = wo_selectors.visible_orders(user=user)
     if filters.number:
         return orders.filter(number=filters.number.strip())
+    if filters.state == "open":
+        orders = orders.filter(state__in=OPEN_STATES)
+    if filters.near_deadline:
+        now_ = now or timezone.now()
+        orders = orders.filter(
+            state__in=OPEN_STATES,
+            resolved_at__isnull=True,
+            handling_due__gte=now_,
+            handling_due__lt=now_ + NEAR_DEADLINE,
+        )
     orders = wo_selectors.filter_orders(
         orders,
-        state=filters.state or None,
+        state=filters.state if filters.state in State.values else None,
         unit_id=filters.unit_id,
         street_id=filters.street_id,
         overdue=filters.overdue,

@@ -26,7 +26,8 @@ def _filters(request) -> selectors.ListFilters:
     overdue = {"1": True, "0": False}.get(get.get("overdue", ""))
     state = get.get("state", "")
     return selectors.ListFilters(
-        state=state if state in State.values else "",
+        state=state if state in State.values or state == "open" else "",
+        near_deadline=get.get("due") == "24h",
         unit_id=int(get["unit"]) if get.get("unit", "").isdigit() else None,
         street_id=int(get["street"]) if get.get("street", "").isdigit() else None,
         category_code=get.get("category", "").strip()[:16],

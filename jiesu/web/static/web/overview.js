@@ -2,6 +2,10 @@
 (function () {
   const data = JSON.parse(document.getElementById("chart-data").textContent);
   function bars(elementId, rows, linkFor) {
+    if (!rows.length) {
+      document.getElementById(elementId).innerHTML = '<p class="empty-chart">近30天暂无数据</p>';
+      return;
+    }
     const chart = echarts.init(document.getElementById(elementId), null, { renderer: "svg" });
     const ordered = rows.slice().reverse();
     chart.setOption({
