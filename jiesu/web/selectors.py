@@ -106,7 +106,9 @@ def keyset_page(orders: QuerySet[WorkOrder], *, cursor: str = "", size: int = PA
     position = _decode(cursor) if cursor else None
     if position:
         at, pk = position
-        orders = orders.filter(Q(received_at__lt=at) | Q(received_at=at, pk__lt=pk))
+        # The redundant `received_at <= at` lets the database range-scan the received_at index;
+        # the OR alone would make it filter row by row.
+        orders = orders.filter(received_at__lte=at).filter(Q(received_at__lt=at) | Q(received_at=at, pk__lt=pk))
     rows = list(orders.order_by("-received_at", "-pk").values(*LIST_FIELDS)[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
@@ -164,22 +166,45 @@ def counters(*, user: User, now: dt.datetime | None = None) -> dict[str, int]:
     }
 
 
+def _unit_orders(user: User) -> tuple[QuerySet[WorkOrder], QuerySet[WorkOrder]]:
+    """A unit's orders as two index-friendly parts: those it leads, those it assists (and does not
+    lead). visible_orders' single OR over both makes PostgreSQL scan the whole table."""
+    led = WorkOrder.objects.filter(lead_unit_id=user.unit_id)
+    assisted = WorkOrder.objects.filter(assisting_units=user.unit_id).exclude(lead_unit_id=user.unit_id)
+    return led, assisted
+
+
 def workbench_orders(*, user: User, state: str, limit: int = 200) -> list[WorkOrder]:
     """The unit's orders in one state, the nearest deadline first."""
-    orders = wo_selectors.visible_orders(user=user).filter(state=state).select_related("category", "street")
-    return list(orders.order_by("handling_due", "pk")[:limit])
+    if user.unit_id is None:
+        return []
+    rows = []
+    for part in _unit_orders(user):
+        rows += part.filter(state=state).select_related("category", "street").order_by("handling_due", "pk")[:limit]
+    far = timezone.now() + dt.timedelta(days=36500)
+    rows.sort(key=lambda o: (o.handling_due or far, o.pk))
+    return rows[:limit]
 
 
-def workbench_tallies(*, user: User) -> dict[str, int]:
-    orders = wo_selectors.visible_orders(user=user)
-    return dict(orders.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
+def workbench_tallies(*, user: User, states: list[str]) -> dict[str, int]:
+    """How many of the unit's orders are in each of `states` (the workbench tabs; the closed
+    orders, the bulk of any unit's history, are not counted)."""
+    if user.unit_id is None:
+        return {}
+    tallies: dict[str, int] = {}
+    for part in _unit_orders(user):
+        for state, n in (
+            part.filter(state__in=states).values_list("state").annotate(n=Count("pk")).values_list("state", "n")
+        ):
+            tallies[state] = tallies.get(state, 0) + n
+    return tallies
 
 
 def callback_queue(*, limit: int = 100) -> list[WorkOrder]:
     return list(
         WorkOrder.objects.filter(state=State.RESOLVED)
         .select_related("lead_unit", "category")
-        .order_by("resolved_at", "pk")[:limit]
+        .order_by("resolved_at", "pk")[:limit]  # index wo_state_resolved
     )
 
 

@@ -3,6 +3,7 @@ dispatch, returned orders and disputes, pending extensions, live counters."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from jiesu.common.errors import DomainError, InvalidInput
@@ -21,7 +22,16 @@ TABS = {"queue": "待派单", "disputes": "退单与争议", "extensions": "延�
 def console(request):
     tab = request.GET.get("tab", "queue")
     tab = tab if tab in TABS else "queue"
-    context = {"tab": tab, "tabs": TABS, "units": handling_units(), "counters": selectors.counters(user=request.user)}
+    units = handling_units()
+    context = {
+        "tab": tab,
+        "tabs": TABS,
+        "units": units,
+        # One <option> list rendered once and reused in every row: looping the template over
+        # ~60 units × 100 rows costs more than the queries.
+        "unit_options": format_html_join("", '<option value="{}">{}</option>', units.values_list("pk", "name")),
+        "counters": selectors.counters(user=request.user),
+    }
     if tab == "queue":
         queue = selectors.dispatch_queue()
         context["rows"] = [{"order": o, "recommendation": integrations.recommend(order=o)} for o in queue]

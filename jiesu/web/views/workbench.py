@@ -15,7 +15,7 @@ TABS = [State.DISPATCHED, State.ACKNOWLEDGED, State.IN_PROGRESS, State.RETURNED,
 def workbench(request):
     state = request.GET.get("state", State.DISPATCHED)
     state = state if state in TABS else State.DISPATCHED
-    tallies = selectors.workbench_tallies(user=request.user)
+    tallies = selectors.workbench_tallies(user=request.user, states=TABS)
     rows = [
         {
             "order": order,
