@@ -5,7 +5,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr
 from django.utils import timezone
 
 from jiesu.org.models import User
@@ -219,16 +218,17 @@ def overview(*, now: dt.datetime | None = None, top: int = 10) -> dict:
     today = timezone.localtime(now).date()
     since = today - dt.timedelta(days=29)
     recent = WorkOrder.objects.filter(received_at__gte=_day_start(since))
-    first_level = list(
-        recent.exclude(category=None)
-        .annotate(first=Substr("category__code", 1, 2))
-        .values("first")
-        .annotate(n=Count("pk"))
-        .order_by("-n")[:top]
-    )
+    # Group by category id on the big table (no join), then fold ids into first levels in Python.
+    by_category = recent.exclude(category=None).values_list("category_id").annotate(n=Count("pk"))
+    codes = dict(Category.objects.values_list("pk", "code"))
     names = dict(Category.objects.filter(level=1).values_list("code", "name"))
+    totals: dict[str, int] = {}
+    for category_id, n in by_category.values_list("category_id", "n"):
+        first = codes[category_id].split(".")[0]
+        totals[first] = totals.get(first, 0) + n
     categories = [
-        {"code": row["first"], "name": names.get(row["first"], row["first"]), "n": row["n"]} for row in first_level
+        {"code": code, "name": names.get(code, code), "n": n}
+        for code, n in sorted(totals.items(), key=lambda item: -item[1])[:top]
     ]
     return {
         "today": today,
