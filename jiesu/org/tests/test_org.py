@@ -86,3 +86,10 @@ def test_unknown_category_in_the_list_is_an_error(tmp_path, django_db_blocker, d
 
     with pytest.raises(ValueError, match="不存在的类别"):
         load_responsibility_list(path=tmp_path / "responsibility.yaml")
+
+
+@pytest.mark.django_db
+def test_district_boundary_is_stored(reference):
+    district = Unit.objects.get(code="110106")
+    assert district.boundary["type"] == "FeatureCollection"
+    assert district.boundary["features"][0]["properties"]["adcode"] == 110106
