@@ -1,6 +1,7 @@
 """Writes to the organisation: loading the versioned unit files, users, the responsibility list."""
 
 import csv
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +43,12 @@ def load_org(*, data_dir: Path) -> OrgLoadResult:
     enterprises from `units.yaml` (+ its streets CSV), grids from `grids.yaml` if present, and the
     responsibility list from `responsibility.yaml`. Idempotent."""
     spec = yaml.safe_load((data_dir / "units.yaml").read_text(encoding="utf-8"))
-    district = _upsert_unit(kind=UnitKind.DISTRICT, parent=None, **spec["district"])
+    district_spec = dict(spec["district"])
+    boundary_file = district_spec.pop("boundary_file", None)
+    district = _upsert_unit(kind=UnitKind.DISTRICT, parent=None, **district_spec)
+    if boundary_file:
+        district.boundary = json.loads((data_dir / boundary_file).read_text(encoding="utf-8"))
+        district.save(update_fields=["boundary"])
     count = 1
     _upsert_unit(kind=UnitKind.CENTRE, parent=district, sort_order=1, **spec["centre"])
     count += 1
@@ -97,6 +103,7 @@ def load_responsibility_list(*, path: Path) -> int:
             lead_unit=lead,
             basis=row.get("basis", ""),
             priority=code.count(".") * 10,
+            local_assists=LOCAL_MARKER in row.get("assist", []),
         )
         assist = [units[c] for c in row.get("assist", []) if c != LOCAL_MARKER]
         if assist:
@@ -104,7 +111,17 @@ def load_responsibility_list(*, path: Path) -> int:
     return len(spec["rules"])
 
 
-def create_user(*, username: str, password: str, role: str, unit: Unit | None, display_name: str = "") -> User:
+def create_user(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    unit: Unit | None,
+    display_name: str = "",
+    password_hash: str | None = None,
+) -> User:
+    """Create or update a user; `password_hash` (from make_password) skips re-hashing when many
+    users share one demo password."""
     if role not in Role.values:
         raise ValueError(f"未知角色: {role}")
     user, created = User.objects.get_or_create(
@@ -114,6 +131,9 @@ def create_user(*, username: str, password: str, role: str, unit: Unit | None, d
         user.role, user.unit, user.display_name = role, unit, display_name
     user.is_staff = role == Role.ADMIN
     user.is_superuser = role == Role.ADMIN
-    user.set_password(password)
+    if password_hash:
+        user.password = password_hash
+    else:
+        user.set_password(password)
     user.save()
     return user
