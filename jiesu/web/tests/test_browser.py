@@ -115,6 +115,9 @@ def test_full_loop_by_five_roles(new_page, users, units, busy_district):
     assert dispatcher.locator(f"tr[data-order='{number}']").count() == 0
     order.refresh_from_db()
     assert order.state == State.DISPATCHED and order.lead_unit == units["110106013"]
+    dispatcher.goto("/console/?tab=disputes")
+    assert "属于产权单位维修责任" in dispatcher.content()
+    shot(dispatcher, "console-disputes")
 
     # 4. The unit acknowledges, responds and resolves from its workbench.
     unit = new_page()
