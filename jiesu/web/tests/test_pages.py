@@ -211,3 +211,16 @@ def test_overview_figures(client, users, make_order, dispatched):
     make_order()
     page = login(client, users["district_leader"]).get("/overview/").content.decode()
     assert 'id="kpi-today">2<' in page and 'id="kpi-open">1<' in page
+
+
+def test_open_and_near_deadline_filters(client, users, units, make_order, dispatched):
+    waiting = make_order("还没派单的诉求")
+    client = login(client, users["auditor"])
+    open_page = client.get("/orders/?state=open").content.decode()
+    assert dispatched.number in open_page and waiting.number not in open_page
+    # A general order dispatched now is due in days, not within 24 hours.
+    assert dispatched.number not in client.get("/orders/?due=24h").content.decode()
+    urgent = make_order("燃气泄漏味道很重", urgency="urgent")
+    services.dispatch(user=users["dispatcher"], order_id=urgent.pk, lead_unit=units["110106013"])
+    near = client.get("/orders/?due=24h").content.decode()
+    assert urgent.number in near and dispatched.number not in near
