@@ -1,10 +1,15 @@
 """Optional features of other apps, shown when they are installed: duplicate hints from intake and
 the dispatch recommendation. Both are looked up at call time, so the panels appear as soon as the
-code lands, without a change here."""
+code lands on main, without a change here. The shapes read here are those of the intake/dispatch
+branch (jiesu.intake.duplicates.SimilarOrder; the recommendation body of
+jiesu.dispatch.services.recommend_order, stored as jiesu.dispatch.models.Recommendation.payload)."""
 
+import datetime as dt
 import importlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from jiesu.workorders.models import State
 
 logger = logging.getLogger(__name__)
 
@@ -16,9 +21,65 @@ def _function(module: str, name: str):
         return None
 
 
+# ---------------------------------------------------------------- duplicate hints
+
+
 def find_similar():
     """jiesu.intake.duplicates.find_similar, or None when it does not exist yet."""
     return _function("jiesu.intake.duplicates", "find_similar")
+
+
+@dataclass(frozen=True)
+class Hint:
+    order_id: int
+    number: str
+    title: str
+    state_label: str
+    received_at: dt.datetime | None
+    similarity: float | None
+    same_place: bool
+    same_requester: bool
+    reasons: list[str] = field(default_factory=list)
+
+
+def _state_label(state: str) -> str:
+    try:
+        return State(state).label
+    except ValueError:
+        return state
+
+
+def hints(*, content: str, address: str, requester_phone: str, lat, lng, now, days: int = 7) -> list[Hint]:
+    function = find_similar()
+    if function is None:
+        return []
+    matches = function(
+        content=content,
+        address=address,
+        requester_phone=requester_phone,
+        lat=lat,
+        lng=lng,
+        days=days,
+        now=now,
+        limit=5,
+    )
+    return [
+        Hint(
+            order_id=m.order_id,
+            number=m.number,
+            title=m.title,
+            state_label=_state_label(m.state),
+            received_at=m.received_at,
+            similarity=getattr(m, "similarity", None),
+            same_place=bool(getattr(m, "same_place", False)),
+            same_requester=bool(getattr(m, "same_requester", False)),
+            reasons=[str(r) for r in getattr(m, "reasons", []) or []],
+        )
+        for m in matches or []
+    ]
+
+
+# ---------------------------------------------------------------- dispatch recommendation
 
 
 @dataclass(frozen=True)
@@ -31,62 +92,41 @@ class Recommendation:
     reasons: list[str]
 
 
-def _get(obj, *names, default=None):
-    for name in names:
-        value = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-        if value is not None:
-            return value
-    return default
-
-
-def _recommender():
-    for module, name in (
-        ("jiesu.dispatch.services", "recommend"),
-        ("jiesu.dispatch.recommend", "recommend"),
-        ("jiesu.dispatch.selectors", "recommend"),
-    ):
-        function = _function(module, name)
-        if function:
-            return function
-    return None
-
-
 def recommendation_available() -> bool:
-    return _recommender() is not None
+    return _function("jiesu.dispatch.selectors", "latest_recommendation") is not None
 
 
-def recommend(*, order) -> Recommendation | None:
-    """The recommender's proposal for `order`, or None (not installed, or it failed: the console
-    must keep working without it)."""
-    function = _recommender()
-    if function is None:
+def _from_body(body: dict) -> Recommendation | None:
+    leads = body.get("lead_units") or []
+    chosen = (body.get("category") or {}).get("chosen") or {}
+    if not leads and not chosen:
+        return None
+    top = leads[0] if leads else {}
+    return Recommendation(
+        unit_id=top.get("unit_id"),
+        unit_name=top.get("name", ""),
+        category_code=chosen.get("code", ""),
+        category_name=chosen.get("path", ""),
+        confidence=top.get("confidence"),
+        reasons=[str(r) for r in top.get("reasons", [])][:2],
+    )
+
+
+def recommend(*, order, compute: bool = True) -> Recommendation | None:
+    """The latest stored proposal for `order`; when there is none and `compute`, ask the
+    recommender (which records it, so the next view reads it). None when the dispatch app is not
+    installed or fails: the console must keep working without it."""
+    latest = _function("jiesu.dispatch.selectors", "latest_recommendation")
+    if latest is None:
         return None
     try:
-        result = function(order=order)
+        stored = latest(order_id=order.pk)
+        if stored is not None:
+            return _from_body(stored.payload or {})
+        compute_now = _function("jiesu.dispatch.services", "recommend_order")
+        if not compute or compute_now is None:
+            return None
+        return _from_body(compute_now(order_id=order.pk, allow_auto=False))
     except Exception:  # a broken model must not take the dispatch console down
         logger.exception("dispatch recommendation failed for order %s", order.pk)
         return None
-    if result is None:
-        return None
-    candidates = _get(result, "candidates", default=None)
-    top = candidates[0] if candidates else result
-    unit = _get(top, "lead_unit", "unit", default=None)
-    category = _get(result, "category", default=None)
-    unit_id = unit if isinstance(unit, int) else _get(unit, "pk", "id") if unit is not None else None
-    unit_name = _get(top, "lead_unit_name", "unit_name", default="") or (str(unit) if unit is not None else "")
-    category_code = category if isinstance(category, str) else _get(category, "code", default="") or ""
-    category_name = _get(result, "category_path", "category_name", default="") or (
-        _get(category, "path", default="") if category is not None and not isinstance(category, str) else ""
-    )
-    confidence = _get(result, "confidence", default=None)
-    reasons = _get(top, "reasons", default=None) or _get(result, "reasons", default=None) or []
-    if isinstance(reasons, str):
-        reasons = [reasons]
-    return Recommendation(
-        unit_id=unit_id,
-        unit_name=unit_name,
-        category_code=category_code,
-        category_name=category_name or category_code,
-        confidence=float(confidence) if confidence is not None else None,
-        reasons=[str(r) for r in reasons],
-    )

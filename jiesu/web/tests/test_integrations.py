@@ -13,14 +13,36 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def fake_find_similar(monkeypatch):
+    """Stands in for jiesu.intake.duplicates.find_similar: same signature, SimilarOrder-like rows
+    (the same address counts as the same place, the same phone as the same requester)."""
     calls = []
 
     def find_similar(
         *, content, address="", requester_phone="", lat=None, lng=None, days=7, now=None, exclude_id=None, limit=5
     ):
         calls.append({"content": content, "address": address, "days": days, "limit": limit})
-        orders = WorkOrder.objects.filter(address=address).order_by("-received_at")[:limit]
-        return [types.SimpleNamespace(order=o, score=0.9, reason="同地点") for o in orders]
+        rows = []
+        for o in WorkOrder.objects.order_by("-received_at")[:limit]:
+            same_place, same_requester = (
+                o.address == address,
+                bool(requester_phone) and o.requester_phone == requester_phone,
+            )
+            if same_place or same_requester:
+                rows.append(
+                    types.SimpleNamespace(
+                        order_id=o.pk,
+                        number=o.number,
+                        title=o.title,
+                        state=o.state,
+                        received_at=o.received_at,
+                        similarity=0.91,
+                        same_requester=same_requester,
+                        same_place=same_place,
+                        merge_into_id=o.pk,
+                        reasons=["同一地点"] if same_place else ["同一来电人"],
+                    )
+                )
+        return rows
 
     module = types.ModuleType("jiesu.intake.duplicates")
     module.find_similar = find_similar
@@ -47,24 +69,46 @@ def test_hint_panel_counts_similar_requests(client, users, make_order, fake_find
 
 @pytest.fixture
 def fake_recommender(monkeypatch, units):
-    def recommend(*, order):
-        return {
-            "lead_unit": units["110106013"],
-            "category": "01",
-            "confidence": 0.87,
-            "reasons": ["类别: 市政 → 属地街道"],
-        }
+    """Stands in for the dispatch app: recommend_order computes and records a body shaped like
+    jiesu.dispatch.recommend's, latest_recommendation reads the recorded one."""
+    stored = {}
+    computed = []
 
-    module = types.ModuleType("jiesu.dispatch.services")
-    module.recommend = recommend
-    monkeypatch.setitem(sys.modules, "jiesu.dispatch.services", module)
+    def recommend_order(*, order_id, allow_auto=False, classifier=None):
+        computed.append(order_id)
+        body = {
+            "category": {"chosen": {"code": "01", "path": "城乡建设", "name": "城乡建设", "probability": 0.7}},
+            "lead_units": [
+                {
+                    "unit_id": units["110106013"].pk,
+                    "name": "方庄街道",
+                    "confidence": 0.87,
+                    "reasons": ["类别: 城乡建设 → 属地街道"],
+                }
+            ],
+        }
+        stored[order_id] = types.SimpleNamespace(payload=body)
+        return body
+
+    def latest_recommendation(*, order_id):
+        return stored.get(order_id)
+
+    services_module = types.ModuleType("jiesu.dispatch.services")
+    services_module.recommend_order = recommend_order
+    selectors_module = types.ModuleType("jiesu.dispatch.selectors")
+    selectors_module.latest_recommendation = latest_recommendation
+    monkeypatch.setitem(sys.modules, "jiesu.dispatch.services", services_module)
+    monkeypatch.setitem(sys.modules, "jiesu.dispatch.selectors", selectors_module)
+    return computed
 
 
 def test_console_shows_recommendation_and_dispatches_in_one_click(client, users, units, make_order, fake_recommender):
     order = make_order()
     client.force_login(users["dispatcher"])
     page = client.get("/console/").content.decode()
-    assert "方庄街道" in page and "0.87" in page and "一键派单" in page
+    assert "方庄街道" in page and "0.87" in page and "一键派单" in page and "属地街道" in page
+    client.get("/console/")
+    assert fake_recommender == [order.pk]  # computed once, then read from the record
     client.post(
         f"/orders/{order.pk}/act/dispatch/",
         {"lead_unit": units["110106013"].pk, "recommended": "1", "confidence": "0.87", "next": "/console/"},
@@ -88,3 +132,22 @@ def test_bulk_dispatch_without_recommender_needs_a_unit(client, users, make_orde
     assert "没有推荐单位" in response.content.decode()
     order.refresh_from_db()
     assert order.state == State.RECEIVED
+
+
+def test_hint_panel_tells_same_requester_apart(client, users, make_order, fake_find_similar):
+    make_order(address="别处", requester_phone="13900009999")
+    client.force_login(users["agent"])
+    body = client.post(
+        "/intake/hints/", {"content": "又来反映一次", "address": "方庄", "requester_phone": "13900009999"}
+    ).content.decode()
+    assert "data-hint-count>0<" in body and "同一来电人 <b>1</b> 件" in body
+
+
+def test_merge_from_the_order_page(client, users, make_order):
+    master, duplicate = make_order(), make_order("同一个下水道又堵了")
+    client.force_login(users["dispatcher"])
+    response = client.post(f"/orders/{duplicate.pk}/act/merge/", {"master": "FT-nope"})
+    assert response.status_code == 400 and "不存在" in response.content.decode()
+    client.post(f"/orders/{duplicate.pk}/act/merge/", {"master": master.number, "reason": "同一地点同一问题"})
+    duplicate.refresh_from_db()
+    assert duplicate.state == State.MERGED and duplicate.merged_into == master

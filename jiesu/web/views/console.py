@@ -15,6 +15,7 @@ from jiesu.web.roles import role_required
 from jiesu.workorders import services
 
 CONSOLE_ROLES = (Role.DISPATCHER, Role.ADMIN)
+COMPUTE_PER_VIEW = 20
 TABS = {"queue": "待派单", "disputes": "退单与争议", "extensions": "延期审批"}
 
 
@@ -34,7 +35,13 @@ def console(request):
     }
     if tab == "queue":
         queue = selectors.dispatch_queue()
-        context["rows"] = [{"order": o, "recommendation": integrations.recommend(order=o)} for o in queue]
+        # Proposals not made at intake are computed here, a bounded number per view (each is
+        # recorded by the dispatch app, so the next view reads them).
+        rows = []
+        for position, order in enumerate(queue):
+            proposal = integrations.recommend(order=order, compute=position < COMPUTE_PER_VIEW)
+            rows.append({"order": order, "recommendation": proposal})
+        context["rows"] = rows
         context["recommender"] = integrations.recommendation_available()
     elif tab == "disputes":
         context["disputes"] = selectors.disputes()

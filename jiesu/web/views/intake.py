@@ -10,7 +10,7 @@ from jiesu.web import forms, integrations
 from jiesu.web.roles import role_required
 from jiesu.web.views.common import error_page
 from jiesu.workorders import services
-from jiesu.workorders.models import Category, Channel, Urgency, WorkOrder
+from jiesu.workorders.models import Category, Channel, Urgency
 
 INTAKE_ROLES = (Role.AGENT, Role.DISPATCHER, Role.ADMIN)
 
@@ -56,33 +56,30 @@ def intake(request):
 @role_required(*INTAKE_ROLES)
 def duplicate_hints(request):
     """htmx fragment: similar requests of the last 7 days at the same place or from the same phone."""
-    find_similar = integrations.find_similar()
+    available = integrations.find_similar() is not None
     content = forms.text(request.POST, "content")
-    if find_similar is None or len(content) < 4:
-        return render(request, "web/_duplicate_hints.html", {"available": find_similar is not None, "matches": []})
+    if not available or len(content) < 4:
+        return render(request, "web/_duplicate_hints.html", {"available": available, "matches": []})
     try:
         lat = forms.optional_float(request.POST, "lat", "纬度")
         lng = forms.optional_float(request.POST, "lng", "经度")
     except InvalidInput:
         lat = lng = None
-    matches = find_similar(
+    matches = integrations.hints(
         content=content,
         address=forms.text(request.POST, "address"),
         requester_phone=forms.text(request.POST, "requester_phone"),
         lat=lat,
         lng=lng,
-        days=7,
         now=timezone.now(),
-        limit=5,
     )
-    rows = []
-    for match in matches or []:
-        order = match if isinstance(match, WorkOrder) else getattr(match, "order", None)
-        if order is None and isinstance(match, dict):
-            order = match.get("order")
-        if order is None:
-            continue
-        score = getattr(match, "score", None) if not isinstance(match, dict) else match.get("score")
-        reason = getattr(match, "reason", "") if not isinstance(match, dict) else match.get("reason", "")
-        rows.append({"order": order, "score": score, "reason": reason})
-    return render(request, "web/_duplicate_hints.html", {"available": True, "matches": rows})
+    return render(
+        request,
+        "web/_duplicate_hints.html",
+        {
+            "available": True,
+            "matches": matches,
+            "same_place": sum(1 for m in matches if m.same_place),
+            "same_requester": sum(1 for m in matches if m.same_requester and not m.same_place),
+        },
+    )

@@ -18,7 +18,7 @@ from jiesu.workorders import services, state_machine
 from jiesu.workorders.models import Category, State, Urgency
 
 # Actions the order page offers as forms; "create" and "edit" have their own pages.
-PAGE_ACTIONS = {name for name in services.ACTIONS} - {"merge"}
+PAGE_ACTIONS = set(services.ACTIONS)
 
 
 def _filters(request) -> selectors.ListFilters:
@@ -104,6 +104,17 @@ def order_detail(request, order_id: int, *, error: DomainError | None = None, st
     )
 
 
+def _master_id(request) -> int:
+    """The order to merge into, by number, among the orders the user may see."""
+    number = forms.text(request.POST, "master")
+    if not number:
+        raise InvalidInput("请填写主工单编号", code="required", details={"field": "master"})
+    found = wo_selectors.visible_orders(user=request.user).filter(number=number).values_list("pk", flat=True).first()
+    if found is None:
+        raise InvalidInput(f"主工单 {number} 不存在", code="master_not_found", details={"field": "master"})
+    return found
+
+
 @require_POST
 @login_required
 def order_action(request, order_id: int, action: str):
@@ -119,7 +130,11 @@ def order_action(request, order_id: int, action: str):
     try:
         state_machine.check_role(transition, request.user, order)
         state_machine.check_state(transition, order)
-        services.ACTIONS[action](user=request.user, order_id=order.pk, **forms.action_arguments(action, request.POST))
+        if action == "merge":
+            arguments = {"master_id": _master_id(request), "reason": forms.text(request.POST, "reason")}
+        else:
+            arguments = forms.action_arguments(action, request.POST)
+        services.ACTIONS[action](user=request.user, order_id=order.pk, **arguments)
     except InvalidInput as error:
         return order_detail(request, order_id, error=error, status=400)
     except DomainError as error:
