@@ -224,3 +224,11 @@ def test_open_and_near_deadline_filters(client, users, units, make_order, dispat
     services.dispatch(user=users["dispatcher"], order_id=urgent.pk, lead_unit=units["110106013"])
     near = client.get("/orders/?due=24h").content.decode()
     assert urgent.number in near and dispatched.number not in near
+
+
+def test_callback_screen_shows_the_phone_to_call_only_to_callback_staff(client, users, dispatched):
+    for action, kwargs in [("acknowledge", {}), ("respond", {}), ("resolve", {"reply": "已处理"})]:
+        services.ACTIONS[action](user=users["handler"], order_id=dispatched.pk, **kwargs)
+    assert "13800001234" in login(client, users["callback"]).get("/callback/").content.decode()
+    page = login(client, users["dispatcher"]).get("/callback/").content.decode()
+    assert "13800001234" not in page and "138****1234" in page

@@ -6,12 +6,13 @@ from jiesu.org.models import Role
 from jiesu.web import selectors
 from jiesu.web.roles import role_required
 from jiesu.workorders.models import Satisfaction
+from jiesu.workorders.selectors import requester_for
 
 
 @role_required(Role.CALLBACK_AGENT, Role.DISPATCHER, Role.ADMIN)
 def callback_queue(request):
-    return render(
-        request,
-        "web/callback.html",
-        {"orders": selectors.callback_queue(), "satisfactions": Satisfaction.choices},
-    )
+    rows = []
+    for order in selectors.callback_queue():
+        name, phone = requester_for(user=request.user, order=order)  # whom to call, masked per role
+        rows.append({"order": order, "name": name, "phone": phone})
+    return render(request, "web/callback.html", {"rows": rows, "satisfactions": Satisfaction.choices})
