@@ -49,6 +49,7 @@ def busy_district(users, units):
     categories = list(Category.objects.filter(level=3).order_by("code"))
     streets = [units[code] for code in ("110106013", "110106001", "110106002", "110106003", "110106004")]
     fangzhuang = units["110106013"]
+    # Enough time for each order's steps before now (the latest is received 2 h ago).
     plan = ["received"] * 6 + ["dispatched"] * 4 + ["in_progress"] * 7 + ["resolved"] * 4 + ["returned", "extension"]
     orders = []
     for index, target in enumerate(plan):
@@ -91,6 +92,9 @@ def busy_district(users, units):
             )
         if target == "resolved":
             services.resolve(
-                user=handler, order_id=order.pk, reply="已协调相关单位现场处理完毕。", at=at + dt.timedelta(hours=20)
+                user=handler,
+                order_id=order.pk,
+                reply="已协调相关单位现场处理完毕。",
+                at=min(at + dt.timedelta(hours=20), now - dt.timedelta(minutes=5)),
             )
     return orders
