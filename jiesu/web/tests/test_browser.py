@@ -222,3 +222,23 @@ def test_console_counters_update_without_reload(new_page, users):
     services.create_order(user=users["agent"], content="公交站牌倾斜，存在倒塌风险")
     page.wait_for_function("document.querySelector('[data-counter=waiting]').textContent === '1'", timeout=20000)
     assert page.evaluate("window.__marker") == "same page"  # htmx swapped the counters, no reload
+
+
+def test_intake_by_keyboard_only(new_page, users):
+    page = new_page()
+    login(page, "agent")
+    page.keyboard.type("小区东门路灯坏了一周，晚上很黑")  # the content field has the focus
+    page.keyboard.press("Tab")
+    page.keyboard.type("方庄路8号")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.type("13700002222")
+    page.keyboard.press("Control+Enter")
+    number = page.locator("#saved [data-number]").inner_text()
+    order = WorkOrder.objects.get(number=number)
+    assert (order.content, order.address, order.requester_phone) == (
+        "小区东门路灯坏了一周，晚上很黑",
+        "方庄路8号",
+        "13700002222",
+    )
+    assert page.evaluate("document.activeElement.id") == "content"  # ready for the next call
