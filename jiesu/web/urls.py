@@ -24,4 +24,5 @@ urlpatterns = [
     path("citizen/submit/", citizen.citizen_submit, name="citizen_submit"),
     path("citizen/track/", citizen.citizen_track, name="citizen_track"),
     path("citizen/rate/", citizen.citizen_rate, name="citizen_rate"),
+    path("citizen/outline.geojson", citizen.district_outline, name="district_outline"),
 ]

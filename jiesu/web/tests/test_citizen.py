@@ -83,3 +83,9 @@ def test_submits_are_rate_limited(client, reference):
     ]
     assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
     assert WorkOrder.objects.count() == 5
+
+
+def test_district_outline_for_the_map(client, reference):
+    outline = client.get("/citizen/outline.geojson").json()
+    assert outline["type"] == "FeatureCollection"
+    assert outline["features"][0]["properties"]["name"] == "丰台区"

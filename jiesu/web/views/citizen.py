@@ -3,10 +3,13 @@ digits of the phone number, rate the result. Only the requester's own order is s
 names, phones or who handled it inside a unit; lookups and submissions are rate-limited."""
 
 from django.core.cache import cache
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from jiesu.common.errors import DomainError, InvalidInput, NotFound
+from jiesu.org.models import Unit, UnitKind
 from jiesu.web import forms
 from jiesu.workorders import services
 from jiesu.workorders.models import Channel, Satisfaction, State, WorkOrder, WorkOrderEvent
@@ -81,6 +84,18 @@ def _progress(order: WorkOrder) -> dict:
         "can_rate": order.state in RATEABLE and not rated,
         "rated": rated,
     }
+
+
+@cache_control(public=True, max_age=3600)
+def district_outline(request):
+    """The district outline for the citizen map, from the district unit (one source for all)."""
+    boundary = Unit.objects.filter(kind=UnitKind.DISTRICT).values_list("boundary", flat=True).first()
+    if not boundary:
+        return JsonResponse({"type": "FeatureCollection", "features": []})
+    if boundary.get("type") != "FeatureCollection":  # a bare geometry or feature: wrap it for ECharts
+        feature = boundary if boundary.get("type") == "Feature" else {"type": "Feature", "geometry": boundary}
+        boundary = {"type": "FeatureCollection", "features": [feature]}
+    return JsonResponse(boundary)
 
 
 def citizen_home(request):
