@@ -168,12 +168,30 @@ def test_full_loop_by_five_roles(new_page, users, units, busy_district):
     assert WorkOrderEvent.objects.get(order=order, action="citizen_rate").payload == {"satisfaction": 5}
 
     # The leader's overview shows the day, with charts that link to the list.
+    units_by_pk = {u.pk: u for u in units.values()}
     leader = new_page()
     login(leader, "district_leader")
     leader.wait_for_selector("#chart-streets svg")
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     assert leader.locator("#kpi-today").inner_text() == str(WorkOrder.objects.filter(received_at__gte=today).count())
     shot(leader, "overview")
+    # A click on the top street's bar opens the order list filtered to that street.
+    bar = leader.evaluate(
+        """() => {
+          const chart = echarts.getInstanceByDom(document.getElementById('chart-streets'));
+          const option = chart.getOption(), names = option.yAxis[0].data, values = option.series[0].data;
+          const last = names.length - 1;  // the longest bar is drawn on top
+          const [x, y] = chart.convertToPixel({seriesIndex: 0}, [values[last] / 2, names[last]]);
+          return {x, y, name: names[last]};
+        }"""
+    )
+    box = leader.locator("#chart-streets").bounding_box()
+    leader.mouse.click(box["x"] + bar["x"], box["y"] + bar["y"])
+    leader.wait_for_url(re.compile(r"/orders/\?street=\d+"))
+    street_id = int(re.search(r"street=(\d+)", leader.url).group(1))
+    assert units_by_pk[street_id].name == bar["name"]
+    listed = leader.locator("table.grid tbody tr td:nth-child(5)").all_inner_texts()
+    assert listed and set(listed) == {bar["name"]}
     leader.goto("/orders/")
     shot(leader, "order-list")
 
