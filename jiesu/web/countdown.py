@@ -66,7 +66,7 @@ def countdown(*, due: dt.datetime | None, done: dt.datetime | None = None, now: 
     per_day = close_h - open_h
     days, rest = divmod(hours, per_day)
     if days >= 1:
-        text = f"剩余 {int(days)}个工作日{rest:.0f}小时"
+        text = f"剩余 {int(days)}个工作日" + (f"{rest:.0f}小时" if rest >= 0.5 else "")
     elif hours >= 1:
         text = f"剩余 {hours:.1f}工作小时"
     else:  # a natural-hours deadline outside office hours: the clock time is what counts

@@ -31,6 +31,7 @@ def test_levels():
 def test_texts_in_working_time():
     now = at(24, 10)
     assert countdown(due=at(26, 18), now=now).text == "剩余 2个工作日8小时"
+    assert countdown(due=at(26, 23), now=at(24, 18)).text == "剩余 2个工作日"
     assert countdown(due=at(24, 9), now=now).text.startswith("已超期 1小时")
     # Due at night: no office hours left, so the natural time is shown.
     assert countdown(due=at(24, 23), now=at(24, 19)).text == "剩余 4小时0分"
