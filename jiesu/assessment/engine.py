@@ -1,0 +1,225 @@
+"""The assessment computed from the work-order event log in one SQL aggregation.
+
+Two levels, both in the database: the inner query folds each candidate order's events (up to the
+cycle end) into a row of facts — final unit, last valid callback, response and resolve times, the
+deadline in force, exclusions, counters inside the cycle — and the outer query sums those facts per
+unit (or per property project). "Last X" is taken without a second pass by packing (seq, value)
+into one integer and keeping the MAX: seq grows with every event of an order.
+
+The SQL text is the same on SQLite, PostgreSQL and DuckDB (the benchmark's reference) except for
+four tiny helpers (JSON field, epoch seconds, integer division, parameters) chosen by `Dialect`."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import connection
+
+from jiesu.assessment.rules import Rules
+
+UNIT_PACK = 1_000_000  # unit ids below a million
+DUE_PACK = 10_000_000_000  # epoch seconds below 10^10 (year 2286)
+ASSIGN_ACTIONS = ("dispatch", "redispatch", "rule_dispute")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    vendor: str  # sqlite | postgresql | duckdb
+
+    def json_text(self, key: str) -> str:
+        if self.vendor == "postgresql":
+            return f"(e.payload ->> '{key}')"
+        if self.vendor == "duckdb":
+            return f"json_extract_string(e.payload, '$.{key}')"
+        return f"json_extract(e.payload, '$.{key}')"
+
+    def json_flag(self, key: str) -> str:
+        """1 when the JSON field is true, else 0."""
+        if self.vendor == "sqlite":
+            return f"(CASE WHEN json_extract(e.payload, '$.{key}') = 1 THEN 1 ELSE 0 END)"
+        return f"(CASE WHEN {self.json_text(key)} = 'true' THEN 1 ELSE 0 END)"
+
+    def epoch(self, expr: str, *, text: bool = False) -> str:
+        """Whole epoch seconds of a timestamp column (or of an ISO text with offset)."""
+        if self.vendor == "postgresql":
+            value = f"CAST({expr} AS TIMESTAMPTZ)" if text else expr
+            return f"CAST(floor(date_part('epoch', {value})) AS BIGINT)"
+        if self.vendor == "duckdb":
+            return f"CAST(floor(epoch(CAST({expr} AS TIMESTAMPTZ))) AS BIGINT)"
+        return f"CAST(strftime('%%s', {expr}) AS INTEGER)"
+
+    def idiv(self, a: str, b: int) -> str:
+        return f"(({a}) // {b})" if self.vendor == "duckdb" else f"(({a}) / {b})"
+
+    def time_param(self, value: dt.datetime):
+        if self.vendor == "duckdb":
+            return value
+        return connection.ops.adapt_datetimefield_value(value)
+
+
+@dataclass(frozen=True)
+class Tables:
+    events: str = "workorders_workorderevent"
+    orders: str = "workorders_workorder"
+    projects: str = "org_propertyproject"
+
+
+@dataclass
+class Counts:
+    """Raw sums for one group; rates are derived in jiesu.assessment.compute."""
+
+    received: int = 0
+    callbacks: int = 0
+    responded: int = 0
+    solved: int = 0
+    satisfaction_points: float = 0.0
+    overdue: int = 0
+    supervised: int = 0
+    reopens: int = 0
+    returns: int = 0
+
+
+def _facts_sql(d: Dialect, rules: Rules, t: Tables) -> str:
+    """Per candidate order: its facts as of the cycle end. Candidates are orders with an event in
+    [lookback, end): a deadline that falls due in the cycle was set at most `lookback` before."""
+    at = d.epoch("e.at")
+    lead = d.json_text("lead_unit")
+    assign = f"e.action IN ({', '.join(repr(a) for a in ASSIGN_ACTIONS)}) AND {lead} IS NOT NULL"
+    unit_key = f"CAST(e.seq AS BIGINT) * {UNIT_PACK} + CAST({lead} AS BIGINT)"
+    due = d.json_text("handling_due")
+    due_key = f"CAST(e.seq AS BIGINT) * {DUE_PACK} + {d.epoch(due, text=True)}"
+    sat = f"COALESCE(CAST({d.json_text('satisfaction')} AS BIGINT), 0)"
+    reached = d.json_flag("reached")
+    cb_key = f"CAST(e.seq AS BIGINT) * 1000 + {reached} * 100 + {sat} * 10 + {d.json_flag('solved')}"
+    valid_cb = "e.action = 'callback'" + ("" if rules.denominator == "callbacks" else f" AND {reached} = 1")
+    return f"""
+        SELECT e.order_id AS order_id,
+          MAX(CASE WHEN e.action = 'create' THEN {at} END) AS created_at,
+          MAX(CASE WHEN {assign} THEN {unit_key} END) AS last_unit_key,
+          MIN(CASE WHEN {assign} THEN {unit_key} END) AS first_unit_key,
+          MAX(CASE WHEN {assign} THEN {at} END) AS assigned_at,
+          MAX(CASE WHEN e.action = 'respond' THEN {at} END) AS responded_at,
+          MAX(CASE WHEN e.action = 'resolve' THEN {at} END) AS resolved_at,
+          MAX(CASE WHEN {valid_cb} THEN {cb_key} END) AS callback_key,
+          MAX(CASE WHEN {valid_cb} THEN {at} END) AS callback_at,
+          MAX(CASE WHEN {due} IS NOT NULL THEN {due_key} END) AS due_key,
+          MAX(CASE WHEN {due} IS NOT NULL THEN {at} END) AS due_set_at,
+          MAX(CASE WHEN e.action = 'return' THEN {at} END) AS returned_at,
+          MAX(CASE WHEN e.action = 'rule_dispute' THEN {at} END) AS ruled_at,
+          MAX(CASE WHEN e.action = 'mark_unreasonable' THEN 1 ELSE 0 END) AS unreasonable,
+          MAX(CASE WHEN e.action = 'merge' THEN 1 ELSE 0 END) AS merged,
+          SUM(CASE WHEN e.action = 'supervise' AND e.at >= %s THEN 1 ELSE 0 END) AS supervised,
+          SUM(CASE WHEN e.action = 'reopen' AND e.at >= %s THEN 1 ELSE 0 END) AS reopens
+        FROM {t.events} e
+        WHERE e.at < %s AND e.order_id IN (
+          SELECT DISTINCT c.order_id FROM {t.events} c WHERE c.at >= %s AND c.at < %s)
+        GROUP BY e.order_id"""
+
+
+def _aggregate_sql(d: Dialect, rules: Rules, t: Tables, *, group: str) -> str:
+    """Sum the facts per group: `unit` (the final or first lead unit), `project` or `company`."""
+    unit_key = "f.last_unit_key" if rules.attribution == "final" else "f.first_unit_key"
+    unit = f"({unit_key} - {d.idiv(unit_key, UNIT_PACK)} * {UNIT_PACK})"
+    key = {"unit": unit, "project": "o.property_project_id", "company": "p.company_id"}[group]
+    cb = "(f.callback_at >= %s AND f.callback_at < %s)"
+    code = f"(f.callback_key - {d.idiv('f.callback_key', 1000)} * 1000)"
+    level = d.idiv(f"{code} - {d.idiv(code, 100)} * 100", 10)
+    solved = f"({code} - {d.idiv(code, 10)} * 10)"
+    due = f"(f.due_key - {d.idiv('f.due_key', DUE_PACK)} * {DUE_PACK})"
+    limits = rules.response_limit_seconds()
+    limit = "CASE o.urgency " + " ".join(f"WHEN '{u}' THEN {s}" for u, s in limits.items())
+    limit += f" ELSE {limits['general']} END"
+    responded = "f.responded_at >= f.assigned_at"
+    if rules.response_numerator == "in_time":
+        responded += f" AND f.responded_at - f.assigned_at <= ({limit})"
+    resolved = f"{solved} = 1" if rules.resolution_numerator == "solved" else "f.resolved_at IS NOT NULL"
+    weights = " ".join(f"WHEN {lvl} THEN {w!r}" for lvl, w in sorted(rules.satisfaction_weights.items()))
+    excluded = []
+    if rules.exclude_unreasonable:
+        excluded.append("f.unreasonable = 1")
+    if rules.exclude_merged:
+        excluded.append("f.merged = 1")
+    if rules.exclude_disputed:
+        excluded.append(
+            "(f.returned_at IS NOT NULL AND f.returned_at > COALESCE(f.assigned_at, 0)"
+            " AND f.returned_at > COALESCE(f.ruled_at, 0))"
+        )
+    keep = f"NOT ({' OR '.join(excluded)})" if excluded else "1 = 1"
+    joins = f"JOIN {t.orders} o ON o.id = f.order_id"
+    if group == "company":
+        joins += f" JOIN {t.projects} p ON p.id = o.property_project_id"
+    where = f"{unit_key} IS NOT NULL" if group == "unit" else "o.property_project_id IS NOT NULL"
+    sql = f"""
+        SELECT {key} AS grp,
+          SUM(CASE WHEN f.created_at >= %s AND f.created_at < %s THEN 1 ELSE 0 END) AS received,
+          SUM(CASE WHEN {cb} THEN 1 ELSE 0 END) AS callbacks,
+          SUM(CASE WHEN {cb} AND {responded} THEN 1 ELSE 0 END) AS responded,
+          SUM(CASE WHEN {cb} AND {resolved} THEN 1 ELSE 0 END) AS solved,
+          SUM(CASE WHEN {cb} THEN (CASE {level} {weights} ELSE 0 END) ELSE 0 END) AS satisfaction_points,
+          SUM(CASE WHEN {due} >= %s AND {due} < %s AND NOT (f.resolved_at IS NOT NULL
+                AND f.resolved_at >= f.due_set_at AND f.resolved_at <= {due}) THEN 1 ELSE 0 END) AS overdue,
+          SUM(f.supervised) AS supervised,
+          SUM(f.reopens) AS reopens
+        FROM ({_facts_sql(d, rules, t)}) f
+        {joins}
+        WHERE {where} AND {keep}
+        GROUP BY {key}"""
+    return sql
+
+
+def _returns_sql(d: Dialect, t: Tables) -> str:
+    unit = f"CAST({d.json_text('returned_by_unit')} AS BIGINT)"
+    return f"""
+        SELECT {unit} AS grp, COUNT(*) AS returns FROM {t.events} e
+        WHERE e.action = 'return' AND e.at >= %s AND e.at < %s AND {unit} IS NOT NULL
+        GROUP BY {unit}"""
+
+
+def build(
+    *, dialect: Dialect, rules: Rules, start: dt.datetime, end: dt.datetime, group: str = "unit", tables=None
+) -> list[tuple[str, list]]:
+    """The statements (SQL, params) that compute the window [start, end); run them with `run`."""
+    t = tables or Tables()
+    s, e = int(start.timestamp()), int(end.timestamp())
+    lookback = start - dt.timedelta(days=rules.lookback_days)
+    sql = _aggregate_sql(dialect, rules, t, group=group)
+    tp = dialect.time_param
+    # Parameter order follows the text: outer SELECT list, then the facts sub-query.
+    params = [s, e, s, e, s, e, s, e, s, e, s, e, tp(start), tp(start), tp(end), tp(lookback), tp(end)]
+    statements = [(sql, params)]
+    if group == "unit":
+        statements.append((_returns_sql(dialect, t), [tp(start), tp(end)]))
+    return statements
+
+
+def run(statements: list[tuple[str, list]], *, execute) -> dict[int, Counts]:
+    """Execute the statements with `execute(sql, params) -> rows` and merge them per group."""
+    result: dict[int, Counts] = {}
+    main_sql, main_params = statements[0]
+    for row in execute(main_sql, main_params):
+        grp, received, callbacks, responded, solved, points, overdue, supervised, reopens = row
+        result[int(grp)] = Counts(
+            received=int(received or 0),
+            callbacks=int(callbacks or 0),
+            responded=int(responded or 0),
+            solved=int(solved or 0),
+            satisfaction_points=float(points or 0),
+            overdue=int(overdue or 0),
+            supervised=int(supervised or 0),
+            reopens=int(reopens or 0),
+        )
+    for sql, params in statements[1:]:
+        for grp, returns in execute(sql, params):
+            result.setdefault(int(grp), Counts()).returns = int(returns)
+    return result
+
+
+def django_execute(sql: str, params: list):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def count(*, rules: Rules, start: dt.datetime, end: dt.datetime, group: str = "unit") -> dict[int, Counts]:
+    """Raw sums per group for the window, in the Django database."""
+    dialect = Dialect(vendor=connection.vendor)
+    return run(build(dialect=dialect, rules=rules, start=start, end=end, group=group), execute=django_execute)
