@@ -117,16 +117,27 @@ def _facts_sql(d: Dialect, rules: Rules, t: Tables) -> str:
 
 def _aggregate_sql(d: Dialect, rules: Rules, t: Tables, *, group: str) -> str:
     """Sum the facts per group: `unit` (the final or first lead unit), `project` or `company`."""
-    unit_key = "f.last_unit_key" if rules.attribution == "final" else "f.first_unit_key"
+    unit_key = "f0.last_unit_key" if rules.attribution == "final" else "f0.first_unit_key"
     unit = f"({unit_key} - {d.idiv(unit_key, UNIT_PACK)} * {UNIT_PACK})"
-    key = {"unit": unit, "project": "o.property_project_id", "company": "p.company_id"}[group]
+    project = "o.property_project_id"
+    if rules.red_black.match_names:
+        # Orders without the link: the first project whose name appears in the address or content.
+        project = (
+            f"COALESCE(o.property_project_id, (SELECT MIN(pn.id) FROM {t.projects} pn"
+            " WHERE o.address LIKE '%%' || pn.name || '%%' OR o.content LIKE '%%' || pn.name || '%%'))"
+        )
+    key = {
+        "unit": unit,
+        "project": project,
+        "company": f"(SELECT pc.company_id FROM {t.projects} pc WHERE pc.id = {project})",
+    }[group]
     cb = "(f.callback_at >= %s AND f.callback_at < %s)"
     code = f"(f.callback_key - {d.idiv('f.callback_key', 1000)} * 1000)"
     level = d.idiv(f"{code} - {d.idiv(code, 100)} * 100", 10)
     solved = f"({code} - {d.idiv(code, 10)} * 10)"
     due = f"(f.due_key - {d.idiv('f.due_key', DUE_PACK)} * {DUE_PACK})"
     limits = rules.response_limit_seconds()
-    limit = "CASE o.urgency " + " ".join(f"WHEN '{u}' THEN {s}" for u, s in limits.items())
+    limit = "CASE f.urgency " + " ".join(f"WHEN '{u}' THEN {s}" for u, s in limits.items())
     limit += f" ELSE {limits['general']} END"
     responded = "f.responded_at >= f.assigned_at"
     if rules.response_numerator == "in_time":
@@ -144,12 +155,8 @@ def _aggregate_sql(d: Dialect, rules: Rules, t: Tables, *, group: str) -> str:
             " AND f.returned_at > COALESCE(f.ruled_at, 0))"
         )
     keep = f"NOT ({' OR '.join(excluded)})" if excluded else "1 = 1"
-    joins = f"JOIN {t.orders} o ON o.id = f.order_id"
-    if group == "company":
-        joins += f" JOIN {t.projects} p ON p.id = o.property_project_id"
-    where = f"{unit_key} IS NOT NULL" if group == "unit" else "o.property_project_id IS NOT NULL"
     sql = f"""
-        SELECT {key} AS grp,
+        SELECT f.grp AS grp,
           SUM(CASE WHEN f.created_at >= %s AND f.created_at < %s THEN 1 ELSE 0 END) AS received,
           SUM(CASE WHEN {cb} THEN 1 ELSE 0 END) AS callbacks,
           SUM(CASE WHEN {cb} AND {responded} THEN 1 ELSE 0 END) AS responded,
@@ -159,10 +166,10 @@ def _aggregate_sql(d: Dialect, rules: Rules, t: Tables, *, group: str) -> str:
                 AND f.resolved_at >= f.due_set_at AND f.resolved_at <= {due}) THEN 1 ELSE 0 END) AS overdue,
           SUM(f.supervised) AS supervised,
           SUM(f.reopens) AS reopens
-        FROM ({_facts_sql(d, rules, t)}) f
-        {joins}
-        WHERE {where} AND {keep}
-        GROUP BY {key}"""
+        FROM (SELECT f0.*, o.urgency AS urgency, {key} AS grp
+              FROM ({_facts_sql(d, rules, t)}) f0 JOIN {t.orders} o ON o.id = f0.order_id) f
+        WHERE f.grp IS NOT NULL AND {keep}
+        GROUP BY f.grp"""
     return sql
 
 

@@ -54,6 +54,7 @@ class RedBlackRule:
     top_n: int = 5
     red_min_score: float = 90.0
     black_max_score: float = 80.0
+    match_names: bool = False  # also link orders without a property project by name in address/content
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,7 @@ def parse_rules(*, version: str, effective_from: dt.date, doc: dict) -> Rules:
         top_n=int(_number(rb_doc.get("top_n", 5), what="红黑榜上榜数", low=1)),
         red_min_score=_number(rb_doc.get("red_min_score", 90), what="红榜分数线", low=0, high=100),
         black_max_score=_number(rb_doc.get("black_max_score", 80), what="黑榜分数线", low=0, high=100),
+        match_names=bool(rb_doc.get("match_names", False)),
     )
     return Rules(
         version=version,
