@@ -4,7 +4,6 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import Count, QuerySet
-from django.db.models.functions import Substr
 from django.utils import timezone
 
 from jiesu.insights.models import MonthlyTopic
@@ -12,40 +11,16 @@ from jiesu.insights.topic import (
     Growth,
     TopicParams,
     mask_text,
-    month_window,
     parse_month,
     previous_month,
     rank_growth,
 )
+from jiesu.insights.volumes import orders_in, volumes
 from jiesu.org.models import ResponsibilityRule, Unit
 from jiesu.workorders.models import Category, State, WorkOrder
 from jiesu.workorders.selectors import mask_name, mask_phone
 
 NO_STREET = {"code": "", "name": "未定位街镇"}
-
-
-def _orders_in(month: dt.date, *, level: int) -> QuerySet[WorkOrder]:
-    """Requests received in the month with a category at least as deep as `level`.
-    Unreasonable requests (条例第十一条) are not problems of the district and are left out;
-    merged duplicates stay in: each is a citizen asking, which is what volume measures."""
-    start, end = month_window(month)
-    return WorkOrder.objects.filter(received_at__gte=start, received_at__lt=end, category__level__gte=level).exclude(
-        state=State.UNREASONABLE
-    )
-
-
-def _prefix_length(level: int) -> int:
-    return 3 * level - 1  # "01" / "01.03" / "01.03.02"
-
-
-def _volumes(month: dt.date, *, level: int) -> dict[str, int]:
-    rows = (
-        _orders_in(month, level=level)
-        .annotate(topic_code=Substr("category__code", 1, _prefix_length(level)))
-        .values("topic_code")
-        .annotate(n=Count("id"))
-    )
-    return {r["topic_code"]: r["n"] for r in rows}
 
 
 def responsibility_for(*, category_code: str) -> ResponsibilityRule | None:
@@ -98,7 +73,7 @@ def _samples(orders: QuerySet[WorkOrder], streets: list[dict], size: int) -> lis
 
 
 def _category_orders(month: dt.date, *, code: str, level: int) -> QuerySet[WorkOrder]:
-    return _orders_in(month, level=level).filter(category__code__startswith=code)
+    return orders_in(month, level=level).filter(category__code__startswith=code)
 
 
 @transaction.atomic
@@ -110,7 +85,7 @@ def compute_monthly_topic(*, month: dt.date | str, params: TopicParams | None = 
     params = params or TopicParams()
     prev = previous_month(month)
     ranked = rank_growth(
-        current=_volumes(month, level=params.level), previous=_volumes(prev, level=params.level), params=params
+        current=volumes(month, level=params.level), previous=volumes(prev, level=params.level), params=params
     )
     categories = Category.objects.in_bulk([g.code for rows in ranked.values() for g in rows], field_name="code")
     MonthlyTopic.objects.filter(month=month).delete()
