@@ -54,7 +54,15 @@ def test_pdf_renders_chinese_and_is_not_blank(month_of_orders, media, tmp_path):
     pdf = Path(media) / pack.pdf_path
     assert pdf.read_bytes().startswith(b"%PDF") and pack.pdf_pages >= 4
     text = _pdf_text(pdf)
-    for expected in ("2026年10月接诉即办工作点评", "街镇综合排名", "方庄街道", "排名前列", "仍存不足", "每月一题", "区应急管理局"):
+    for expected in (
+        "2026年10月接诉即办工作点评",
+        "街镇综合排名",
+        "方庄街道",
+        "排名前列",
+        "仍存不足",
+        "每月一题",
+        "区应急管理局",
+    ):
         assert expected in text, expected
     assert "13912345678" not in text  # sample orders are masked
     subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")], check=True)
@@ -66,7 +74,9 @@ def test_pdf_renders_chinese_and_is_not_blank(month_of_orders, media, tmp_path):
 def test_excel_holds_the_ranking_sheet(month_of_orders, media):
     pack = generate_review_pack(month="2026-10")
     wb = load_workbook(BytesIO((Path(media) / pack.xlsx_path).read_bytes()))
-    assert {"概况", "街镇排名", "部门排名", "街镇点评", "每月一题", "治理类街乡镇", "红黑榜", "走势"} <= set(wb.sheetnames)
+    assert {"概况", "街镇排名", "部门排名", "街镇点评", "每月一题", "治理类街乡镇", "红黑榜", "走势"} <= set(
+        wb.sheetnames
+    )
     rows = list(wb["街镇排名"].iter_rows(values_only=True))
     assert rows[0][:2] == ("排名", "单位")
     assert len(rows) == 1 + 26
