@@ -2,6 +2,7 @@
 horizontal category bars, and the street score map. The same SVG goes into the PDF (WeasyPrint
 draws it) and the HTML page; text uses the Noto CJK font installed with fonts-noto-cjk."""
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -29,13 +30,28 @@ def _text(x: float, y: float, text: str, *, size: int = 11, anchor: str = "start
     )
 
 
-def _nice_range(values: Sequence[float], *, floor: float | None, ceil: float | None) -> tuple[float, float]:
-    low = min(values) if floor is None else floor
-    high = max(values) if ceil is None else ceil
+def _nice_ticks(values: Sequence[float], *, floor: float | None, ceil: float | None) -> list[float]:
+    """About five round ticks (steps of 1, 2, 2.5 or 5 × 10^k) covering the values; `floor`/`ceil`
+    clamp the range (rates never go above 100, volumes never below 0)."""
+    low, high = min(values), max(values)
+    low = low if floor is None else min(low, floor)
+    high = high if ceil is None else max(high, ceil)
     if high - low < 1e-9:
         low, high = low - 1, high + 1
-    pad = (high - low) * 0.08
-    return (low - pad if floor is None else low), (high + pad if ceil is None else high)
+    raw = (high - low) / 4
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    start = math.floor(low / step) * step
+    stop = math.ceil(high / step) * step
+    if floor is not None:
+        start = max(start, floor)
+    if ceil is not None:
+        stop = min(stop, ceil)
+    ticks, value = [], start
+    while value <= stop + step * 1e-6:
+        ticks.append(round(value, 6))
+        value += step
+    return ticks if len(ticks) > 1 else [start, start + step]
 
 
 @dataclass(frozen=True)
@@ -63,15 +79,15 @@ def line_chart(
     if not known or not labels:
         body.append(_text(width / 2, height / 2, "暂无数据", size=13, anchor="middle", fill="#6b7280"))
         return _svg(width, height, body, title)
-    low, high = _nice_range(known, floor=floor, ceil=ceil)
+    ticks = _nice_ticks(known, floor=floor, ceil=ceil)
+    low, high = ticks[0], ticks[-1]
 
     def xy(i: int, v: float) -> tuple[float, float]:
         x = left + (plot_w * (i + 0.5) / len(labels))
         return x, top + plot_h * (1 - (v - low) / (high - low))
 
-    for k in range(5):
-        value = low + (high - low) * k / 4
-        y = top + plot_h * (1 - k / 4)
+    for value in ticks:
+        y = top + plot_h * (1 - (value - low) / (high - low))
         body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#e5e7eb"/>')
         body.append(_text(left - 6, y + 4, fmt(value), size=10, anchor="end", fill="#6b7280"))
     for i, label in enumerate(labels):

@@ -165,6 +165,7 @@ def _charts(review: Review) -> tuple[dict[str, str], str]:
             charts.Series("综合得分", [m.composite for m in review.trend]),
         ],
         ceil=100,
+        height=230,
     )
     volume = charts.line_chart(
         title="全区诉求量走势（件）",
@@ -172,6 +173,7 @@ def _charts(review: Review) -> tuple[dict[str, str], str]:
         series=[charts.Series("诉求量", [m.received for m in review.trend])],
         fmt=lambda v: f"{v:.0f}",
         floor=0,
+        height=190,
     )
     categories = charts.bar_chart(
         title="诉求量前十的一级类别",

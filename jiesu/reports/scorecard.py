@@ -18,6 +18,7 @@ INDICATORS = (
     ("supervised", "督办", False, False),
 )
 TOP = 3  # "前列" = within the first three; "靠后" = within the last three
+MAX_LINES = 3  # a meeting reads at most three points each way
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Standing:
     value: float | None
     rank: int | None  # competition ranking (1, 2, 2, 4) among units with a value
     of: int
+    tied: int  # how many units share this rank (1 = alone)
     average: float | None
     higher_is_better: bool
     is_rate: bool
@@ -82,7 +84,17 @@ def draft(rows: list[UnitRow], *, group_label: str = "各街镇") -> list[Scorec
     cards = []
     for row in rows:
         standings = [
-            Standing(f, label, getattr(row, f), ranks[f].get(row.code), len(ranks[f]), averages[f], better, rate)
+            Standing(
+                f,
+                label,
+                getattr(row, f),
+                ranks[f].get(row.code),
+                len(ranks[f]),
+                sum(1 for r in ranks[f].values() if r == ranks[f].get(row.code)),
+                averages[f],
+                better,
+                rate,
+            )
             for f, label, better, rate in INDICATORS
         ]
         cards.append(
@@ -91,15 +103,20 @@ def draft(rows: list[UnitRow], *, group_label: str = "各街镇") -> list[Scorec
     return cards
 
 
+def _place(s: Standing, group: str) -> str:
+    tie = "并列" if s.tied > 1 else ""
+    return f"排名{group}{tie}首位" if s.rank == 1 else f"排名{group}{tie}第{s.rank}位，位居前列"
+
+
 def _strengths(row: UnitRow, standings: list[Standing], group: str) -> list[str]:
+    """Rates and score within the first three, best first; 'no overdue order' only when overdue
+    orders are common enough (a third of the units have some) to make it a distinction."""
     ranked = [s for s in standings if s.rank is not None and s.of > 1]
-    lines = []
-    for s in ranked:
-        if s.higher_is_better and s.rank <= TOP:
-            place = "首位" if s.rank == 1 else f"第{s.rank}位，位居前列"
-            lines.append(f"{s.label}{s.shown}，{_gap(s)}，排名{group}{place}")
-        elif not s.higher_is_better and s.value == 0 and s.rank == 1:
-            lines.append(f"本月无{s.label}")
+    top = sorted((s for s in ranked if s.higher_is_better and s.rank <= TOP), key=lambda s: s.rank)
+    lines = [f"{s.label}{s.shown}，{_gap(s)}，{_place(s, group)}" for s in top][:MAX_LINES]
+    overdue = next((s for s in ranked if s.field == "overdue"), None)
+    if overdue and overdue.value == 0 and overdue.tied <= overdue.of * 2 / 3:
+        lines.append("本月无超期工单")
     if row.rank_change and row.rank_change >= 3:
         lines.append(f"综合排名较上月上升{row.rank_change}位")
     if not lines:
@@ -110,13 +127,17 @@ def _strengths(row: UnitRow, standings: list[Standing], group: str) -> list[str]
 
 
 def _weaknesses(standings: list[Standing], group: str) -> list[str]:
+    """Indicators within the last three (and not also within the first three), worst first."""
     ranked = [s for s in standings if s.rank is not None and s.of > 1]
+    bottom = sorted(
+        (s for s in ranked if s.rank > s.of - TOP and s.rank > TOP and (s.higher_is_better or s.value)),
+        key=lambda s: (-s.rank / s.of, s.field),
+    )
     lines = []
-    for s in ranked:
-        bottom = s.rank > s.of - TOP and s.rank > TOP
-        if s.higher_is_better and bottom:
+    for s in bottom[:MAX_LINES]:
+        if s.higher_is_better:
             lines.append(f"{s.label}{s.shown}，{_gap(s)}，排名{group}第{s.rank}位（共{s.of}个），仍存不足")
-        elif not s.higher_is_better and bottom and s.value:
+        else:
             lines.append(f"{s.label}{s.shown}，{_gap(s)}，需加强")
     if not lines:
         worst = max((s for s in ranked if s.higher_is_better), key=lambda s: (s.rank, s.field), default=None)

@@ -25,13 +25,21 @@ def test_review_figures_come_from_the_event_log(month_of_orders):
     assert [r.rank for r in review.assessment.streets[:4]] == [1, 2, 3, 4]
     assert len(review.assessment.streets) == 26  # the unranked streets/towns are listed after
     depts = [(r.name, r.composite) for r in review.assessment.departments if r.rank is not None]
-    assert depts == [("区住房和城乡建设委员会", 100.0), ("区城市管理委员会", 10.0)]
+    assert depts == [("区住房和城乡建设委员会", 100.0), ("区房屋管理局", 55.0), ("区城市管理委员会", 10.0)]
     d = review.assessment.district
-    # Pooled over 16 callbacks: 14 in time; 14 solved; points 4+2.7+2+3+2+0 = 13.7 (of 16).
-    assert (d.received, d.callbacks) == (16, 16)
-    assert d.response_rate == pytest.approx(100 * 14 / 16, abs=0.01)
-    assert d.resolution_rate == pytest.approx(100 * 14 / 16, abs=0.01)
-    assert d.satisfaction_rate == pytest.approx(100 * 13.7 / 16, abs=0.01)
+    # Pooled over 26 callbacks: 24 in time (太平桥's 2 late); 19 solved (右安门 1, 城管委 1, 芳城园 5
+    # not); satisfaction points 4 + 2.7 + 2 + 3 + 2 + 0 + 5 + 0 = 18.7.
+    assert (d.received, d.callbacks) == (26, 26)
+    assert d.response_rate == pytest.approx(100 * 24 / 26, abs=0.01)
+    assert d.resolution_rate == pytest.approx(100 * 19 / 26, abs=0.01)
+    assert d.satisfaction_rate == pytest.approx(100 * 18.7 / 26, abs=0.01)
+    listed = {(p.colour, p.level, p.name, p.score) for p in review.assessment.red_black}
+    assert listed == {
+        ("red", "project", "丰益花园", 100.0),
+        ("red", "company", "北京丰益物业管理有限公司", 100.0),
+        ("black", "project", "芳城园", 0.0),
+        ("black", "company", "北京芳城物业服务有限公司", 0.0),
+    }
     assert review.topic.category.path == "城乡建设/安全生产"
     assert review.topic.lead_unit.code == "110106-D12"
     assert review.trend[-2].received == 1 and len(review.trend) == 6
@@ -62,6 +70,9 @@ def test_pdf_renders_chinese_and_is_not_blank(month_of_orders, media, tmp_path):
         "仍存不足",
         "每月一题",
         "区应急管理局",
+        "红榜",
+        "丰益花园",
+        "芳城园",
     ):
         assert expected in text, expected
     assert "13912345678" not in text  # sample orders are masked
@@ -82,6 +93,8 @@ def test_excel_holds_the_ranking_sheet(month_of_orders, media):
     assert len(rows) == 1 + 26
     assert [(r[0], r[1], r[7]) for r in rows[1:5]] == [(i + 1, n, s) for i, (n, s) in enumerate(EXPECTED_STREETS)]
     assert all(r[0] is None for r in rows[5:])
+    board = [r[:4] for r in wb["红黑榜"].iter_rows(min_row=2, values_only=True)]
+    assert ("红榜", "物业项目", 1, "丰益花园") in board and ("黑榜", "物业项目", 1, "芳城园") in board
     topic = list(wb["每月一题"].iter_rows(values_only=True))
     assert topic[1][2] == "城乡建设/安全生产" and topic[1][3:6] == (1, 3, 2)
 

@@ -26,7 +26,11 @@ def test_dashboard_filters_by_unit_kind(client, users, month_of_orders):
     assert page.status_code == 200
     data = page.context["data"]
     assert data["kind"] == "department"
-    assert [u["name"] for u in data["units"] if u["rank"]] == ["区住房和城乡建设委员会", "区城市管理委员会"]
+    assert [u["name"] for u in data["units"] if u["rank"]] == [
+        "区住房和城乡建设委员会",
+        "区房屋管理局",
+        "区城市管理委员会",
+    ]
     streets = client.get(reverse("reports:dashboard"), {"month": "2026-10"}).context["data"]
     assert [u["rank"] for u in streets["units"][:4]] == [1, 2, 3, 4]
     assert len(streets["map"]["streets"]) == 26 and streets["map"]["mode"] == "markers"
