@@ -43,6 +43,12 @@ def _streets(orders: QuerySet[WorkOrder], previous: QuerySet[WorkOrder]) -> list
     return sorted(rows, key=lambda r: (-r["volume"], r["code"] or "~"))
 
 
+def _without_name(text: str, name: str) -> str:
+    """Citizens often sign their text with their name: mask it where it appears."""
+    name = (name or "").strip()
+    return text.replace(name, mask_name(name)) if len(name) >= 2 else text
+
+
 def _samples(orders: QuerySet[WorkOrder], streets: list[dict], size: int) -> list[dict]:
     """Recent orders, one from each of the busiest streets first, personal data masked."""
     picked: list[WorkOrder] = []
@@ -63,7 +69,7 @@ def _samples(orders: QuerySet[WorkOrder], streets: list[dict], size: int) -> lis
             "street": o.street.name if o.street_id else NO_STREET["name"],
             "category": o.category.path if o.category_id else "",
             "title": mask_text(o.title, limit=40),
-            "content": mask_text(o.content),
+            "content": mask_text(_without_name(o.content, o.requester_name)),
             "requester": mask_name(o.requester_name),
             "phone": mask_phone(o.requester_phone),
             "state": State(o.state).label,

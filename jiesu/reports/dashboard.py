@@ -83,7 +83,7 @@ def dashboard_data(*, month: dt.date, kind: str, rule_version: str | None = None
         ],
         "map": {
             "mode": map_mode(map_streets),
-            "caption": CAPTIONS[map_mode(map_streets)],
+            "caption": CAPTIONS[map_mode(map_streets)].replace("圆内数字为综合得分排名", "鼠标悬停查看得分与排名"),
             "outline": district_outline(),
             "streets": [
                 {"name": s.name, "value": [*points[s.code], s.score], "rank": s.rank}

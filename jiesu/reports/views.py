@@ -7,9 +7,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from jiesu.assessment.models import RuleVersion
 from jiesu.assessment.selectors import parse_kind
 from jiesu.common.errors import DomainError
 from jiesu.insights.access import ANALYSIS_ROLES, PUBLISH_ROLES, role_required
@@ -34,11 +36,17 @@ def _month_arg(request):
 
 @role_required(*ANALYSIS_ROLES)
 def dashboard(request):
-    context = {"kinds": KIND_LABELS, "can_generate": request.user.role in PUBLISH_ROLES}
+    rule = request.GET.get("rule") or None
+    context = {
+        "kinds": KIND_LABELS,
+        "rules": RuleVersion.objects.filter(is_active=True).order_by("-effective_from", "version"),
+        "rule": rule,
+        "can_generate": request.user.role in PUBLISH_ROLES,
+    }
     try:
         month = _month_arg(request)
         kind = parse_kind(request.GET.get("kind"))
-        context.update(month=month, kind=kind, data=dashboard_data(month=month, kind=kind))
+        context.update(month=month, kind=kind, data=dashboard_data(month=month, kind=kind, rule_version=rule))
     except DomainError as exc:
         context.update(month=previous_month(timezone.localdate()), kind="street", error=exc.message)
     context["packs"] = ReviewPack.objects.filter(month=context["month"])[:5]
@@ -48,7 +56,7 @@ def dashboard(request):
 @role_required(*ANALYSIS_ROLES)
 def review_page(request, month: str):
     try:
-        review = build_review(month=parse_month(month))
+        review = build_review(month=parse_month(month), rule_version=request.GET.get("rule") or None)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("reports:dashboard")
@@ -60,12 +68,15 @@ def review_page(request, month: str):
 @role_required(*PUBLISH_ROLES)
 def generate(request):
     try:
-        pack = generate_review_pack(month=request.POST.get("month", ""), user=request.user)
+        pack = generate_review_pack(
+            month=request.POST.get("month", ""), user=request.user, rule_version=request.POST.get("rule") or None
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("reports:dashboard")
     messages.success(request, f"已生成{pack.month:%Y年%m月}月度工作点评材料（PDF {pack.pdf_pages} 页）")
-    return redirect("reports:review", month=f"{pack.month:%Y-%m}")
+    url = reverse("reports:review", args=[f"{pack.month:%Y-%m}"])
+    return redirect(f"{url}?rule={pack.rule_version}")
 
 
 @role_required(*ANALYSIS_ROLES)

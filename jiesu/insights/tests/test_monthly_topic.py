@@ -72,7 +72,7 @@ def orders(units):
         fz,
         dt.datetime(2026, 10, 28, 15, 0, tzinfo=TZ),
         title="工地夜间施工",
-        content="请回电13812345678，工地夜间施工存在安全隐患",
+        content="我是张三丰，请回电13812345678，工地夜间施工存在安全隐患",
         requester_name="张三丰",
         requester_phone="13812345678",
     )
@@ -128,6 +128,7 @@ def test_lead_department_streets_and_masked_samples(orders):
     assert first["requester"] == "张**"
     assert first["phone"] == "138****5678"
     assert "13812345678" not in first["content"] and "138******78" in first["content"]
+    assert "张三丰" not in first["content"] and "我是张**" in first["content"]
     assert {s["street"] for s in topic.samples} == {"方庄街道", "右安门街道"}
 
     municipal = MonthlyTopic.objects.get(month=OCT, basis="absolute", rank=2)

@@ -65,7 +65,7 @@
     echarts.registerMap("fengtai", { type: "FeatureCollection", features: [{ type: "Feature", properties: { name: "丰台区" }, geometry: data.map.outline }] });
     draw("chart-map", {
       tooltip: { trigger: "item", formatter: function (p) { return p.name + "<br>综合得分 " + (p.value[2] === null ? "—" : p.value[2].toFixed(2)) + (p.data.rank ? "（第" + p.data.rank + "名）" : ""); } },
-      geo: { map: "fengtai", roam: true, itemStyle: { areaColor: "#f9fafb", borderColor: "#6b7280" }, label: { show: false }, emphasis: { disabled: true } },
+      geo: { map: "fengtai", roam: true, layoutCenter: ["50%", "45%"], layoutSize: "100%", itemStyle: { areaColor: "#f9fafb", borderColor: "#6b7280" }, label: { show: false }, emphasis: { disabled: true } },
       visualMap: visual,
       series: [{ type: "scatter", coordinateSystem: "geo", symbolSize: 18, data: data.map.streets,
                  label: { show: true, position: "bottom", fontSize: 10, formatter: function (p) { return p.name.replace("街道", ""); } },
