@@ -247,7 +247,7 @@ def write_csv(con, *, orders: dict, events: dict, units: dict, workdir: Path) ->
     event_csv = workdir / "events_in.csv"
     con.execute(f"""COPY (SELECT ev."order", ev.seq, a.name, '', a.to_state, {ts.format("ev.at")}, '', {payload}
         FROM ev JOIN actions a ON a.code = ev.action LEFT JOIN units u ON u.id = ev.unit
-        ORDER BY ev."order", ev.seq) TO '{event_csv}' (HEADER false, DELIMITER ',', QUOTE '"')""")
+        ORDER BY ev.at, ev."order", ev.seq) TO '{event_csv}' (HEADER false, DELIMITER ',', QUOTE '"')""")
     return order_csv, event_csv
 
 

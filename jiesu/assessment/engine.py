@@ -10,15 +10,17 @@ The SQL text is the same on SQLite, PostgreSQL and DuckDB (the benchmark's refer
 four tiny helpers (JSON field, epoch seconds, integer division, parameters) chosen by `Dialect`."""
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 
 from jiesu.assessment.rules import Rules
 
 UNIT_PACK = 1_000_000  # unit ids below a million
 DUE_PACK = 10_000_000_000  # epoch seconds below 10^10 (year 2286)
 ASSIGN_ACTIONS = ("dispatch", "redispatch", "rule_dispute")
+DUE_ACTIONS = ("dispatch", "redispatch", "rule_dispute", "approve_extension", "reopen")
 
 
 @dataclass(frozen=True)
@@ -78,41 +80,73 @@ class Counts:
     returns: int = 0
 
 
-def _facts_sql(d: Dialect, rules: Rules, t: Tables) -> str:
-    """Per candidate order: its facts as of the cycle end. Candidates are orders with an event in
-    [lookback, end): a deadline that falls due in the cycle was set at most `lookback` before."""
+def _order_aggregates(d: Dialect, rules: Rules) -> list[tuple[str, str, str]]:
+    """(column, aggregate over one order's events, how partial results combine). Every one is a
+    MAX, MIN or SUM, so an order's events may be folded in parts and the parts folded again."""
     at = d.epoch("e.at")
     lead = d.json_text("lead_unit")
+    # The action test comes first so that the JSON is only read for the events that carry it.
     assign = f"e.action IN ({', '.join(repr(a) for a in ASSIGN_ACTIONS)}) AND {lead} IS NOT NULL"
     unit_key = f"CAST(e.seq AS BIGINT) * {UNIT_PACK} + CAST({lead} AS BIGINT)"
     due = d.json_text("handling_due")
+    sets_due = f"e.action IN ({', '.join(repr(a) for a in DUE_ACTIONS)}) AND {due} IS NOT NULL"
     due_key = f"CAST(e.seq AS BIGINT) * {DUE_PACK} + {d.epoch(due, text=True)}"
     sat = f"COALESCE(CAST({d.json_text('satisfaction')} AS BIGINT), 0)"
     reached = d.json_flag("reached")
     cb_key = f"CAST(e.seq AS BIGINT) * 1000 + {reached} * 100 + {sat} * 10 + {d.json_flag('solved')}"
     valid_cb = "e.action = 'callback'" + ("" if rules.denominator == "callbacks" else f" AND {reached} = 1")
+    return [
+        ("created_at", f"MAX(CASE WHEN e.action = 'create' THEN {at} END)", "MAX"),
+        ("last_unit_key", f"MAX(CASE WHEN {assign} THEN {unit_key} END)", "MAX"),
+        ("first_unit_key", f"MIN(CASE WHEN {assign} THEN {unit_key} END)", "MIN"),
+        ("assigned_at", f"MAX(CASE WHEN {assign} THEN {at} END)", "MAX"),
+        ("responded_at", f"MAX(CASE WHEN e.action = 'respond' THEN {at} END)", "MAX"),
+        ("resolved_at", f"MAX(CASE WHEN e.action = 'resolve' THEN {at} END)", "MAX"),
+        ("callback_key", f"MAX(CASE WHEN {valid_cb} THEN {cb_key} END)", "MAX"),
+        ("callback_at", f"MAX(CASE WHEN {valid_cb} THEN {at} END)", "MAX"),
+        ("due_key", f"MAX(CASE WHEN {sets_due} THEN {due_key} END)", "MAX"),
+        ("due_set_at", f"MAX(CASE WHEN {sets_due} THEN {at} END)", "MAX"),
+        ("returned_at", f"MAX(CASE WHEN e.action = 'return' THEN {at} END)", "MAX"),
+        ("ruled_at", f"MAX(CASE WHEN e.action = 'rule_dispute' THEN {at} END)", "MAX"),
+        ("unreasonable", "MAX(CASE WHEN e.action = 'mark_unreasonable' THEN 1 ELSE 0 END)", "MAX"),
+        ("merged", "MAX(CASE WHEN e.action = 'merge' THEN 1 ELSE 0 END)", "MAX"),
+        ("supervised", "SUM(CASE WHEN e.action = 'supervise' AND e.at >= :start THEN 1 ELSE 0 END)", "SUM"),
+        ("reopens", "SUM(CASE WHEN e.action = 'reopen' AND e.at >= :start THEN 1 ELSE 0 END)", "SUM"),
+    ]
+
+
+def _facts_cte(d: Dialect, rules: Rules, t: Tables) -> str:
+    """`facts`: one row per candidate order, its facts as of the cycle end.
+
+    Candidates are the orders with an event in [lookback, end) — a deadline that falls due in the
+    cycle was set at most `lookback_days` before it. Their events in that range are folded in one
+    pass over the time index (`ranged`); orders that began before the range (few: long-running
+    ones) get their earlier events folded too and both parts combined, so every event before the
+    cycle end counts."""
+    aggs = _order_aggregates(d, rules)
+    folded = ",\n          ".join(f"{expr} AS {name}" for name, expr, _ in aggs)
+    columns = ", ".join(name for name, _, _ in aggs)
+    combined = ", ".join(f"{how}(p.{name}) AS {name}" for name, _, how in aggs)
     return f"""
+    ranged AS (
         SELECT e.order_id AS order_id,
-          MAX(CASE WHEN e.action = 'create' THEN {at} END) AS created_at,
-          MAX(CASE WHEN {assign} THEN {unit_key} END) AS last_unit_key,
-          MIN(CASE WHEN {assign} THEN {unit_key} END) AS first_unit_key,
-          MAX(CASE WHEN {assign} THEN {at} END) AS assigned_at,
-          MAX(CASE WHEN e.action = 'respond' THEN {at} END) AS responded_at,
-          MAX(CASE WHEN e.action = 'resolve' THEN {at} END) AS resolved_at,
-          MAX(CASE WHEN {valid_cb} THEN {cb_key} END) AS callback_key,
-          MAX(CASE WHEN {valid_cb} THEN {at} END) AS callback_at,
-          MAX(CASE WHEN {due} IS NOT NULL THEN {due_key} END) AS due_key,
-          MAX(CASE WHEN {due} IS NOT NULL THEN {at} END) AS due_set_at,
-          MAX(CASE WHEN e.action = 'return' THEN {at} END) AS returned_at,
-          MAX(CASE WHEN e.action = 'rule_dispute' THEN {at} END) AS ruled_at,
-          MAX(CASE WHEN e.action = 'mark_unreasonable' THEN 1 ELSE 0 END) AS unreasonable,
-          MAX(CASE WHEN e.action = 'merge' THEN 1 ELSE 0 END) AS merged,
-          SUM(CASE WHEN e.action = 'supervise' AND e.at >= %s THEN 1 ELSE 0 END) AS supervised,
-          SUM(CASE WHEN e.action = 'reopen' AND e.at >= %s THEN 1 ELSE 0 END) AS reopens
+          {folded},
+          MAX(CASE WHEN e.action = 'create' THEN 1 ELSE 0 END) AS has_create
         FROM {t.events} e
-        WHERE e.at < %s AND e.order_id IN (
-          SELECT DISTINCT c.order_id FROM {t.events} c WHERE c.at >= %s AND c.at < %s)
-        GROUP BY e.order_id"""
+        WHERE e.at >= :lookback AND e.at < :end
+        GROUP BY e.order_id),
+    facts AS (
+        SELECT order_id, {columns} FROM ranged WHERE has_create = 1
+        UNION ALL
+        SELECT p.order_id, {combined} FROM (
+            SELECT order_id, {columns} FROM ranged WHERE has_create = 0
+            UNION ALL
+            SELECT e.order_id AS order_id,
+              {folded}
+            FROM {t.events} e
+            WHERE e.at < :lookback AND e.order_id IN (SELECT order_id FROM ranged WHERE has_create = 0)
+            GROUP BY e.order_id
+        ) p GROUP BY p.order_id)"""
 
 
 def _aggregate_sql(d: Dialect, rules: Rules, t: Tables, *, group: str) -> str:
@@ -131,7 +165,7 @@ def _aggregate_sql(d: Dialect, rules: Rules, t: Tables, *, group: str) -> str:
         "project": project,
         "company": f"(SELECT pc.company_id FROM {t.projects} pc WHERE pc.id = {project})",
     }[group]
-    cb = "(f.callback_at >= %s AND f.callback_at < %s)"
+    cb = "(f.callback_at >= :start_s AND f.callback_at < :end_s)"
     code = f"(f.callback_key - {d.idiv('f.callback_key', 1000)} * 1000)"
     level = d.idiv(f"{code} - {d.idiv(code, 100)} * 100", 10)
     solved = f"({code} - {d.idiv(code, 10)} * 10)"
@@ -156,18 +190,19 @@ def _aggregate_sql(d: Dialect, rules: Rules, t: Tables, *, group: str) -> str:
         )
     keep = f"NOT ({' OR '.join(excluded)})" if excluded else "1 = 1"
     sql = f"""
+        WITH {_facts_cte(d, rules, t)}
         SELECT f.grp AS grp,
-          SUM(CASE WHEN f.created_at >= %s AND f.created_at < %s THEN 1 ELSE 0 END) AS received,
+          SUM(CASE WHEN f.created_at >= :start_s AND f.created_at < :end_s THEN 1 ELSE 0 END) AS received,
           SUM(CASE WHEN {cb} THEN 1 ELSE 0 END) AS callbacks,
           SUM(CASE WHEN {cb} AND {responded} THEN 1 ELSE 0 END) AS responded,
           SUM(CASE WHEN {cb} AND {resolved} THEN 1 ELSE 0 END) AS solved,
           SUM(CASE WHEN {cb} THEN (CASE {level} {weights} ELSE 0 END) ELSE 0 END) AS satisfaction_points,
-          SUM(CASE WHEN {due} >= %s AND {due} < %s AND NOT (f.resolved_at IS NOT NULL
+          SUM(CASE WHEN {due} >= :start_s AND {due} < :end_s AND NOT (f.resolved_at IS NOT NULL
                 AND f.resolved_at >= f.due_set_at AND f.resolved_at <= {due}) THEN 1 ELSE 0 END) AS overdue,
           SUM(f.supervised) AS supervised,
           SUM(f.reopens) AS reopens
         FROM (SELECT f0.*, o.urgency AS urgency, {key} AS grp
-              FROM ({_facts_sql(d, rules, t)}) f0 JOIN {t.orders} o ON o.id = f0.order_id) f
+              FROM facts f0 JOIN {t.orders} o ON o.id = f0.order_id) f
         WHERE f.grp IS NOT NULL AND {keep}
         GROUP BY f.grp"""
     return sql
@@ -177,8 +212,22 @@ def _returns_sql(d: Dialect, t: Tables) -> str:
     unit = f"CAST({d.json_text('returned_by_unit')} AS BIGINT)"
     return f"""
         SELECT {unit} AS grp, COUNT(*) AS returns FROM {t.events} e
-        WHERE e.action = 'return' AND e.at >= %s AND e.at < %s AND {unit} IS NOT NULL
+        WHERE e.action = 'return' AND e.at >= :start AND e.at < :end AND {unit} IS NOT NULL
         GROUP BY {unit}"""
+
+
+def _bind(sql: str, values: dict) -> tuple[str, list]:
+    """Turn the `:name` markers into positional %s parameters, in order of appearance."""
+    params = []
+
+    def marker(match):
+        params.append(values[match.group(1)])
+        return "%s"
+
+    return _MARKER.sub(marker, sql), params
+
+
+_MARKER = re.compile(r":(start_s|end_s|start|end|lookback)\b")
 
 
 def build(
@@ -186,15 +235,17 @@ def build(
 ) -> list[tuple[str, list]]:
     """The statements (SQL, params) that compute the window [start, end); run them with `run`."""
     t = tables or Tables()
-    s, e = int(start.timestamp()), int(end.timestamp())
-    lookback = start - dt.timedelta(days=rules.lookback_days)
-    sql = _aggregate_sql(dialect, rules, t, group=group)
     tp = dialect.time_param
-    # Parameter order follows the text: outer SELECT list, then the facts sub-query.
-    params = [s, e, s, e, s, e, s, e, s, e, s, e, tp(start), tp(start), tp(end), tp(lookback), tp(end)]
-    statements = [(sql, params)]
+    values = {
+        "start": tp(start),
+        "end": tp(end),
+        "lookback": tp(start - dt.timedelta(days=rules.lookback_days)),
+        "start_s": int(start.timestamp()),
+        "end_s": int(end.timestamp()),
+    }
+    statements = [_bind(_aggregate_sql(dialect, rules, t, group=group), values)]
     if group == "unit":
-        statements.append((_returns_sql(dialect, t), [tp(start), tp(end)]))
+        statements.append(_bind(_returns_sql(dialect, t), values))
     return statements
 
 
@@ -221,7 +272,12 @@ def run(statements: list[tuple[str, list]], *, execute) -> dict[int, Counts]:
 
 
 def django_execute(sql: str, params: list):
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # JIT compiling this wide aggregate costs seconds and saves less; the per-order fold
+            # wants its hash table in memory rather than spilled to disk.
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = '128MB'")
         cursor.execute(sql, params)
         return cursor.fetchall()
 

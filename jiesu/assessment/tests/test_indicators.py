@@ -243,3 +243,16 @@ def test_cycle_from_the_18th_noon(rules, units):
     assert row(FZ, rule="huairou-cycle").callbacks == 1
     assert row(FZ, month="2025-04", rule="huairou-cycle").callbacks == 1
     assert row(FZ).callbacks == 2  # calendar month
+
+
+@pytest.mark.django_db
+def test_long_running_orders_keep_their_early_events(rules, units):
+    """Dispatched in December, reopened and called back in March: the dispatch lies before the
+    scanned range [cycle start − lookback, end) and is folded in by the catch-up pass."""
+    fz = units[FZ]
+    order = handled(fz, when=at(2, month=12, year=2024), solved=False, satisfaction=2)
+    services.reopen(user=None, order_id=order.pk, reason="问题仍在", at=at(3))
+    services.resolve(user=None, order_id=order.pk, reply="已彻底修复", at=at(4))
+    services.callback(user=None, order_id=order.pk, solved=True, satisfaction=5, at=at(5))
+    r = row(FZ)
+    assert (r.received, r.callbacks, r.solved, r.reopens, r.composite) == (0, 1, 1, 1, 100.0)
