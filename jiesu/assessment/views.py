@@ -11,7 +11,7 @@ from jiesu.assessment import selectors
 from jiesu.assessment.rules import parse_month
 
 
-class ErrorSerializer(serializers.Serializer):
+class AssessmentErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
 
@@ -60,7 +60,7 @@ class AssessmentMonthView(APIView):
             OpenApiParameter("kind", OpenApiTypes.STR, enum=["street", "department"], description="街镇或区直部门"),
             OpenApiParameter("rule", OpenApiTypes.STR, description="规则版本；缺省为该月生效的版本"),
         ],
-        responses={200: RankingSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
+        responses={200: RankingSerializer, 400: AssessmentErrorSerializer, 404: AssessmentErrorSerializer},
     )
     def get(self, request, month: str):
         month_date = parse_month(month)
