@@ -115,3 +115,22 @@ def test_watch_list_enter_and_exit_with_history(rules, units):
     stays = WatchListEntry.objects.filter(unit=units[TPQ])
     assert [(s.entered_month.month, s.exited_month.month) for s in stays] == [(2, 3)]
     assert not WatchListEntry.objects.filter(unit=units[YAM]).exists()  # low only one month
+
+
+@pytest.mark.django_db
+def test_commands_load_rules_and_publish(reference, units):
+    from django.core.management import CommandError, call_command
+
+    from jiesu.assessment.models import RuleVersion
+
+    call_command("load_assessment_rules", verbosity=0)
+    assert set(RuleVersion.objects.values_list("version", flat=True)) == {
+        "huairou-2021",
+        "weighted-2025",
+        "huairou-cycle",
+    }
+    handled(units[FZ], when=at(3))
+    call_command("publish_assessment", "2025-03", verbosity=0)
+    assert AssessmentSnapshot.objects.filter(month="2025-03-01", unit=units[FZ], rank=1).exists()
+    with pytest.raises(CommandError):
+        call_command("publish_assessment", "2025/03", verbosity=0)
