@@ -25,7 +25,7 @@ def generate_review_pack(
     parameters); the assessment figures are the published snapshot when the month was published,
     else computed live from the event log (the pack says which)."""
     month = parse_month(month)
-    if not insights.topic_months() or month not in insights.topic_months():
+    if month not in insights.topic_months():
         compute_monthly_topic(month=month)
     review = build_review(month=month, rule_version=rule_version)
     html = review_html(review)

@@ -12,14 +12,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jiesu.assessment.models import RuleVersion
-from jiesu.assessment.selectors import parse_kind
+from jiesu.assessment.selectors import parse_kind, resolve_rule
 from jiesu.common.errors import DomainError
 from jiesu.insights.access import ANALYSIS_ROLES, PUBLISH_ROLES, role_required
 from jiesu.insights.topic import parse_month, previous_month
 from jiesu.reports.dashboard import KIND_LABELS, dashboard_data
 from jiesu.reports.models import ReviewPack
 from jiesu.reports.review import build_review
-from jiesu.reports.services import FILE_NAMES, generate_review_pack
+from jiesu.reports.services import FILE_NAMES
+from jiesu.reports.tasks import generate_review_pack_task
 
 CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -67,10 +68,15 @@ def review_page(request, month: str):
 @require_POST
 @role_required(*PUBLISH_ROLES)
 def generate(request):
+    """Queue the pack; embedded (no Redis) the task runs at once and the review opens."""
     try:
-        pack = generate_review_pack(
-            month=request.POST.get("month", ""), user=request.user, rule_version=request.POST.get("rule") or None
-        )
+        month = parse_month(request.POST.get("month", ""))
+        rule = resolve_rule(month=month, rule_version=request.POST.get("rule") or None)
+        result = generate_review_pack_task.delay(f"{month:%Y-%m}", request.user.pk, rule.version)
+        if not settings.CELERY_TASK_ALWAYS_EAGER:
+            messages.success(request, f"已提交生成{month:%Y年%m月}月度工作点评材料，完成后可在此下载")
+            return redirect(f"{reverse('reports:dashboard')}?month={month:%Y-%m}&rule={rule.version}")
+        pack = ReviewPack.objects.get(pk=result.get())
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("reports:dashboard")

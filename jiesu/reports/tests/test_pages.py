@@ -71,3 +71,14 @@ def test_leader_button_generates_and_downloads_the_pack(client, users, month_of_
     client.force_login(users["dispatcher"])  # may read, may not generate
     assert client.post(reverse("reports:generate"), {"month": "2026-10"}).status_code == 403
     assert client.get(reverse("reports:download", args=[pack.pk, "pdf"])).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("form", "message"), [({"month": "2026-13"}, "月份格式"), ({"month": "2026-10", "rule": "nope"}, "不存在")]
+)
+def test_bad_generate_request_is_a_message(client, users, month_of_orders, media, form, message):
+    client.force_login(users["district_leader"])
+    page = client.post(reverse("reports:generate"), form, follow=True)
+    assert page.status_code == 200
+    assert message in page.content.decode()
+    assert not ReviewPack.objects.exists()
