@@ -72,7 +72,7 @@ def line_chart(
     height: int = 260,
 ) -> str:
     """Lines over months; gaps (None) break a line. Y range from the data unless floor/ceil given."""
-    left, right, top, bottom = 56, 16, 36, 52
+    left, right, top, bottom = 56, 40, 36, 52
     plot_w, plot_h = width - left - right, height - top - bottom
     body = [_text(width / 2, 20, title, size=14, anchor="middle", fill="#111827", bold=True)]
     known = [v for s in series for v in s.values if v is not None]
@@ -89,10 +89,12 @@ def line_chart(
     for value in ticks:
         y = top + plot_h * (1 - (value - low) / (high - low))
         body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#e5e7eb"/>')
-        body.append(_text(left - 6, y + 4, fmt(value), size=10, anchor="end", fill="#6b7280"))
+        tick = f"{value:.0f}" if float(value).is_integer() else fmt(value)
+        body.append(_text(left - 6, y + 4, tick, size=10, anchor="end", fill="#6b7280"))
     for i, label in enumerate(labels):
         x, _ = xy(i, low)
         body.append(_text(x, top + plot_h + 16, label, size=10, anchor="middle", fill="#6b7280"))
+    end_labels: list[tuple[tuple[float, float], str, str]] = []
     for n, s in enumerate(series):
         color = PALETTE[n % len(PALETTE)]
         points = [(i, v) for i, v in enumerate(s.values) if v is not None]
@@ -111,12 +113,22 @@ def line_chart(
             body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>')
         if points:  # label the last value so the chart reads without a table
             i, v = points[-1]
-            x, y = xy(i, v)
-            body.append(_text(x, y - 7, fmt(v), size=9, anchor="middle", fill=color))
+            end_labels.append((xy(i, v), fmt(v), color))
         lx = left + n * 130
         body.append(f'<rect x="{lx}" y="{height - 18}" width="14" height="4" fill="{color}"/>')
         body.append(_text(lx + 18, height - 12, s.name, size=10))
+    body += _end_labels(end_labels)
     return _svg(width, height, body, title)
+
+
+def _end_labels(labels: list[tuple[tuple[float, float], str, str]]) -> list[str]:
+    """Last-value labels to the right of the line ends, pushed apart so close values stay legible."""
+    out, last_y = [], -1e9
+    for (x, y), text, color in sorted(labels, key=lambda item: item[0][1]):
+        y = max(y + 3, last_y + 11)
+        out.append(_text(x + 7, y, text, size=9, fill=color))
+        last_y = y
+    return out
 
 
 def bar_chart(

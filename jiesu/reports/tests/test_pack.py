@@ -43,6 +43,7 @@ def test_review_figures_come_from_the_event_log(month_of_orders):
     assert review.topic.category.path == "城乡建设/安全生产"
     assert review.topic.lead_unit.code == "110106-D12"
     assert review.trend[-2].received == 1 and len(review.trend) == 6
+    assert review.categories == [("城乡建设", 3, 1)]  # only the safety orders carry a category
 
 
 def test_scorecards_name_strongest_and_weakest_indicators(month_of_orders):
