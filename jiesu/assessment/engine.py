@@ -128,7 +128,7 @@ def _facts_cte(d: Dialect, rules: Rules, t: Tables) -> str:
     columns = ", ".join(name for name, _, _ in aggs)
     combined = ", ".join(f"{how}(p.{name}) AS {name}" for name, _, how in aggs)
     return f"""
-    ranged AS (
+    ranged AS MATERIALIZED (
         SELECT e.order_id AS order_id,
           {folded},
           MAX(CASE WHEN e.action = 'create' THEN 1 ELSE 0 END) AS has_create

@@ -32,12 +32,6 @@ class Cycle:
         end = dt.datetime(month.year, month.month, self.boundary_day, self.boundary_hour, tzinfo=TZ)
         return start, end
 
-    def year_window(self, month: dt.date) -> tuple[dt.datetime, dt.datetime]:
-        """From the start of the year's first cycle to the end of `month` (year to date)."""
-        start, _ = self.window(dt.date(month.year, 1, 1))
-        _, end = self.window(month)
-        return start, end
-
 
 @dataclass(frozen=True)
 class WatchRule:

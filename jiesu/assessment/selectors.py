@@ -150,23 +150,46 @@ def month_ranking(*, month: dt.date | str, kind: str, rule_version: str | None =
 
 def compute_month(*, month: dt.date, kind: str, rule: RuleVersion) -> list[UnitResult]:
     """Compute (never read snapshots for the month itself) all indicators, ranks, month-on-month
-    change against the previous month (its published figures when there are some) and the
-    year to date pooled over every cycle of the year up to `month`."""
+    change against the previous month and the year to date = the sum of the monthly counts of
+    every cycle of the year up to `month`, rates taken on those sums. Earlier months come from
+    their published snapshots when there are some (so the year to date adds up to what was
+    published), else are computed."""
     rules = rule.parsed()
     rows = _ranked_rows(month=month, kind=kind, rule=rule, rules=rules)
-    previous = {r.unit_id: r for r in month_ranking(month=previous_month(month), kind=kind, rule_version=rule.version)}
-    start, end = rules.cycle.year_window(month)
-    ytd = engine.count(rules=rules, start=start, end=end)
+    earlier = []
+    cursor = month
+    while cursor.month != 1:
+        cursor = previous_month(cursor)
+        earlier.append({r.unit_id: r for r in month_ranking(month=cursor, kind=kind, rule_version=rule.version)})
+    if month.month == 1:  # January's previous month belongs to last year: month-on-month only
+        earlier_for_mom = {
+            r.unit_id: r for r in month_ranking(month=previous_month(month), kind=kind, rule_version=rule.version)
+        }
+    else:
+        earlier_for_mom = earlier[0]
     for row in rows:
-        before = previous.get(row.unit_id)
+        before = earlier_for_mom.get(row.unit_id)
         if before is not None:
             row.previous_composite, row.previous_rank = before.composite, before.rank
             if row.composite is not None and before.composite is not None:
                 row.composite_change = round(row.composite - before.composite, 2)
             if row.rank is not None and before.rank is not None:
                 row.rank_change = before.rank - row.rank
-        year = rates(ytd.get(row.unit_id, engine.Counts()), rules)
-        row.ytd_callbacks = ytd.get(row.unit_id, engine.Counts()).callbacks
+        total = engine.Counts(
+            callbacks=row.callbacks,
+            responded=row.responded,
+            solved=row.solved,
+            satisfaction_points=row.satisfaction_points,
+        )
+        for months in earlier:
+            past = months.get(row.unit_id)
+            if past is not None:
+                total.callbacks += past.callbacks
+                total.responded += past.responded
+                total.solved += past.solved
+                total.satisfaction_points += past.satisfaction_points
+        year = rates(total, rules)
+        row.ytd_callbacks = total.callbacks
         row.ytd_response_rate = year.response_rate
         row.ytd_resolution_rate = year.resolution_rate
         row.ytd_satisfaction_rate = year.satisfaction_rate
