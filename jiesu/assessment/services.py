@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from django.db import transaction
 
-from jiesu.assessment import selectors
+from jiesu.assessment import engine, selectors
 from jiesu.assessment.models import AssessmentSnapshot, KindGroup, RuleVersion, WatchListEntry
 from jiesu.assessment.rules import parse_month, parse_rules, previous_month
 from jiesu.common.errors import InvalidInput
@@ -57,7 +57,7 @@ def publish_month(*, month: dt.date | str, rule_version: str | None = None) -> d
     month = parse_month(month)
     rule = selectors.resolve_rule(month=month, rule_version=rule_version)
     result = {}
-    with transaction.atomic():
+    with transaction.atomic(), engine.memo():
         RuleVersion.objects.select_for_update().filter(pk=rule.pk).first()  # one publisher at a time
         for kind in KindGroup.values:
             if not AssessmentSnapshot.objects.filter(month=month, rule_version=rule, kind=kind).exists():

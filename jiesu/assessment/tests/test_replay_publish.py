@@ -134,3 +134,19 @@ def test_commands_load_rules_and_publish(reference, units):
     assert AssessmentSnapshot.objects.filter(month="2025-03-01", unit=units[FZ], rank=1).exists()
     with pytest.raises(CommandError):
         call_command("publish_assessment", "2025/03", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_memo_aggregates_a_window_once_and_only_inside_the_block(rules, units, django_assert_num_queries):
+    from jiesu.assessment import engine
+
+    handled(units[FZ], when=at(3))
+    parsed = rules["huairou-2021"].parsed()
+    start, end = parsed.cycle.window(selectors.parse_month("2025-03"))
+    with engine.memo():
+        first = engine.count(rules=parsed, start=start, end=end)
+        with django_assert_num_queries(0):
+            again = engine.count(rules=parsed, start=start, end=end)
+    assert first == again and first[units[FZ].pk].callbacks == 1
+    handled(units[FZ], when=at(4))
+    assert engine.count(rules=parsed, start=start, end=end)[units[FZ].pk].callbacks == 2
