@@ -32,14 +32,20 @@ def parse_kind(kind: str | None) -> str:
 
 
 def resolve_rule(*, month: dt.date | str, rule_version: str | None = None) -> RuleVersion:
-    """The named version, or the active version in force for `month` (latest effective_from ≤ month)."""
+    """The named version, or the active version in force for `month` (latest effective_from ≤ month;
+    the earliest version for months before all of them)."""
     month = parse_month(month)
     if rule_version:
         rule = RuleVersion.objects.filter(version=rule_version).first()
         if rule is None:
             raise NotFound(f"考评规则版本“{rule_version}”不存在", code="rule_not_found")
         return rule
-    rule = RuleVersion.objects.filter(is_active=True, effective_from__lte=month).order_by("-effective_from").first()
+    active = RuleVersion.objects.filter(is_active=True)
+    rule = active.filter(effective_from__lte=month).order_by("-effective_from").first()
+    if rule is None:
+        # Months older than every version (history imported from before the regulation) are
+        # replayed under the earliest version, not refused.
+        rule = active.order_by("effective_from").first()
     if rule is None:
         raise NotFound(f"{month:%Y-%m} 没有生效的考评规则，请先加载规则", code="rule_not_found")
     return rule

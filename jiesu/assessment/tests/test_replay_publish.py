@@ -72,6 +72,7 @@ def test_a_published_rule_version_is_frozen(rules, units):
     save_rule_version(version="huairou-2025-04", name="新口径", effective_from="2025-04", rules=doc)
     assert selectors.resolve_rule(month="2025-04").version == "huairou-2025-04"
     assert selectors.resolve_rule(month="2025-03").version == "huairou-2021"
+    assert selectors.resolve_rule(month="2019-01").version == "huairou-2021"  # before every version
 
 
 @pytest.mark.django_db
