@@ -146,3 +146,21 @@ def test_a_rule_file_without_rules_is_refused(reference, tmp_path):
     bad.write_text("version: bad\nname: x\n", encoding="utf-8")
     with pytest.raises(InvalidInput):
         load_rule_file(path=bad)
+
+
+@pytest.mark.django_db
+def test_admin_validates_a_rule_version(reference):
+    from django.core.exceptions import ValidationError
+
+    from jiesu.assessment.models import RuleVersion
+
+    bad = RuleVersion(
+        version="bad", name="坏规则", effective_from=parse_month("2025-01"),
+        rules={"weights": {"response": 0.9, "resolution": 0.5, "satisfaction": 0.4}},
+    )
+    with pytest.raises(ValidationError) as err:
+        bad.full_clean()
+    assert "权重之和须为 1" in str(err.value)
+    mid_month = RuleVersion(version="mid", name="月中", effective_from=parse_month("2025-01").replace(day=15), rules={})
+    with pytest.raises(ValidationError):
+        mid_month.full_clean()
