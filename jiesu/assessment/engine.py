@@ -192,6 +192,13 @@ def _aggregate_sql(d: Dialect, rules: Rules, t: Tables, *, group: str) -> str:
             " AND f.returned_at > COALESCE(f.ruled_at, 0))"
         )
     keep = f"NOT ({' OR '.join(excluded)})" if excluded else "1 = 1"
+    # Orders that can add to some sum: everything is before the end, so "in the cycle" is "≥ start".
+    # Filtering before the join skips the candidates that only finished business before the cycle.
+    due0 = due.replace("f.", "f0.")
+    relevant = (
+        f"(f0.created_at >= :start_s OR f0.callback_at >= :start_s OR {due0} >= :start_s"
+        " OR f0.supervised > 0 OR f0.reopens > 0)"
+    )
     sql = f"""
         WITH {_facts_cte(d, rules, t)}
         SELECT f.grp AS grp,
@@ -205,7 +212,8 @@ def _aggregate_sql(d: Dialect, rules: Rules, t: Tables, *, group: str) -> str:
           SUM(f.supervised) AS supervised,
           SUM(f.reopens) AS reopens
         FROM (SELECT f0.*, o.urgency AS urgency, {key} AS grp
-              FROM facts f0 JOIN {t.orders} o ON o.id = f0.order_id) f
+              FROM facts f0 JOIN {t.orders} o ON o.id = f0.order_id
+              WHERE {relevant}) f
         WHERE f.grp IS NOT NULL AND {keep}
         GROUP BY f.grp"""
     return sql
