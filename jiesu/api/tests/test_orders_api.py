@@ -149,16 +149,16 @@ def test_actions_through_the_api(users, units):
     order = order_in_state(State.RECEIVED, users=users, units=units)
     url = f"/api/v1/orders/{order.pk}/actions/"
     dispatcher, handler = client_for(users["dispatcher"]), client_for(users["handler"])
-    response = dispatcher.post(url + "dispatch", {"lead_unit": "110106013", "assisting_units": ["110106-D03"]},
-                               format="json")
+    response = dispatcher.post(
+        url + "dispatch", {"lead_unit": "110106013", "assisting_units": ["110106-D03"]}, format="json"
+    )
     assert response.status_code == 200, response.content
     assert response.json()["state"] == "dispatched"
     assert response.json()["assisting_units"] == [{"code": "110106-D03", "name": "区房屋管理局"}]
     # state refuses → 409
     assert_error(handler.post(url + "resolve", {"reply": "已办"}, format="json"), 409, "invalid_transition")
     # role refuses → 403
-    assert_error(client_for(users["agent"]).post(url + "supervise", {"reason": "催"}, format="json"), 403,
-                 "forbidden")
+    assert_error(client_for(users["agent"]).post(url + "supervise", {"reason": "催"}, format="json"), 403, "forbidden")
     # invalid input → 400
     assert_error(handler.post(url + "return", {}, format="json"), 400, "invalid_input")
     assert_error(dispatcher.post(url + "dispatch", {"lead_unit": "nope"}, format="json"), 400, "invalid_input")
@@ -166,8 +166,11 @@ def test_actions_through_the_api(users, units):
     assert_error(dispatcher.post(url + "teleport", {}, format="json"), 404, "unknown_action")
     assert_error(dispatcher.post("/api/v1/orders/999999/actions/acknowledge", {}, format="json"), 404)
     # the loop continues
-    for action, payload in [("acknowledge", {}), ("respond", {"note": "已联系"}),
-                            ("request_extension", {"days": 2, "reason": "协调", "requester_informed": True})]:
+    for action, payload in [
+        ("acknowledge", {}),
+        ("respond", {"note": "已联系"}),
+        ("request_extension", {"days": 2, "reason": "协调", "requester_informed": True}),
+    ]:
         assert handler.post(url + action, payload, format="json").status_code == 200
     assert dispatcher.post(url + "approve_extension", {}, format="json").json()["extension_count"] == 1
     assert handler.post(url + "resolve", {"reply": "已修复井盖"}, format="json").status_code == 200
@@ -191,10 +194,22 @@ def test_merge_by_number_and_unreasonable_via_api(users, units):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("action", ["dispatch", "return", "rule_dispute", "redispatch", "request_extension",
-                                    "whistle", "resolve", "callback", "merge", "mark_unreasonable"])
-@pytest.mark.parametrize("garbage", [{"days": "abc", "units": "x", "upheld": "perhaps", "lead_unit": 5},
-                                     [], "text"])
+@pytest.mark.parametrize(
+    "action",
+    [
+        "dispatch",
+        "return",
+        "rule_dispute",
+        "redispatch",
+        "request_extension",
+        "whistle",
+        "resolve",
+        "callback",
+        "merge",
+        "mark_unreasonable",
+    ],
+)
+@pytest.mark.parametrize("garbage", [{"days": "abc", "units": "x", "upheld": "perhaps", "lead_unit": 5}, [], "text"])
 def test_garbage_never_gives_500(users, units, action, garbage):
     order = order_in_state(State.IN_PROGRESS, users=users, units=units)
     for who in ("dispatcher", "handler"):
