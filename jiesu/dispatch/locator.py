@@ -10,12 +10,11 @@
    a guess.
 
 Gazetteer and boundaries are built once per process and rebuilt after org data change (signals in
-jiesu.dispatch.apps)."""
+jiesu.dispatch.signals, jiesu.dispatch.caching)."""
 
 from __future__ import annotations
 
 import re
-import threading
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,6 +24,7 @@ from django.conf import settings
 from rapidfuzz import fuzz, process
 
 from jiesu.dispatch import geo
+from jiesu.dispatch.caching import ProcessCache
 from jiesu.org.models import Community, Grid, PropertyProject
 from jiesu.org.selectors import local_units
 
@@ -294,34 +294,13 @@ def match_point(lat: float, lng: float, *, boundaries: Boundaries, streets: dict
 # ---------------------------------------------------------------- process-wide cache
 
 
-class _Cache:
-    """Gazetteer and boundaries, built on first use and dropped when org data change."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._gazetteer: Gazetteer | None = None
-        self._boundaries: Boundaries | None = None
-
-    def gazetteer(self) -> Gazetteer:
-        if self._gazetteer is None:
-            with self._lock:
-                if self._gazetteer is None:
-                    self._gazetteer = build_gazetteer()
-        return self._gazetteer
-
-    def boundaries(self) -> Boundaries:
-        if self._boundaries is None:
-            with self._lock:
-                if self._boundaries is None:
-                    self._boundaries = build_boundaries()
-        return self._boundaries
-
-    def clear(self, *args, **kwargs) -> None:
-        self._gazetteer = None
-        self._boundaries = None
+@dataclass
+class PlaceData:
+    gazetteer: Gazetteer
+    boundaries: Boundaries
 
 
-cache = _Cache()
+cache = ProcessCache("places", lambda: PlaceData(gazetteer=build_gazetteer(), boundaries=build_boundaries()))
 
 
 def _district():
@@ -350,12 +329,12 @@ def locate(
         if in_district is False:
             notes.append("坐标不在丰台区范围内，改用地址")
         else:
-            gazetteer = cache.gazetteer()
-            found = match_point(*point, boundaries=cache.boundaries(), streets=gazetteer.streets)
+            places = cache.get()
+            found = match_point(*point, boundaries=places.boundaries, streets=places.gazetteer.streets)
             if found is not None:
                 return _with(found, in_district=in_district, wgs84=point)
             notes.append("坐标处未加载街镇/网格边界，改用地址")
-    found = match_address(address, gazetteer=cache.gazetteer())
+    found = match_address(address, gazetteer=cache.get().gazetteer)
     if notes:
         found = _with(found, explanation="；".join([*notes, found.explanation]))
     return _with(found, in_district=in_district, wgs84=point)

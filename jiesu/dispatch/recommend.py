@@ -114,7 +114,7 @@ def build(
     *, order: WorkOrder, classifier=None, settings: DispatchSettings | None = None, check_duplicates: bool = True
 ) -> Proposal:
     data = router.cache.get()
-    settings = settings or DispatchSettings.current()
+    settings = settings or data.settings
     text = f"{order.title}\n{order.content}".strip()
     model_rows, model_version, warning = _classify(text, classifier=classifier, data=data)
     warnings = [warning] if warning else []

@@ -13,11 +13,11 @@ street were taken away from a unit its weight is divided, each confirmation of a
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from jiesu.dispatch.models import RoutingMemory
+from jiesu.dispatch.caching import ProcessCache
+from jiesu.dispatch.models import DispatchSettings, RoutingMemory
 from jiesu.org.models import LOCAL_KINDS, ResponsibilityRule, Unit
 from jiesu.workorders.models import Category
 
@@ -63,6 +63,7 @@ class RoutingData:
     by_path: dict[str, Category]
     memory_version: str
     memory: dict[tuple[str, int | None], dict[int, tuple[int, int]]]  # (code, street) → unit → (conf, rej)
+    settings: DispatchSettings
 
 
 def _load() -> RoutingData:
@@ -94,26 +95,11 @@ def _load() -> RoutingData:
         by_path={c.path: c for c in categories.values()},
         memory_version=version,
         memory=dict(memory),
+        settings=DispatchSettings.current(),
     )
 
 
-class _Cache:
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._data: RoutingData | None = None
-
-    def get(self) -> RoutingData:
-        if self._data is None:
-            with self._lock:
-                if self._data is None:
-                    self._data = _load()
-        return self._data
-
-    def clear(self, *args, **kwargs) -> None:
-        self._data = None
-
-
-cache = _Cache()
+cache = ProcessCache("routing", _load)
 
 
 def _prefixes(code: str) -> list[str]:

@@ -1,7 +1,8 @@
 """Signal wiring: workorders must not import dispatch, so dispatch listens.
 
 - every new return / redispatch / ruling event becomes a labelled correction;
-- changes to org data or the responsibility list drop the locator's and router's caches."""
+- changes to org data, the responsibility list, the settings or the routing memory drop the
+  locator's and router's in-process data (jiesu.dispatch.caching)."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -27,6 +28,7 @@ def _clear_router(*args, **kwargs):
 
 
 def connect() -> None:
+    from jiesu.dispatch.models import DispatchSettings, RoutingMemory
     from jiesu.org.models import Community, Grid, PropertyProject, ResponsibilityRule, Unit
     from jiesu.workorders.models import Category, WorkOrderEvent
 
@@ -34,7 +36,9 @@ def connect() -> None:
     for model in (Unit, Community, Grid, PropertyProject):
         post_save.connect(_clear_locator, sender=model, dispatch_uid=f"dispatch-locator-save-{model.__name__}")
         post_delete.connect(_clear_locator, sender=model, dispatch_uid=f"dispatch-locator-del-{model.__name__}")
-    for model in (ResponsibilityRule, Category):
+    # RoutingMemory is replaced in bulk by retrain_routing_memory, which clears the cache itself.
+    post_save.connect(_clear_router, sender=RoutingMemory, dispatch_uid="dispatch-router-save-memory")
+    for model in (ResponsibilityRule, Category, DispatchSettings):
         post_save.connect(_clear_router, sender=model, dispatch_uid=f"dispatch-router-save-{model.__name__}")
         post_delete.connect(_clear_router, sender=model, dispatch_uid=f"dispatch-router-del-{model.__name__}")
     m2m_changed.connect(
