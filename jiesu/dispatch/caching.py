@@ -22,7 +22,8 @@ class ProcessCache(Generic[T]):
     def __init__(self, key: str, build: Callable[[], T]):
         self._key = f"jiesu:dispatch:{key}:generation"
         self._build = build
-        self._lock = threading.Lock()
+        # Re-entrant: building may save a row (DispatchSettings.current) whose signal clears us.
+        self._lock = threading.RLock()
         self._data: T | None = None
         self._generation = None
         self._checked = 0.0

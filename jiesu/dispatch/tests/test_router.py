@@ -99,3 +99,14 @@ def test_matching_rules_order():
     found = router.matching_rules(category_code="01.03.07", street_id=99, rules=rules)
     assert [r.pk for r in found] == [3, 2, 1]
     assert [r.pk for r in router.matching_rules(category_code="01.030", street_id=None, rules=rules)] == [1]
+
+
+def test_building_the_routing_data_may_create_the_settings_row(db):
+    """Creating the settings row while building fires a signal that clears this very cache: it must
+    not deadlock, and the data must still come back."""
+    from jiesu.dispatch.models import DispatchSettings
+
+    DispatchSettings.objects.all().delete()
+    router.cache.clear()
+    data = router.cache.get()
+    assert data.settings.pk == 1 and DispatchSettings.objects.count() == 1
