@@ -65,6 +65,10 @@ class Recommendation(models.Model):
         return f"{self.order_id} → {self.lead_unit_id} ({self.confidence:.2f})"
 
 
+# Workorder actions that carry a routing correction (read by the signal in jiesu.dispatch.signals).
+CORRECTION_ACTIONS = ("return", "redispatch", "rule_dispute")
+
+
 class CorrectionKind(models.TextChoices):
     RETURN = "return", "退单"
     DISPUTE_UPHELD = "dispute_upheld", "退单成立改派"

@@ -14,15 +14,20 @@ from django.utils import timezone
 
 from jiesu.common.errors import InvalidInput, NotFound
 from jiesu.dispatch import geo, locator, recommend, router
-from jiesu.dispatch.models import Correction, CorrectionKind, DispatchSettings, Recommendation, RoutingMemory
+from jiesu.dispatch.models import (
+    CORRECTION_ACTIONS,
+    Correction,
+    CorrectionKind,
+    DispatchSettings,
+    Recommendation,
+    RoutingMemory,
+)
 from jiesu.org.models import LOCAL_KINDS, Community, Grid, Unit, User
 from jiesu.workorders import services as workorders
 from jiesu.workorders.models import Category, WorkOrder, WorkOrderEvent
 from jiesu.workorders.selectors import visible_orders
 
 log = logging.getLogger(__name__)
-
-CORRECTION_ACTIONS = ("return", "redispatch", "rule_dispute")
 
 
 # ---------------------------------------------------------------- recommendation and auto-dispatch

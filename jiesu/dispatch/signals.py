@@ -8,9 +8,11 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
 def _on_event(sender, instance, created, raw=False, **kwargs):
-    from jiesu.dispatch.services import CORRECTION_ACTIONS, record_correction_safely
+    from jiesu.dispatch.models import CORRECTION_ACTIONS
 
     if created and not raw and instance.action in CORRECTION_ACTIONS:
+        from jiesu.dispatch.services import record_correction_safely
+
         record_correction_safely(event=instance)
 
 
