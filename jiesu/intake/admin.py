@@ -1,7 +1,9 @@
 """Admin: Open311 API keys (editable), submissions and import runs (read-only records)."""
 
 from django.contrib import admin
+from django.urls import path
 
+from jiesu.intake.importing import upload
 from jiesu.intake.models import ApiKey, ImportRun, Open311Submission
 
 
@@ -33,6 +35,23 @@ class Open311SubmissionAdmin(_ReadOnly):
 
 @admin.register(ImportRun)
 class ImportRunAdmin(_ReadOnly):
+    change_list_template = "intake/importrun_changelist.html"
+
+    def get_urls(self):
+        own = [
+            path(
+                "upload/",
+                self.admin_site.admin_view(lambda request: upload.upload_view(request, self.admin_site)),
+                name="intake_importrun_upload",
+            ),
+            path(
+                "<int:run_id>/rejects/",
+                self.admin_site.admin_view(upload.rejects_view),
+                name="intake_importrun_rejects",
+            ),
+        ]
+        return own + super().get_urls()
+
     list_display = (
         "file_name",
         "started_by",
@@ -42,4 +61,5 @@ class ImportRunAdmin(_ReadOnly):
         "created_events",
         "skipped_existing",
         "rejected_rows",
+        "error",
     )
