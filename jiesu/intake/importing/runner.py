@@ -91,11 +91,11 @@ def _flush(batch: list[tuple[int, dict]], mapping: Mapping, lookups: Lookups, re
     existing = set(WorkOrder.objects.filter(external_ref__in=refs).values_list("external_ref", flat=True))
     built = []
     for number, record, item in converted:
+        if item.external_ref in seen:  # before `existing`: an earlier batch of this file wrote it
+            result.rejected.append((number, f"来源工单编号“{item.external_ref}”在文件中重复出现", record))
+            continue
         if item.external_ref in existing:
             result.skipped_existing += 1
-            continue
-        if item.external_ref in seen:
-            result.rejected.append((number, f"来源工单编号“{item.external_ref}”在文件中重复出现", record))
             continue
         try:
             built.append(bulk.build(item))

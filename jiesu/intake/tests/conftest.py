@@ -19,7 +19,10 @@ def orders(users, units):
     category = Category.objects.get(code="01.02.04")
     now = timezone.now()
     received, _ = services.create_order(
-        user=users["agent"], content="小区门口路灯不亮，联系电话13812345678", category=category, at=now - dt.timedelta(days=2)
+        user=users["agent"],
+        content="小区门口路灯不亮，联系电话13812345678",
+        category=category,
+        at=now - dt.timedelta(days=2),
     )
     working, _ = services.create_order(user=users["agent"], content="楼道堆物", category=category, address="方庄路1号")
     services.dispatch(user=users["dispatcher"], order_id=working.pk, lead_unit=units["110106013"])

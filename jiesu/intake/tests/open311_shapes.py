@@ -218,7 +218,9 @@ def _check_element(element: ET.Element, name: str, where: str) -> None:
         elif child.text:
             assert len(child) == 0, f"{where}/{child.tag}: leaf has children"
             pattern = _LEAF[kind]
-            assert pattern is None or re.match(pattern, child.text), f"{where}/{child.tag}: {child.text!r} is not {kind}"
+            assert pattern is None or re.match(pattern, child.text), (
+                f"{where}/{child.tag}: {child.text!r} is not {kind}"
+            )
 
 
 def check_xml(root_name: str, body: bytes, *, request_kind: str = "service_requests") -> ET.Element:

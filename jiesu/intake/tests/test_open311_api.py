@@ -114,7 +114,11 @@ def test_requests_filters(client, orders):
     assert len(get_json(client, "requests", "service_requests", service_request_id=ids, status="open")) == 2
     now = timezone.localtime()
     recent = get_json(
-        client, "requests", "service_requests", start_date=(now - dt.timedelta(days=1)).isoformat(), end_date=now.isoformat()
+        client,
+        "requests",
+        "service_requests",
+        start_date=(now - dt.timedelta(days=1)).isoformat(),
+        end_date=now.isoformat(),
     )
     assert orders["received"].number not in {r["service_request_id"] for r in recent}
 
@@ -252,7 +256,9 @@ def test_post_reports_several_problems_at_once(client, api_key, reference):
 def test_inactive_key_is_refused(client, api_key, reference):
     api_key.is_active = False
     api_key.save()
-    answer = post_form(client, {"api_key": api_key.key, "service_code": "01.02", "address_string": "a", "description": "b"})
+    answer = post_form(
+        client, {"api_key": api_key.key, "service_code": "01.02", "address_string": "a", "description": "b"}
+    )
     assert answer.status_code == 403
 
 
