@@ -25,7 +25,7 @@ class CategoryCodeField(serializers.SlugRelatedField):
 
 
 class OrderCreateSerializer(serializers.Serializer):
-    content = serializers.CharField(max_length=4000, trim_whitespace=True)
+    content = serializers.CharField(max_length=10000, trim_whitespace=True)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.HOTLINE)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
@@ -208,7 +208,7 @@ class WhistleSerializer(RequiredReasonSerializer):
 
 
 class ResolveSerializer(serializers.Serializer):
-    reply = serializers.CharField(max_length=4000)
+    reply = serializers.CharField(max_length=20000)
 
 
 class CallbackSerializer(serializers.Serializer):

@@ -159,6 +159,7 @@ class ResponsibilityRule(models.Model):
         help_text="留空表示由属地街镇主办",
     )
     assisting_units = models.ManyToManyField(Unit, verbose_name="协办单位", blank=True, related_name="+")
+    local_assists = models.BooleanField("属地街镇协办", default=False)
     priority = models.IntegerField("优先级", default=0)
     basis = models.CharField("依据", max_length=200, blank=True)
     is_active = models.BooleanField("启用", default=True)

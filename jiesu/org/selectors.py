@@ -1,5 +1,6 @@
 """Reads of the organisation."""
 
+from django.db import models
 from django.db.models import QuerySet
 
 from jiesu.org.models import LOCAL_KINDS, Unit, UnitKind
@@ -17,3 +18,34 @@ def departments() -> QuerySet[Unit]:
 def handling_units() -> QuerySet[Unit]:
     """Units that can be given orders to handle."""
     return Unit.objects.filter(kind__in=[*LOCAL_KINDS, UnitKind.DEPARTMENT, UnitKind.ENTERPRISE], is_active=True)
+
+
+def responsible_units(*, category_code: str | None, street: Unit | None) -> tuple[Unit | None, list[Unit], str]:
+    """Apply the responsibility list: the most specific rule whose category code is a prefix of
+    `category_code` (a street-specific rule beats a general one at the same depth).
+    Returns (lead unit, assisting units, basis); the lead is the order's street when the rule
+    says 属地, and (street, [], "属地管理") when no rule matches."""
+    from jiesu.org.models import ResponsibilityRule
+
+    if category_code:
+        prefixes = [
+            category_code[:i]
+            for i in range(len(category_code), 0, -1)
+            if i == len(category_code) or category_code[i] == "."
+        ]
+        rules = list(
+            ResponsibilityRule.objects.filter(is_active=True, category_code__in=prefixes)
+            .filter(models.Q(street__isnull=True) | models.Q(street=street))
+            .select_related("lead_unit")
+            .prefetch_related("assisting_units")
+        )
+        rules.sort(key=lambda r: (len(r.category_code), r.street_id is not None, r.priority), reverse=True)
+        if rules:
+            rule = rules[0]
+            lead = rule.lead_unit or street
+            assisting = list(rule.assisting_units.all())
+            if rule.local_assists and street is not None:
+                assisting.append(street)
+            assisting = [u for u in assisting if lead is None or u.pk != lead.pk]
+            return lead, assisting, rule.basis or "权责清单"
+    return street, [], "属地管理"

@@ -97,6 +97,7 @@ def load_responsibility_list(*, path: Path) -> int:
             lead_unit=lead,
             basis=row.get("basis", ""),
             priority=code.count(".") * 10,
+            local_assists=LOCAL_MARKER in row.get("assist", []),
         )
         assist = [units[c] for c in row.get("assist", []) if c != LOCAL_MARKER]
         if assist:
@@ -104,7 +105,17 @@ def load_responsibility_list(*, path: Path) -> int:
     return len(spec["rules"])
 
 
-def create_user(*, username: str, password: str, role: str, unit: Unit | None, display_name: str = "") -> User:
+def create_user(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    unit: Unit | None,
+    display_name: str = "",
+    password_hash: str | None = None,
+) -> User:
+    """Create or update a user; `password_hash` (from make_password) skips re-hashing when many
+    users share one demo password."""
     if role not in Role.values:
         raise ValueError(f"未知角色: {role}")
     user, created = User.objects.get_or_create(
@@ -114,6 +125,9 @@ def create_user(*, username: str, password: str, role: str, unit: Unit | None, d
         user.role, user.unit, user.display_name = role, unit, display_name
     user.is_staff = role == Role.ADMIN
     user.is_superuser = role == Role.ADMIN
-    user.set_password(password)
+    if password_hash:
+        user.password = password_hash
+    else:
+        user.set_password(password)
     user.save()
     return user

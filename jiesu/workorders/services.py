@@ -31,7 +31,8 @@ from jiesu.workorders.models import (
 )
 from jiesu.worktime.services import add_working_days
 
-MAX_CONTENT = 4000
+MAX_CONTENT = 10000
+MAX_REPLY = 20000
 MAX_EXTENSION_DAYS = 30
 _PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
 _HANDLING_KINDS = (UnitKind.STREET, UnitKind.TOWN, UnitKind.DEPARTMENT, UnitKind.ENTERPRISE)
@@ -510,7 +511,7 @@ def whistle(
 
 def resolve(*, user: User | None, order_id: int, reply: str, at: dt.datetime | None = None) -> WorkOrder:
     """The unit reports the order done, with its reply to the requester (办结/答复)."""
-    reply = _require_text(reply, field="reply", label="答复意见", max_length=MAX_CONTENT)
+    reply = _require_text(reply, field="reply", label="答复意见", max_length=MAX_REPLY)
 
     def apply(order, when):
         order.resolved_at, order.reply = when, reply
