@@ -9,6 +9,8 @@ state machine; actor is the platform (None), as for any trusted replay."""
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache, partial
+from types import SimpleNamespace
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -17,7 +19,7 @@ from jiesu.common.errors import InvalidInput
 from jiesu.org.models import Unit
 from jiesu.workorders import deadlines, state_machine
 from jiesu.workorders.models import Category, Channel, Satisfaction, State, Urgency, WorkOrder, WorkOrderEvent
-from jiesu.workorders.services import _HANDLING_KINDS, MAX_CONTENT, UNREASONABLE_KINDS, _validate_new_order
+from jiesu.workorders.services import _HANDLING_KINDS, MAX_REPLY, UNREASONABLE_KINDS, _validate_new_order
 
 # The actions that bring a new order to each state, in order (the main line of the loop).
 _MAIN_LINE = ["dispatch", "acknowledge", "respond", "resolve", "callback", "close"]
@@ -82,26 +84,28 @@ def _path(item: HistoricalOrder) -> list[str]:
     return PATHS[item.state]
 
 
-def _event(order: WorkOrder, action: str, from_state: str, at: dt.datetime, payload: dict, reason: str = ""):
-    return WorkOrderEvent(
-        order=order,
-        seq=order.version,
-        action=action,
-        from_state=from_state,
-        to_state=order.state,
-        at=at,
-        reason=reason,
-        payload=payload,
-    )
+def _event(order: dict, action: str, from_state: str, at: dt.datetime, payload: dict, reason: str = "") -> dict:
+    return {
+        "order_id": None,  # set when the batch's ids are reserved
+        "seq": order["version"],
+        "action": action,
+        "from_state": from_state,
+        "to_state": order["state"],
+        "actor_id": None,
+        "actor_unit_id": None,
+        "at": at,
+        "reason": reason,
+        "payload": payload,
+    }
 
 
-def _apply(order: WorkOrder, item: HistoricalOrder, action: str, when: dt.datetime) -> tuple[dict, str]:
+def _apply(order: dict, item: HistoricalOrder, action: str, when: dt.datetime) -> tuple[dict, str]:
     """The change each service makes for `action` (see jiesu.workorders.services)."""
     if action == "dispatch":
-        order.lead_unit = item.lead_unit
-        order.dispatched_at = when
-        due = item.deadlines or deadlines.compute(urgency=order.urgency, start=when)
-        order.response_due, order.handling_due, order.deadline_rule_version = due
+        order["lead_unit_id"] = item.lead_unit.pk
+        order["dispatched_at"] = when
+        due = item.deadlines or deadlines.compute(urgency=order["urgency"], start=when)
+        order["response_due"], order["handling_due"], order["deadline_rule_version"] = due
         return {
             "lead_unit": item.lead_unit.pk,
             "lead_unit_name": item.lead_unit.name,
@@ -110,26 +114,26 @@ def _apply(order: WorkOrder, item: HistoricalOrder, action: str, when: dt.dateti
             "deadline_rule": due[2],
         }, ""
     if action == "acknowledge":
-        order.acknowledged_at = when
+        order["acknowledged_at"] = when
         return {}, ""
     if action == "respond":
-        order.responded_at = when
+        order["responded_at"] = when
         return {"contact_method": "phone"}, ""
     if action == "resolve":
-        order.resolved_at, order.reply = when, item.reply
+        order["resolved_at"], order["reply"] = when, item.reply
         return {"reply": item.reply}, ""
     if action == "callback":
         reached = item.solved is not None and item.satisfaction is not None
-        order.solved = item.solved if reached else None
-        order.satisfaction = item.satisfaction if reached else None
-        return {"reached": reached, "solved": order.solved, "satisfaction": order.satisfaction}, ""
+        order["solved"] = item.solved if reached else None
+        order["satisfaction"] = item.satisfaction if reached else None
+        return {"reached": reached, "solved": order["solved"], "satisfaction": order["satisfaction"]}, ""
     if action == "close":
-        order.closed_at = when
+        order["closed_at"] = when
         return {}, ""
     if action == "mark_unreasonable":
         text = UNREASONABLE_KINDS[item.unreasonable_kind]
-        order.unreasonable_reason = text[:200]
-        order.closed_at = when
+        order["unreasonable_reason"] = text[:200]
+        order["closed_at"] = when
         return {"kind": item.unreasonable_kind}, text
     raise AssertionError(action)
 
@@ -142,8 +146,8 @@ def _check(item: HistoricalOrder, path: list[str]) -> None:
         raise InvalidInput("主办单位无效：必须是启用的街镇、部门或公共服务企业", code="invalid_unit")
     if "resolve" in path and not (item.reply or "").strip():
         raise InvalidInput("已办结的工单须有答复意见", code="required")
-    if len(item.reply or "") > MAX_CONTENT:
-        raise InvalidInput(f"答复意见不能超过{MAX_CONTENT}字", code="too_long")
+    if len(item.reply or "") > MAX_REPLY:
+        raise InvalidInput(f"答复意见不能超过{MAX_REPLY}字", code="too_long")
     if item.satisfaction is not None and item.satisfaction not in Satisfaction.values:
         raise InvalidInput("满意度须为1至5级", code="invalid_choice")
     if item.state == State.UNREASONABLE and item.unreasonable_kind not in UNREASONABLE_KINDS:
@@ -152,9 +156,15 @@ def _check(item: HistoricalOrder, path: list[str]) -> None:
         raise InvalidInput("时间必须带时区", code="naive_datetime")
 
 
-def build(item: HistoricalOrder) -> tuple[WorkOrder, list[WorkOrderEvent]]:
-    """The order and its events in memory (no database write). Raises InvalidInput for a history
-    the services would refuse (unknown state, missing unit or reply, times out of order, …)."""
+@cache
+def _order_defaults() -> dict:
+    return {f.attname: f.get_default() for f in WorkOrder._meta.concrete_fields if not f.primary_key}
+
+
+def build(item: HistoricalOrder) -> tuple[dict, list[dict]]:
+    """The order's column values and its events' column values (no database write; plain dicts
+    because model instances cost more than the insert). Raises InvalidInput for a history the
+    services would refuse (unknown state, missing unit or reply, times out of order, …)."""
     path = _path(item)
     _check(item, path)
     title, content, phone = _validate_new_order(
@@ -166,46 +176,48 @@ def build(item: HistoricalOrder) -> tuple[WorkOrder, list[WorkOrderEvent]]:
         lat=item.lat,
         lng=item.lng,
     )
-    order = WorkOrder(
-        external_ref=item.external_ref,
-        channel=item.channel,
-        title=title,
-        content=content,
-        address=(item.address or "").strip()[:300],
-        lat=item.lat,
-        lng=item.lng,
-        received_at=item.received_at,
-        requester_name=(item.requester_name or "").strip()[:64],
-        requester_phone=phone,
-        urgency=item.urgency,
-        category=item.category,
-        street=item.street,
-        state=State.RECEIVED,
-        version=1,
-    )
+    order = {
+        **_order_defaults(),
+        "external_ref": item.external_ref,
+        "channel": item.channel,
+        "title": title,
+        "content": content,
+        "address": (item.address or "").strip()[:300],
+        "lat": item.lat,
+        "lng": item.lng,
+        "received_at": item.received_at,
+        "requester_name": (item.requester_name or "").strip()[:64],
+        "requester_phone": phone,
+        "urgency": item.urgency,
+        "category_id": item.category.pk if item.category else None,
+        "street_id": item.street.pk if item.street else None,
+        "state": State.RECEIVED.value,
+        "version": 1,
+    }
     create = _event(order, "create", "", item.received_at, {"channel": item.channel, **item.source})
     events = [create]
     inferred = []
     previous = item.received_at
     for action in path:
         transition = state_machine.get(action)
-        state_machine.check_state(transition, order)
+        state_machine.check_state(transition, SimpleNamespace(state=order["state"]))
         given = item.times.get(TIME_FIELDS[action])
         when = given or previous
         if when < previous:
             raise InvalidInput(
-                f"时间顺序错误：{State(transition.target_for(order.state)).label}时间早于上一环节", code="time_order"
+                f"时间顺序错误：{State(transition.target_for(order['state'])).label}时间早于上一环节",
+                code="time_order",
             )
-        from_state = order.state
+        from_state = order["state"]
         payload, reason = _apply(order, item, action, when)
         if given is None:
             inferred.append(TIME_FIELDS[action])
-        order.state = transition.target_for(from_state)
-        order.version += 1
+        order["state"] = transition.target_for(from_state)
+        order["version"] += 1
         events.append(_event(order, action, from_state, when, payload, reason))
         previous = when
     if inferred:
-        create.payload["inferred_times"] = inferred
+        create["payload"]["inferred_times"] = inferred
     return order, events
 
 
@@ -227,57 +239,56 @@ def _reserve_ids(count: int) -> list[int]:
     raise NotImplementedError(f"bulk import does not support {connection.vendor}")
 
 
-def _columns(model, *, with_pk: bool):
+@cache
+def _columns(model, *, with_pk: bool) -> tuple[list, list]:
     fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
     convert = []
     for f in fields:
         if f.get_internal_type() == "DateTimeField":
             convert.append(connection.ops.adapt_datetimefield_value)
         elif f.get_internal_type() == "JSONField":
-            convert.append(lambda value, f=f: f.get_db_prep_save(value, connection))
+            convert.append(partial(f.get_db_prep_save, connection=connection))
         else:
             convert.append(None)
     return fields, convert
 
 
-def _insert(model, objects: list, *, with_pk: bool) -> None:
+def _insert(model, rows: list[dict], *, with_pk: bool) -> None:
     """INSERT many rows without the ORM's per-value SQL compilation (the cost of bulk_create):
-    values are prepared exactly as the fields prepare them; PostgreSQL receives them by COPY."""
+    values are prepared as the fields prepare them; PostgreSQL receives them by COPY."""
     fields, convert = _columns(model, with_pk=with_pk)
-    stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    rows = []
-    for obj in objects:
-        for f in stamped:
-            f.pre_save(obj, add=True)
-        rows.append(
-            [
-                value if fn is None or value is None else fn(value)
-                for value, fn in zip((getattr(obj, f.attname) for f in fields), convert, strict=True)
-            ]
-        )
-    table = model._meta.db_table
+    now = timezone.now()
+    stamped = {f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
+    pairs = list(zip([f.attname for f in fields], convert, strict=True))
+    values = []
+    for row in rows:
+        for name in stamped:
+            row[name] = now
+        values.append([row[name] if fn is None or row[name] is None else fn(row[name]) for name, fn in pairs])
+    table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
+                for row in values:
                     copy.write_row(row)
         else:
             marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)
 
 
-def write_batch(built: list[tuple[WorkOrder, list[WorkOrderEvent]]]) -> tuple[int, int]:
+def write_batch(built: list[tuple[dict, list[dict]]]) -> tuple[int, int]:
     """Insert built orders and their events in one transaction. Returns (orders, events)."""
     if not built:
         return 0, 0
     with transaction.atomic():
-        for (order, _events), pk in zip(built, _reserve_ids(len(built)), strict=True):
-            order.pk = pk
-            order.number = f"FT{timezone.localtime(order.received_at):%Y%m%d}{pk:07d}"
+        events = []
+        for (order, order_events), pk in zip(built, _reserve_ids(len(built)), strict=True):
+            order["id"] = pk
+            order["number"] = f"FT{timezone.localtime(order['received_at']):%Y%m%d}{pk:07d}"
+            for event in order_events:
+                event["order_id"] = pk
+            events.extend(order_events)
         _insert(WorkOrder, [order for order, _ in built], with_pk=True)
-        events = [event for _, order_events in built for event in order_events]
-        for event in events:
-            event.order_id = event.order.pk
         _insert(WorkOrderEvent, events, with_pk=False)
     return len(built), len(events)

@@ -45,6 +45,7 @@ class Lookups:
         rules = list(DeadlineRule.objects.order_by("effective_from"))
         self.earliest_rule_day: dt.date | None = rules[0].effective_from if rules else None
         self.tz = ZoneInfo(settings.TIME_ZONE)
+        self.workday_ends: dict[tuple[dt.date, object], dt.datetime] = {}
 
     def unit(self, value: str, *, label: str) -> Unit:
         unit = self.units.get(value)
@@ -72,14 +73,27 @@ def _deadlines(item: HistoricalOrder, due: dt.datetime | None, lookups: Lookups)
 
 
 def _rule_deadlines(urgency: str, start: dt.datetime, lookups: Lookups):
-    if lookups.earliest_rule_day and start.date() < lookups.earliest_rule_day:
-        rule = deadlines.rule_for(urgency=urgency, on=lookups.earliest_rule_day)
-        return (
-            add_limit(start, amount=float(rule.response_amount), unit=rule.response_unit),
-            add_limit(start, amount=float(rule.handling_amount), unit=rule.handling_unit),
-            rule.version,
-        )
-    return deadlines.compute(urgency=urgency, start=start)
+    """deadlines.compute, with the rule of the earliest version for orders older than every rule."""
+    day = start.astimezone(lookups.tz).date()
+    if lookups.earliest_rule_day and day < lookups.earliest_rule_day:
+        day = lookups.earliest_rule_day
+    rule = deadlines.rule_for(urgency=urgency, on=day)
+    return (
+        _limit(start, rule.response_amount, rule.response_unit, lookups),
+        _limit(start, rule.handling_amount, rule.handling_unit, lookups),
+        rule.version,
+    )
+
+
+def _limit(start: dt.datetime, amount, unit: str, lookups: Lookups) -> dt.datetime:
+    if unit != "workdays":
+        return add_limit(start, amount=float(amount), unit=unit)
+    # A working-day deadline is the end of the N-th working day after the start *date*
+    # (worktime.services): one calendar walk per date and limit serves every order of that day.
+    key = (start.astimezone(lookups.tz).date(), amount)
+    if key not in lookups.workday_ends:
+        lookups.workday_ends[key] = add_limit(start, amount=float(amount), unit=unit)
+    return lookups.workday_ends[key]
 
 
 def to_order(record: dict, mapping: Mapping, lookups: Lookups) -> HistoricalOrder:

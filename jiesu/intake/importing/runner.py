@@ -69,11 +69,9 @@ def _write(built: list, result: ImportResult) -> None:
         orders, events = bulk.write_batch(built)
     except IntegrityError:
         # Another import loaded some of these numbers meanwhile: drop them and write the rest.
-        refs = [order.external_ref for order, _ in built]
+        refs = [order["external_ref"] for order, _ in built]
         existing = set(WorkOrder.objects.filter(external_ref__in=refs).values_list("external_ref", flat=True))
-        remaining = [(o, e) for o, e in built if o.external_ref not in existing]
-        for order, _ in remaining:
-            order.pk = None
+        remaining = [(o, e) for o, e in built if o["external_ref"] not in existing]
         result.skipped_existing += len(built) - len(remaining)
         orders, events = bulk.write_batch(remaining)
     result.created_orders += orders
@@ -81,14 +79,19 @@ def _write(built: list, result: ImportResult) -> None:
 
 
 def _flush(batch: list[tuple[int, dict]], mapping: Mapping, lookups: Lookups, result: ImportResult, seen: set) -> None:
+    ref_column = mapping.columns["external_ref"]
+    raw_refs = [str(record.get(ref_column, "")).strip()[:64] for _, record in batch]
+    existing = set(WorkOrder.objects.filter(external_ref__in=raw_refs).values_list("external_ref", flat=True))
     converted = []
     for number, record in batch:
+        ref = str(record.get(ref_column, "")).strip()[:64]
+        if ref in existing and ref not in seen:  # loaded by an earlier run: nothing to convert
+            result.skipped_existing += 1
+            continue
         try:
             converted.append((number, record, to_order(record, mapping, lookups)))
         except RowProblem as problem:
             result.rejected.append((number, str(problem), record))
-    refs = [item.external_ref for _, _, item in converted]
-    existing = set(WorkOrder.objects.filter(external_ref__in=refs).values_list("external_ref", flat=True))
     built = []
     for number, record, item in converted:
         if item.external_ref in seen:  # before `existing`: an earlier batch of this file wrote it

@@ -15,8 +15,10 @@ from jiesu.intake.open311 import catalogue, conf, params
 from jiesu.intake.open311.formats import Open311Error
 from jiesu.org.models import Community, Grid
 from jiesu.workorders.models import Category, Channel
-from jiesu.workorders.services import MAX_CONTENT, create_order
+from jiesu.workorders.services import create_order
 
+# The spec limits description to 4,000 characters (our own orders may be longer).
+MAX_DESCRIPTION = 4000
 _STATUS_OF = {400: 400, 403: 403, 404: 404}
 # Field names of create_order's errors → the Open311 parameter the client sent.
 _PARAM_OF = {"requester_phone": "phone", "content": "description", "title": "attribute[title]", "lat": "lat"}
@@ -163,8 +165,8 @@ def submit_request(data) -> dict:
     description = params.text(data, "description")
     if not description:
         errors.append(("description_required", "请填写 description（诉求描述）"))
-    elif len(description) > MAX_CONTENT:
-        errors.append(("description_too_long", f"description 不能超过{MAX_CONTENT}字"))
+    elif len(description) > MAX_DESCRIPTION:
+        errors.append(("description_too_long", f"description 不能超过{MAX_DESCRIPTION}字"))
     if errors:
         raise Open311Error(400, errors)
 
