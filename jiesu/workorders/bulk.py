@@ -282,6 +282,11 @@ def write_batch(built: list[tuple[dict, list[dict]]]) -> tuple[int, int]:
     if not built:
         return 0, 0
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Don't wait for the WAL flush of each batch: a crash can lose only the last batches,
+            # and re-running an import (idempotent on external_ref) loads them again.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         events = []
         for (order, order_events), pk in zip(built, _reserve_ids(len(built)), strict=True):
             order["id"] = pk
