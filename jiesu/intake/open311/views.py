@@ -1,7 +1,6 @@
 """Thin Open311 views: negotiate the format, call a selector or service, render; every error is
 the spec's list of {code, description} with status 400, 403 or 404."""
 
-import logging
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
@@ -9,8 +8,6 @@ from django.views.decorators.csrf import csrf_exempt
 
 from jiesu.intake.open311 import catalogue, conf, params, selectors, services
 from jiesu.intake.open311.formats import JSON, XML, Open311Error, negotiate, render, render_error
-
-log = logging.getLogger(__name__)
 
 
 def _endpoint(methods: tuple[str, ...]):
