@@ -5,6 +5,7 @@ holding one child per item (services → service, attributes → attribute, …)
 true/false, null is an empty element. Both are UTF-8."""
 
 import json
+import re
 from xml.etree import ElementTree as ET
 
 from django.http import HttpRequest, HttpResponse
@@ -36,12 +37,16 @@ def negotiate(request: HttpRequest, suffix: str | None) -> str:
     return XML
 
 
+# Characters XML 1.0 cannot carry at all (imported texts sometimes hold them).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_XML.sub("", str(value))
 
 
 def _append(parent: ET.Element, name: str, value) -> None:

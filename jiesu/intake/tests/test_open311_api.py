@@ -282,3 +282,9 @@ def test_tokens_with_direct_ids_and_with_token_mode(client, api_key, reference):
     assert data == [{"service_request_id": Open311Submission.objects.get(token=token).order.number, "token": token}]
     check_xml("service_requests", client.get(f"{BASE}/tokens/{token}.xml").content, request_kind="token")
     assert get_json(client, "tokens/nope", "errors", expect=404)[0]["code"] == "token_not_found"
+
+
+def test_xml_stays_well_formed_with_control_characters(client, users):
+    order, _ = services.create_order(user=users["agent"], content="导入的文本\x0b带控制字符\x01")
+    root = get_xml(client, f"requests/{order.number}", "service_requests")
+    assert root.find("request/description").text == "导入的文本带控制字符"
