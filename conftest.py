@@ -21,6 +21,13 @@ def ensure_reference_data() -> None:
         call_command("load_reference", verbosity=0)
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Hashing strength is not under test; PBKDF2 would spend seconds per test creating users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

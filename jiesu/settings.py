@@ -77,6 +77,12 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif os.environ.get("JIESU_PG_SYNCHRONOUS_COMMIT"):
+    # Opt-in trade of durability for commit latency (a crash may lose the last fraction of a second
+    # of commits, never consistency); see docs/performance.md before using it.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c synchronous_commit={os.environ['JIESU_PG_SYNCHRONOUS_COMMIT']}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
 

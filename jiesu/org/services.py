@@ -1,6 +1,7 @@
 """Writes to the organisation: loading the versioned unit files, users, the responsibility list."""
 
 import csv
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +43,12 @@ def load_org(*, data_dir: Path) -> OrgLoadResult:
     enterprises from `units.yaml` (+ its streets CSV), grids from `grids.yaml` if present, and the
     responsibility list from `responsibility.yaml`. Idempotent."""
     spec = yaml.safe_load((data_dir / "units.yaml").read_text(encoding="utf-8"))
-    district = _upsert_unit(kind=UnitKind.DISTRICT, parent=None, **spec["district"])
+    district_spec = dict(spec["district"])
+    boundary_file = district_spec.pop("boundary_file", None)
+    district = _upsert_unit(kind=UnitKind.DISTRICT, parent=None, **district_spec)
+    if boundary_file:
+        district.boundary = json.loads((data_dir / boundary_file).read_text(encoding="utf-8"))
+        district.save(update_fields=["boundary"])
     count = 1
     _upsert_unit(kind=UnitKind.CENTRE, parent=district, sort_order=1, **spec["centre"])
     count += 1

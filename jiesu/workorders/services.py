@@ -219,7 +219,7 @@ def create_order(
     if occurred_at is not None and timezone.is_naive(occurred_at):
         raise InvalidInput("发生时间必须带时区", code="naive_datetime", details={"field": "occurred_at"})
     order = WorkOrder(
-        number=f"tmp-{uuid.uuid4().hex[:28]}",  # fits max_length=32 (PostgreSQL enforces it)
+        number=f"tmp-{uuid.uuid4().hex[:28]}",
         client_ref=client_ref or None,
         external_ref=external_ref or None,
         channel=channel,

@@ -43,10 +43,11 @@ def _guard_callback_not_solved(order) -> bool:
     return order.solved is False
 
 
+# name → (check, message when refused, condition as shown in the docs)
 GUARDS = {
-    "no_pending_extension": (_guard_no_pending_extension, "已有待审批的延期申请"),
-    "has_pending_extension": (_guard_has_pending_extension, "没有待审批的延期申请"),
-    "callback_not_solved": (_guard_callback_not_solved, "回访结果为已解决，无需重办"),
+    "no_pending_extension": (_guard_no_pending_extension, "已有待审批的延期申请", "无待审批延期"),
+    "has_pending_extension": (_guard_has_pending_extension, "没有待审批的延期申请", "有待审批延期"),
+    "callback_not_solved": (_guard_callback_not_solved, "回访结果为已解决，无需重办", "回访结果为未解决"),
 }
 
 
@@ -87,7 +88,7 @@ def check_state(transition: Transition, order) -> None:
         state_label = State(order.state).label
         raise NotAllowed(f"工单当前状态为“{state_label}”，不能执行“{transition.label}”")
     if transition.guard:
-        check, message = GUARDS[transition.guard]
+        check, message, _condition = GUARDS[transition.guard]
         if not check(order):
             raise NotAllowed(f"不能执行“{transition.label}”：{message}", code="guard_failed")
 

@@ -18,6 +18,7 @@ class Command(BaseCommand):
         categories = load_taxonomy(path=data / "taxonomy" / "label_system.csv")
         org = load_org(data_dir=data / "org")
         rules = load_deadline_rules(path=data / "rules" / "deadlines.yaml")
-        self.stdout.write(
-            f"类别 {categories} 个；单位 {org.units} 个，网格 {org.grids} 个，权责清单 {org.rules} 条；时限规则 {rules} 条"
-        )
+        if opts["verbosity"] > 0:
+            self.stdout.write(
+                f"类别 {categories} 个；单位 {org.units} 个，网格 {org.grids} 个，权责清单 {org.rules} 条；时限规则 {rules} 条"
+            )

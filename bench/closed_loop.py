@@ -1,0 +1,149 @@
+"""Closed-loop throughput: N orders, each created and driven through dispatch → acknowledge →
+respond → resolve → callback → close by the real services (one transaction per action, as in
+production), on SQLite or PostgreSQL. Prints orders/s and events/s (median of runs) and peak RSS.
+
+    .venv/bin/python bench/closed_loop.py --db sqlite --orders 2000 --runs 3
+    .venv/bin/python bench/closed_loop.py --db postgres --orders 2000 --runs 3 --workers 2
+
+The database is a dedicated one (var/bench.sqlite3 or PostgreSQL database jiesu_bench), rebuilt
+at start. Workers are separate processes with their own connections, each driving its own orders.
+"""
+
+import argparse
+import multiprocessing as mp
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PG_URL = os.environ.get("JIESU_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/jiesu_bench")
+STEPS = 7  # create + six actions = events per loop
+
+
+def _setup_django(db: str) -> None:
+    os.environ["DATABASE_URL"] = PG_URL if db == "postgres" else f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
+    import django
+
+    django.setup()
+
+
+def _prepare(db: str) -> None:
+    if db == "postgres":
+        import psycopg
+
+        with psycopg.connect(PG_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS jiesu_bench WITH (FORCE)")
+            conn.execute("CREATE DATABASE jiesu_bench")
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{ROOT / 'var' / 'bench.sqlite3'}{suffix}").unlink(missing_ok=True)
+    _setup_django(db)
+    from django.contrib.auth.hashers import make_password
+    from django.core.management import call_command
+
+    from jiesu.org.models import Role, Unit
+    from jiesu.org.services import create_user
+
+    call_command("migrate", verbosity=0)
+    call_command("load_reference", verbosity=0)
+    hashed = make_password("bench")
+    centre = Unit.objects.get(code="110106-JSJB")
+    for name, role in (("b_agent", Role.AGENT), ("b_dispatcher", Role.DISPATCHER), ("b_callback", Role.CALLBACK_AGENT)):
+        create_user(username=name, password="", password_hash=hashed, role=role, unit=centre)
+    for unit in Unit.objects.filter(kind__in=["street", "town"]):
+        create_user(username=f"b_h_{unit.code}", password="", password_hash=hashed, role=Role.HANDLER, unit=unit)
+
+
+def _worker(db: str, count: int, seed: int, queue) -> None:
+    _setup_django(db)
+    from django.db import connection
+
+    from jiesu.org.models import User
+    from jiesu.workorders import services
+
+    agent = User.objects.get(username="b_agent")
+    dispatcher = User.objects.get(username="b_dispatcher")
+    callback_agent = User.objects.get(username="b_callback")
+    handlers = list(User.objects.filter(username__startswith="b_h_").select_related("unit"))
+    connection.ensure_connection()
+    started = time.perf_counter()
+    for i in range(count):
+        handler = handlers[(seed + i) % len(handlers)]
+        order, _ = services.create_order(
+            user=agent,
+            content=f"第{seed}-{i}号诉求：小区楼道堆物堵塞消防通道，请尽快清理",
+            requester_phone="13800001111",
+            address="丰台区测试路1号",
+        )
+        services.dispatch(user=dispatcher, order_id=order.pk, lead_unit=handler.unit)
+        services.acknowledge(user=handler, order_id=order.pk)
+        services.respond(user=handler, order_id=order.pk, note="已联系")
+        services.resolve(user=handler, order_id=order.pk, reply="已清理完毕")
+        services.callback(user=callback_agent, order_id=order.pk, solved=True, satisfaction=5)
+        services.close(user=callback_agent, order_id=order.pk)
+    elapsed = time.perf_counter() - started
+    queue.put((elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+
+
+def run_once(db: str, orders: int, workers: int, run: int) -> tuple[float, int]:
+    queue = mp.get_context("fork").Queue()
+    per_worker = orders // workers
+    procs = [
+        mp.get_context("fork").Process(target=_worker, args=(db, per_worker, run * 100_000 + w * 10_000, queue))
+        for w in range(workers)
+    ]
+    started = time.perf_counter()
+    for p in procs:
+        p.start()
+    results = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+    wall = time.perf_counter() - started
+    return wall, max(rss for _, rss in results)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--orders", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--synchronous-commit",
+        choices=["on", "off"],
+        default=None,
+        help="PostgreSQL only: set synchronous_commit for the benchmark's sessions",
+    )
+    args = parser.parse_args()
+    if args.synchronous_commit:
+        os.environ["JIESU_PG_SYNCHRONOUS_COMMIT"] = args.synchronous_commit
+    _prepare(args.db)
+    from django.db import connections
+
+    connections.close_all()  # forked workers open their own
+    walls, peaks = [], []
+    for run in range(args.runs):
+        wall, peak = run_once(args.db, args.orders, args.workers, run)
+        walls.append(wall)
+        peaks.append(peak)
+        done = args.orders // args.workers * args.workers
+        print(f"run {run + 1}: {done} loops in {wall:.2f} s = {done / wall:.0f} loops/s")
+    done = args.orders // args.workers * args.workers
+    median = statistics.median(walls)
+    print(
+        f"db={args.db} workers={args.workers} orders/run={done} runs={args.runs} "
+        f"synchronous_commit={args.synchronous_commit or 'server default'}"
+    )
+    print(
+        f"loops_per_s_median={done / median:.0f} events_per_s_median={done * STEPS / median:.0f} "
+        f"min_run_s={min(walls):.2f} max_run_s={max(walls):.2f} peak_rss_mb={max(peaks) / 1024:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

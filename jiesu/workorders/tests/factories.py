@@ -1,0 +1,97 @@
+"""Build orders in any state of the loop through the real services (tests only)."""
+
+import datetime as dt
+
+from jiesu.workorders import services
+from jiesu.workorders.models import State, WorkOrder
+
+FANGZHUANG = "110106013"
+
+# The path of actions that brings a new order into each state.
+PATHS = {
+    State.RECEIVED: [],
+    State.DISPATCHED: ["dispatch"],
+    State.RETURNED: ["dispatch", "return"],
+    State.ACKNOWLEDGED: ["dispatch", "acknowledge"],
+    State.IN_PROGRESS: ["dispatch", "acknowledge", "respond"],
+    State.RESOLVED: ["dispatch", "acknowledge", "respond", "resolve"],
+    State.CALLBACK_DONE: ["dispatch", "acknowledge", "respond", "resolve", "callback"],
+    State.CLOSED: ["dispatch", "acknowledge", "respond", "resolve", "callback", "close"],
+    State.MERGED: ["merge"],
+    State.UNREASONABLE: ["mark_unreasonable"],
+}
+
+
+def make_order(*, users, content="小区门口垃圾堆放多日无人清理，气味很大", at=None, **extra) -> WorkOrder:
+    order, _ = services.create_order(
+        user=users["agent"],
+        content=content,
+        requester_name="张三",
+        requester_phone="13812345678",
+        address="方庄芳城园一区",
+        at=at,
+        **extra,
+    )
+    return order
+
+
+# Which fixture user `do` acts as, per action.
+ACTOR_OF = {
+    **dict.fromkeys(["acknowledge", "return", "respond", "request_extension", "whistle", "resolve"], "handler"),
+    **dict.fromkeys(["callback", "reopen", "close"], "callback"),
+}
+
+
+def actor_of(action: str) -> str:
+    return ACTOR_OF.get(action, "dispatcher")
+
+
+def do(action: str, *, order: WorkOrder, users, units, at: dt.datetime | None = None, **overrides) -> WorkOrder:
+    """Take `action` with a user allowed to, and valid input for it."""
+    d, h, cb = users["dispatcher"], users["handler"], users["callback"]
+    steps = {
+        "dispatch": lambda: services.dispatch(user=d, order_id=order.pk, lead_unit=units[FANGZHUANG], at=at),
+        "acknowledge": lambda: services.acknowledge(user=h, order_id=order.pk, at=at),
+        "return": lambda: services.return_order(user=h, order_id=order.pk, reason="不属于本街道辖区", at=at),
+        "rule_dispute": lambda: services.rule_dispute(
+            user=d, order_id=order.pk, upheld=False, reason="经核实属于该街道辖区", at=at
+        ),
+        "redispatch": lambda: services.redispatch(
+            user=d, order_id=order.pk, lead_unit=units["110106001"], reason="改派至右安门街道", at=at
+        ),
+        "respond": lambda: services.respond(user=h, order_id=order.pk, note="已电话联系", at=at),
+        "request_extension": lambda: services.request_extension(
+            user=h, order_id=order.pk, days=3, reason="需协调物业", requester_informed=True, at=at
+        ),
+        "approve_extension": lambda: services.approve_extension(user=d, order_id=order.pk, at=at),
+        "deny_extension": lambda: services.deny_extension(user=d, order_id=order.pk, reason="理由不充分", at=at),
+        "supervise": lambda: services.supervise(user=d, order_id=order.pk, reason="请加快办理", at=at),
+        "escalate": lambda: services.escalate(user=d, order_id=order.pk, reason="重点件", at=at),
+        "whistle": lambda: services.whistle(
+            user=h, order_id=order.pk, units=[units["110106-D01"]], reason="需住建委到场", at=at
+        ),
+        "resolve": lambda: services.resolve(user=h, order_id=order.pk, reply="已协调清运完毕", at=at),
+        "callback": lambda: services.callback(
+            user=cb,
+            order_id=order.pk,
+            solved=overrides.get("solved", False),
+            satisfaction=overrides.get("satisfaction", 2),
+            at=at,
+        ),
+        "reopen": lambda: services.reopen(user=cb, order_id=order.pk, reason="诉求人称未解决", at=at),
+        "close": lambda: services.close(user=cb, order_id=order.pk, at=at),
+        "merge": lambda: services.merge_duplicate(
+            user=d, order_id=order.pk, master_id=make_order(users=users, content="同一问题的主工单").pk, at=at
+        ),
+        "mark_unreasonable": lambda: services.mark_unreasonable(user=d, order_id=order.pk, kind="out_of_duty", at=at),
+    }
+    return steps[action]()
+
+
+def order_in_state(state: str, *, users, units) -> WorkOrder:
+    order = make_order(users=users)
+    for action in PATHS[state]:
+        order = do(action, order=order, users=users, units=units)
+    order.refresh_from_db()
+    assert order.state == state
+    return order
