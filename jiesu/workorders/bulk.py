@@ -8,6 +8,7 @@ orders of magnitude too slow for a district's history. Transitions are checked a
 state machine; actor is the platform (None), as for any trusted replay."""
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from functools import cache, partial
 from types import SimpleNamespace
@@ -32,6 +33,7 @@ PATHS: dict[str, list[str]] = {
     State.CALLBACK_DONE: _MAIN_LINE[:5],
     State.CLOSED: _MAIN_LINE,
 }
+_SATISFACTION_VALUES = frozenset(Satisfaction.values)
 # The order field that holds each action's time (the event time when the history gives it).
 TIME_FIELDS = {
     "dispatch": "dispatched_at",
@@ -148,7 +150,7 @@ def _check(item: HistoricalOrder, path: list[str]) -> None:
         raise InvalidInput("已办结的工单须有答复意见", code="required")
     if len(item.reply or "") > MAX_REPLY:
         raise InvalidInput(f"答复意见不能超过{MAX_REPLY}字", code="too_long")
-    if item.satisfaction is not None and item.satisfaction not in Satisfaction.values:
+    if item.satisfaction is not None and item.satisfaction not in _SATISFACTION_VALUES:
         raise InvalidInput("满意度须为1至5级", code="invalid_choice")
     if item.state == State.UNREASONABLE and item.unreasonable_kind not in UNREASONABLE_KINDS:
         raise InvalidInput("不合理诉求须注明类型（条例第十一条六类之一）", code="invalid_choice")
@@ -243,11 +245,15 @@ def _reserve_ids(count: int) -> list[int]:
 def _columns(model, *, with_pk: bool) -> tuple[list, list]:
     fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
     convert = []
+    postgres = connection.vendor == "postgresql"
     for f in fields:
-        if f.get_internal_type() == "DateTimeField":
+        if f.get_internal_type() == "DateTimeField" and not postgres:  # psycopg takes aware datetimes as they are
             convert.append(connection.ops.adapt_datetimefield_value)
         elif f.get_internal_type() == "JSONField":
-            convert.append(partial(f.get_db_prep_save, connection=connection))
+            # COPY parses JSON text into jsonb itself; elsewhere the field prepares its value.
+            convert.append(
+                json.dumps if postgres and f.encoder is None else partial(f.get_db_prep_save, connection=connection)
+            )
         else:
             convert.append(None)
     return fields, convert
