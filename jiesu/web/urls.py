@@ -1,1 +1,28 @@
-urlpatterns: list = []
+from django.urls import path
+
+from jiesu.web.views import auth, callback, citizen, console, intake, orders, overview, workbench
+
+app_name = "web"
+
+urlpatterns = [
+    path("", auth.home, name="home"),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("intake/", intake.intake, name="intake"),
+    path("intake/hints/", intake.duplicate_hints, name="intake_hints"),
+    path("console/", console.console, name="console"),
+    path("console/counters/", console.counters, name="console_counters"),
+    path("console/bulk-dispatch/", console.bulk_dispatch, name="bulk_dispatch"),
+    path("workbench/", workbench.workbench, name="workbench"),
+    path("callback/", callback.callback_queue, name="callback"),
+    path("overview/", overview.overview, name="overview"),
+    path("orders/", orders.order_list, name="orders"),
+    path("orders/<int:order_id>/", orders.order_detail, name="order"),
+    path("orders/<int:order_id>/edit/", orders.order_edit, name="order_edit"),
+    path("orders/<int:order_id>/act/<str:action>/", orders.order_action, name="order_action"),
+    path("citizen/", citizen.citizen_home, name="citizen"),
+    path("citizen/submit/", citizen.citizen_submit, name="citizen_submit"),
+    path("citizen/track/", citizen.citizen_track, name="citizen_track"),
+    path("citizen/rate/", citizen.citizen_rate, name="citizen_rate"),
+    path("citizen/outline.geojson", citizen.district_outline, name="district_outline"),
+]

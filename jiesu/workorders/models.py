@@ -169,6 +169,9 @@ class WorkOrder(models.Model):
             models.Index(fields=["state", "received_at"], name="wo_state_received"),
             models.Index(fields=["lead_unit", "state"], name="wo_lead_state"),
             models.Index(fields=["category", "received_at"], name="wo_cat_received"),
+            # The callback queue (resolved, oldest first) and the street filter of the list pages.
+            models.Index(fields=["state", "resolved_at"], name="wo_state_resolved"),
+            models.Index(fields=["street", "received_at"], name="wo_street_received"),
         ]
 
     def __str__(self) -> str:

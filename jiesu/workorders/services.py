@@ -260,6 +260,69 @@ def create_order(
     return order, True
 
 
+def edit_order(
+    *,
+    user: User | None,
+    order_id: int,
+    title: str | None = None,
+    content: str | None = None,
+    address: str | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
+    requester_name: str | None = None,
+    requester_phone: str | None = None,
+    urgency: str | None = None,
+    category: Category | None = None,
+    street: Unit | None = None,
+    at: dt.datetime | None = None,
+) -> WorkOrder:
+    """The agent corrects an order before dispatch (修改工单). Arguments left None keep their value;
+    the event records each changed field as [old, new]."""
+    wanted: dict[str, Any] = {}
+    if content is not None:
+        wanted["content"] = _require_text(content, field="content", label="诉求内容", max_length=MAX_CONTENT)
+    if title is not None:
+        wanted["title"] = _require_text(title, field="title", label="标题", max_length=200)
+    if address is not None:
+        wanted["address"] = address.strip()[:300]
+    if (lat is None) != (lng is None):
+        raise InvalidInput("经纬度须同时填写", code="invalid_location", details={"field": "lat"})
+    if lat is not None:
+        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            raise InvalidInput("经纬度超出范围", code="invalid_location", details={"field": "lat"})
+        wanted["lat"], wanted["lng"] = lat, lng
+    if requester_name is not None:
+        wanted["requester_name"] = requester_name.strip()[:64]
+    if requester_phone is not None:
+        phone = requester_phone.strip()
+        if phone and not _PHONE_RE.match(phone):
+            raise InvalidInput("联系电话格式不正确", code="invalid_phone", details={"field": "requester_phone"})
+        wanted["requester_phone"] = phone
+    if urgency is not None:
+        if urgency not in Urgency.values:
+            raise InvalidInput(f"未知紧急程度：{urgency}", code="invalid_choice", details={"field": "urgency"})
+        wanted["urgency"] = urgency
+    if category is not None:
+        wanted["category_id"] = category.pk
+    if street is not None:
+        wanted["street_id"] = street.pk
+
+    def apply(order, when):
+        changed = {}
+        for name, value in wanted.items():
+            old = getattr(order, name)
+            if old != value:
+                changed[name] = [old, value]
+                setattr(order, name, value)
+        if not changed:
+            raise InvalidInput("没有需要保存的修改", code="no_change")
+        # Personal data stays out of the event log's payload: only which fields changed.
+        private = {"requester_name", "requester_phone"}
+        return list(changed), {"changed": {k: ("***" if k in private else v) for k, v in changed.items()}}
+
+    return _transition(order_id=order_id, user=user, action="edit", at=at, apply=apply)
+
+
 def _find_existing(*, client_ref: str | None, external_ref: str | None) -> WorkOrder | None:
     if client_ref:
         found = WorkOrder.objects.filter(client_ref=client_ref).first()
@@ -625,6 +688,33 @@ def mark_unreasonable(
         return ["unreasonable_reason", "closed_at"], {"kind": kind}
 
     return _transition(order_id=order_id, user=user, action="mark_unreasonable", at=at, apply=apply, reason=text)
+
+
+def rate_by_citizen(
+    *, number: str, phone_tail: str, satisfaction: int, comment: str = "", at: dt.datetime | None = None
+) -> WorkOrder:
+    """The requester rates the result on the citizen page (市民评价), once per order. The caller
+    proves to be the requester with the last four digits of the phone number given at intake."""
+    if satisfaction not in Satisfaction.values:
+        raise InvalidInput("评价须为1至5级", code="invalid_choice", details={"field": "satisfaction"})
+    comment = (comment or "").strip()
+    if len(comment) > 500:
+        raise InvalidInput("评价内容不能超过500字", code="too_long", details={"field": "comment"})
+    order = WorkOrder.objects.filter(number=(number or "").strip()).only("pk", "requester_phone").first()
+    tail = (phone_tail or "").strip()
+    if order is None or len(tail) != 4 or not order.requester_phone.endswith(tail):
+        raise NotFound("未找到该工单，请核对工单编号和手机号后四位", code="order_not_found")
+
+    def check(locked):
+        if WorkOrderEvent.objects.filter(order_id=locked.pk, action="citizen_rate").exists():
+            raise NotAllowed("该工单已评价，不能重复评价", code="already_rated")
+
+    def apply(locked, when):
+        return [], {"satisfaction": satisfaction}
+
+    return _transition(
+        order_id=order.pk, user=None, action="citizen_rate", at=at, apply=apply, reason=comment, check=check
+    )
 
 
 # Public name → function, for the API and the web pages (one place that lists every action).

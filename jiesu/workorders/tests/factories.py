@@ -39,6 +39,7 @@ def make_order(*, users, content="小区门口垃圾堆放多日无人清理，�
 ACTOR_OF = {
     **dict.fromkeys(["acknowledge", "return", "respond", "request_extension", "whistle", "resolve"], "handler"),
     **dict.fromkeys(["callback", "reopen", "close"], "callback"),
+    "edit": "agent",
 }
 
 
@@ -50,6 +51,10 @@ def do(action: str, *, order: WorkOrder, users, units, at: dt.datetime | None = 
     """Take `action` with a user allowed to, and valid input for it."""
     d, h, cb = users["dispatcher"], users["handler"], users["callback"]
     steps = {
+        "edit": lambda: services.edit_order(user=users["agent"], order_id=order.pk, title="修改后的标题", at=at),
+        "citizen_rate": lambda: services.rate_by_citizen(
+            number=order.number, phone_tail=order.requester_phone[-4:], satisfaction=4, at=at
+        ),
         "dispatch": lambda: services.dispatch(user=d, order_id=order.pk, lead_unit=units[FANGZHUANG], at=at),
         "acknowledge": lambda: services.acknowledge(user=h, order_id=order.pk, at=at),
         "return": lambda: services.return_order(user=h, order_id=order.pk, reason="不属于本街道辖区", at=at),

@@ -11,6 +11,8 @@ from jiesu.workorders.tests.factories import actor_of, do, order_in_state
 ACTIONS = [a for a in state_machine.table() if a != "create"]
 # Extra preconditions (guards) that the plain path to a state does not meet.
 NEEDS_PENDING_EXTENSION = {"approve_extension", "deny_extension"}
+# The services that take a user; "edit" has its own page rather than an API action.
+SERVICES = {**services.ACTIONS, "edit": services.edit_order}
 
 
 def _prepare(action, state, users, units):
@@ -60,14 +62,17 @@ def test_roles_not_listed_are_refused(action, users, units):
         order = _prepare(action, state, users, units)
         with pytest.raises(Forbidden):
             state_machine.check_role(transition, user, order)
-        # and through the service itself, with the user substituted
-        with pytest.raises(Forbidden):
-            services.ACTIONS[action](user=user, order_id=order.pk, **_minimal_kwargs(action, users, units))
+        # and through the service itself, with the user substituted (the citizen's rating has no
+        # user: only the platform takes it, which check_role above already shows)
+        if action in SERVICES:
+            with pytest.raises(Forbidden):
+                SERVICES[action](user=user, order_id=order.pk, **_minimal_kwargs(action, users, units))
         assert WorkOrder.objects.get(pk=order.pk).state == state
 
 
 def _minimal_kwargs(action, users, units):
     return {
+        "edit": {"title": "改"},
         "dispatch": {"lead_unit": units["110106013"]},
         "return": {"reason": "不属于本单位"},
         "rule_dispute": {"upheld": False, "reason": "维持原派"},

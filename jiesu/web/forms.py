@@ -1,0 +1,149 @@
+"""Reading the pages' POST data into service arguments. Bad input raises InvalidInput with a Chinese
+message, like the services do, so the page shows one kind of error."""
+
+import datetime as dt
+
+from django.http import QueryDict
+from django.utils import timezone
+
+from jiesu.common.errors import InvalidInput
+from jiesu.org.models import Unit
+from jiesu.workorders.models import Category
+
+
+def text(data: QueryDict, name: str, default: str = "") -> str:
+    return (data.get(name) or default).strip()
+
+
+def optional_float(data: QueryDict, name: str, label: str) -> float | None:
+    raw = text(data, name)
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise InvalidInput(f"{label}须为数字", code="invalid_number", details={"field": name}) from None
+
+
+def integer(data: QueryDict, name: str, label: str) -> int:
+    try:
+        return int(text(data, name))
+    except ValueError:
+        raise InvalidInput(f"请填写{label}（整数）", code="invalid_number", details={"field": name}) from None
+
+
+def boolean(data: QueryDict, name: str, label: str, *, required: bool = True) -> bool | None:
+    raw = text(data, name)
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no"):
+        return False
+    if required:
+        raise InvalidInput(f"请选择{label}", code="required", details={"field": name})
+    return None
+
+
+def category(data: QueryDict, name: str = "category") -> Category | None:
+    code = text(data, name)
+    if not code:
+        return None
+    found = Category.objects.filter(code=code, is_active=True).first()
+    if found is None:
+        raise InvalidInput("诉求类别无效", code="invalid_category", details={"field": name})
+    return found
+
+
+def unit(data: QueryDict, name: str, label: str = "单位", *, required: bool = True) -> Unit | None:
+    raw = text(data, name)
+    if not raw:
+        if required:
+            raise InvalidInput(f"请选择{label}", code="required", details={"field": name})
+        return None
+    found = Unit.objects.filter(pk=raw).first() if raw.isdigit() else Unit.objects.filter(code=raw).first()
+    if found is None:
+        raise InvalidInput(f"{label}无效", code="invalid_unit", details={"field": name})
+    return found
+
+
+def units(data: QueryDict, name: str) -> list[Unit]:
+    ids = [v for v in data.getlist(name) if v.strip()]
+    if not all(v.isdigit() for v in ids):
+        raise InvalidInput("单位无效", code="invalid_unit", details={"field": name})
+    found = list(Unit.objects.filter(pk__in=ids))
+    if len(found) != len(set(ids)):
+        raise InvalidInput("单位无效", code="invalid_unit", details={"field": name})
+    return found
+
+
+def date(raw: str | None) -> dt.date | None:
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def _decision(data: QueryDict) -> dict:
+    """How the unit was chosen: the recommendation taken as is, or a manual pick."""
+    if text(data, "recommended") == "1":
+        confidence = text(data, "confidence")
+        return {"method": "recommendation", "confidence": float(confidence) if confidence else None}
+    return {"method": "manual"}
+
+
+def action_arguments(action: str, data: QueryDict) -> dict:
+    """Service keyword arguments for an action posted from a button's form."""
+    if action in ("acknowledge",):
+        return {}
+    if action == "respond":
+        return {"note": text(data, "note"), "contact_method": text(data, "contact_method", "phone")}
+    if action == "return":
+        return {"reason": text(data, "reason"), "suggested_unit": unit(data, "suggested_unit", required=False)}
+    if action == "rule_dispute":
+        upheld = boolean(data, "upheld", "裁定结果")
+        return {
+            "upheld": upheld,
+            "reason": text(data, "reason"),
+            "new_lead_unit": unit(data, "new_lead_unit", "新主办单位", required=upheld),
+        }
+    if action == "dispatch":
+        return {
+            "lead_unit": unit(data, "lead_unit", "主办单位"),
+            "assisting_units": units(data, "assisting_units"),
+            "category": category(data),
+            "reason": text(data, "reason"),
+            "decision": _decision(data),
+        }
+    if action == "redispatch":
+        return {"lead_unit": unit(data, "lead_unit", "主办单位"), "reason": text(data, "reason")}
+    if action == "request_extension":
+        return {
+            "days": integer(data, "days", "延期天数"),
+            "reason": text(data, "reason"),
+            "requester_informed": text(data, "requester_informed") in ("1", "on"),
+        }
+    if action in ("approve_extension", "deny_extension", "supervise", "escalate", "reopen"):
+        return {"reason": text(data, "reason")}
+    if action == "whistle":
+        return {"units": units(data, "units"), "reason": text(data, "reason")}
+    if action == "resolve":
+        return {"reply": text(data, "reply")}
+    if action == "callback":
+        reached = text(data, "reached", "1") != "0"
+        satisfaction = text(data, "satisfaction")
+        return {
+            "reached": reached,
+            "solved": boolean(data, "solved", "是否解决", required=reached),
+            "satisfaction": int(satisfaction) if satisfaction.isdigit() else None,
+            "note": text(data, "note"),
+        }
+    if action == "close":
+        return {"note": text(data, "note")}
+    if action == "mark_unreasonable":
+        return {"kind": text(data, "kind"), "reason": text(data, "reason")}
+    raise InvalidInput("该操作不能在此页面执行", code="unsupported_action")

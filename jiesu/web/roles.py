@@ -1,0 +1,59 @@
+"""Who may open which page, and where each role lands after login."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseForbidden
+from django.template.loader import render_to_string
+
+from jiesu.org.models import Role
+
+HOME_BY_ROLE = {
+    Role.AGENT: "web:intake",
+    Role.DISPATCHER: "web:console",
+    Role.CALLBACK_AGENT: "web:callback",
+    Role.HANDLER: "web:workbench",
+    Role.UNIT_LEADER: "web:workbench",
+    Role.DISTRICT_LEADER: "web:overview",
+    Role.AUDITOR: "web:orders",
+    Role.ADMIN: "web:console",
+}
+
+# The navigation each role sees: (url name, label).
+NAV_BY_ROLE = {
+    Role.AGENT: [("web:intake", "热线受理"), ("web:orders", "工单查询")],
+    Role.DISPATCHER: [("web:console", "派单台"), ("web:intake", "热线受理"), ("web:orders", "工单查询")],
+    Role.CALLBACK_AGENT: [("web:callback", "回访"), ("web:orders", "工单查询")],
+    Role.HANDLER: [("web:workbench", "承办工作台"), ("web:orders", "本单位工单")],
+    Role.UNIT_LEADER: [("web:workbench", "承办工作台"), ("web:orders", "本单位工单")],
+    Role.DISTRICT_LEADER: [("web:overview", "运行总览"), ("web:orders", "工单查询")],
+    Role.AUDITOR: [("web:orders", "工单查询"), ("web:overview", "运行总览")],
+    Role.ADMIN: [
+        ("web:console", "派单台"),
+        ("web:intake", "热线受理"),
+        ("web:callback", "回访"),
+        ("web:overview", "运行总览"),
+        ("web:orders", "工单查询"),
+    ],
+}
+
+
+def role_required(*roles: str):
+    """Login required, and the user's role must be one of `roles` (403 page otherwise)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if request.user.role not in roles:
+                html = render_to_string(
+                    "web/error.html",
+                    {"status": 403, "message": f"您的角色（{request.user.get_role_display()}）无权访问此页面"},
+                    request=request,
+                )
+                return HttpResponseForbidden(html)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

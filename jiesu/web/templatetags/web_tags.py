@@ -1,0 +1,42 @@
+from django import template
+from django.urls import reverse
+
+from jiesu.web.roles import NAV_BY_ROLE
+
+register = template.Library()
+
+
+@register.inclusion_tag("web/_nav.html", takes_context=True)
+def web_nav(context):
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    items = []
+    if user is not None and user.is_authenticated:
+        path = request.path
+        for name, label in NAV_BY_ROLE.get(user.role, []):
+            url = reverse(name)
+            items.append({"url": url, "label": label, "active": path.startswith(url)})
+    return {"user": user, "items": items, "request": request}
+
+
+_EXTRA_ACTIONS = {"create": "受理", "duplicate_merged": "并入重复件"}
+
+
+@register.filter
+def action_label(action: str) -> str:
+    from jiesu.workorders import state_machine
+
+    if action in _EXTRA_ACTIONS:
+        return _EXTRA_ACTIONS[action]
+    transition = state_machine.table().get(action)
+    return transition.label if transition else action
+
+
+@register.filter
+def state_label(state: str) -> str:
+    from jiesu.workorders.models import State
+
+    try:
+        return State(state).label
+    except ValueError:
+        return state

@@ -1,0 +1,1 @@
+"""The pages. Thin views: read through selectors, write through jiesu.workorders.services."""

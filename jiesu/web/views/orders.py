@@ -1,0 +1,188 @@
+"""The order list (filters, keyset pages), the order page (timeline, action buttons), the action
+endpoint every button posts to, and the agent's edit form."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from jiesu.common.errors import DomainError, InvalidInput, NotFound
+from jiesu.org.models import Role
+from jiesu.org.selectors import handling_units, local_units
+from jiesu.web import forms, selectors
+from jiesu.web.countdown import countdown
+from jiesu.web.roles import role_required
+from jiesu.web.views.common import error_page, safe_next
+from jiesu.workorders import selectors as wo_selectors
+from jiesu.workorders import services, state_machine
+from jiesu.workorders.models import Category, State, Urgency
+
+# Actions the order page offers as forms; "create" and "edit" have their own pages.
+PAGE_ACTIONS = set(services.ACTIONS)
+
+
+def _filters(request) -> selectors.ListFilters:
+    get = request.GET
+    overdue = {"1": True, "0": False}.get(get.get("overdue", ""))
+    state = get.get("state", "")
+    return selectors.ListFilters(
+        state=state if state in State.values or state == "open" else "",
+        near_deadline=get.get("due") == "24h",
+        unit_id=int(get["unit"]) if get.get("unit", "").isdigit() else None,
+        street_id=int(get["street"]) if get.get("street", "").isdigit() else None,
+        category_code=get.get("category", "").strip()[:16],
+        overdue=overdue,
+        received_from=forms.date(get.get("from")),
+        received_to=forms.date(get.get("to")),
+        number=get.get("number", "").strip()[:32],
+    )
+
+
+@login_required
+def order_list(request):
+    filters = _filters(request)
+    page = selectors.keyset_page(
+        selectors.filtered_orders(user=request.user, filters=filters), cursor=request.GET.get("after", "")
+    )
+    for row in page.rows:
+        row["countdown"] = countdown(due=row["handling_due"], done=row["resolved_at"])
+        row["state_label"] = State(row["state"]).label
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "web/order_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "states": State.choices,
+            "streets": local_units(),
+            "units": handling_units() if not request.user.is_unit_scoped else [],
+            "categories": Category.objects.filter(level=1),
+        },
+    )
+
+
+def _order_or_error(request, order_id: int):
+    try:
+        return wo_selectors.get_order(user=request.user, order_id=order_id), None
+    except NotFound as error:
+        return None, error_page(request, error)
+
+
+@login_required
+def order_detail(request, order_id: int, *, error: DomainError | None = None, status: int = 200):
+    order, failure = _order_or_error(request, order_id)
+    if failure:
+        return failure
+    name, phone = wo_selectors.requester_for(user=request.user, order=order)
+    allowed = [t for t in state_machine.allowed_actions(user=request.user, order=order) if t.action in PAGE_ACTIONS]
+    if request.user.role in (Role.AGENT, Role.DISPATCHER, Role.ADMIN) and order.state == State.RECEIVED:
+        can_edit = True
+    else:
+        can_edit = False
+    return render(
+        request,
+        "web/order_detail.html",
+        {
+            "order": order,
+            "requester_name": name,
+            "requester_phone": phone,
+            "events": wo_selectors.events_of(order=order),
+            "actions": allowed,
+            "action_names": {t.action for t in allowed},
+            "can_edit": can_edit,
+            "countdown": countdown(due=order.handling_due, done=order.resolved_at),
+            "response_countdown": countdown(due=order.response_due, done=order.responded_at),
+            "units": handling_units(),
+            "assisting": order.assisting_units.all(),
+            "error": error,
+            "categories": Category.objects.filter(is_active=True, level__gte=2),
+        },
+        status=status,
+    )
+
+
+def _master_id(request) -> int:
+    """The order to merge into, by number, among the orders the user may see."""
+    number = forms.text(request.POST, "master")
+    if not number:
+        raise InvalidInput("请填写主工单编号", code="required", details={"field": "master"})
+    found = wo_selectors.visible_orders(user=request.user).filter(number=number).values_list("pk", flat=True).first()
+    if found is None:
+        raise InvalidInput(f"主工单 {number} 不存在", code="master_not_found", details={"field": "master"})
+    return found
+
+
+@require_POST
+@login_required
+def order_action(request, order_id: int, action: str):
+    """Every button posts here. Refusals answer before anything is read from the form: an order
+    the user cannot see is 404, a role that may not act is 403, a state that does not allow the
+    action is 409 — the same checks the service makes again under lock."""
+    if action not in PAGE_ACTIONS:
+        return error_page(request, NotFound(f"未知操作：{action}", code="unknown_action"))
+    order, failure = _order_or_error(request, order_id)
+    if failure:
+        return failure
+    transition = state_machine.get(action)
+    try:
+        state_machine.check_role(transition, request.user, order)
+        state_machine.check_state(transition, order)
+        if action == "merge":
+            arguments = {"master_id": _master_id(request), "reason": forms.text(request.POST, "reason")}
+        else:
+            arguments = forms.action_arguments(action, request.POST)
+        services.ACTIONS[action](user=request.user, order_id=order.pk, **arguments)
+    except InvalidInput as error:
+        return order_detail(request, order_id, error=error, status=400)
+    except DomainError as error:
+        return error_page(request, error)
+    return redirect(safe_next(request, reverse("web:order", args=[order.pk])))
+
+
+@role_required(Role.AGENT, Role.DISPATCHER, Role.ADMIN)
+def order_edit(request, order_id: int):
+    order, failure = _order_or_error(request, order_id)
+    if failure:
+        return failure
+    error = None
+    try:
+        state_machine.check_state(state_machine.get("edit"), order)
+    except DomainError as refusal:
+        return error_page(request, refusal)
+    if request.method == "POST":
+        data = request.POST
+        try:
+            services.edit_order(
+                user=request.user,
+                order_id=order.pk,
+                title=forms.text(data, "title"),
+                content=forms.text(data, "content"),
+                address=forms.text(data, "address"),
+                requester_name=forms.text(data, "requester_name"),
+                requester_phone=forms.text(data, "requester_phone"),
+                urgency=forms.text(data, "urgency") or None,
+                category=forms.category(data),
+                street=forms.unit(data, "street", "所属街镇", required=False),
+            )
+        except InvalidInput as error_:
+            error = error_
+        except DomainError as error_:
+            return error_page(request, error_)
+        else:
+            return redirect(safe_next(request, reverse("web:order", args=[order.pk])))
+    return render(
+        request,
+        "web/order_edit.html",
+        {
+            "order": order,
+            "error": error,
+            "data": request.POST if request.method == "POST" else None,
+            "urgencies": Urgency.choices,
+            "categories": Category.objects.filter(is_active=True, level__gte=2),
+            "streets": local_units(),
+        },
+        status=400 if error else 200,
+    )

@@ -1,0 +1,28 @@
+"""The unit workbench: the unit's orders by state, nearest deadline first, with countdowns."""
+
+from django.shortcuts import render
+
+from jiesu.org.models import Role
+from jiesu.web import selectors
+from jiesu.web.countdown import countdown
+from jiesu.web.roles import role_required
+from jiesu.workorders.models import State
+
+TABS = [State.DISPATCHED, State.ACKNOWLEDGED, State.IN_PROGRESS, State.RETURNED, State.RESOLVED]
+
+
+@role_required(Role.HANDLER, Role.UNIT_LEADER)
+def workbench(request):
+    state = request.GET.get("state", State.DISPATCHED)
+    state = state if state in TABS else State.DISPATCHED
+    tallies = selectors.workbench_tallies(user=request.user, states=TABS)
+    rows = [
+        {
+            "order": order,
+            "countdown": countdown(due=order.handling_due, done=order.resolved_at),
+            "response": countdown(due=order.response_due, done=order.responded_at),
+        }
+        for order in selectors.workbench_orders(user=request.user, state=state)
+    ]
+    tabs = [{"state": s, "label": State(s).label, "n": tallies.get(s, 0)} for s in TABS]
+    return render(request, "web/workbench.html", {"tabs": tabs, "state": state, "rows": rows})
