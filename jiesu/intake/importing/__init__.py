@@ -1,0 +1,1 @@
+"""Bulk import of historical orders from city-platform exports (CSV or XLSX)."""
