@@ -1,32 +1,20 @@
-"""Optional features of other apps, shown when they are installed: duplicate hints from intake and
-the dispatch recommendation. Both are looked up at call time, so the panels appear as soon as the
-code lands on main, without a change here. The shapes read here are those of the intake/dispatch
-branch (jiesu.intake.duplicates.SimilarOrder; the recommendation body of
-jiesu.dispatch.services.recommend_order, stored as jiesu.dispatch.models.Recommendation.payload)."""
+"""What the pages show from other apps: duplicate hints from intake (jiesu.intake.duplicates) and
+the dispatch recommendation (jiesu.dispatch), turned into small view models. The recommender may
+fail (e.g. no trained model yet): the console must keep working without it."""
 
 import datetime as dt
-import importlib
 import logging
 from dataclasses import dataclass, field
 
+from jiesu.dispatch import selectors as dispatch_selectors
+from jiesu.dispatch import services as dispatch_services
+from jiesu.intake import duplicates
 from jiesu.workorders.models import State
 
 logger = logging.getLogger(__name__)
 
 
-def _function(module: str, name: str):
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
-
-
 # ---------------------------------------------------------------- duplicate hints
-
-
-def find_similar():
-    """jiesu.intake.duplicates.find_similar, or None when it does not exist yet."""
-    return _function("jiesu.intake.duplicates", "find_similar")
 
 
 @dataclass(frozen=True)
@@ -50,10 +38,7 @@ def _state_label(state: str) -> str:
 
 
 def hints(*, content: str, address: str, requester_phone: str, lat, lng, now, days: int = 7) -> list[Hint]:
-    function = find_similar()
-    if function is None:
-        return []
-    matches = function(
+    matches = duplicates.find_similar(
         content=content,
         address=address,
         requester_phone=requester_phone,
@@ -92,10 +77,6 @@ class Recommendation:
     reasons: list[str]
 
 
-def recommendation_available() -> bool:
-    return _function("jiesu.dispatch.selectors", "latest_recommendation") is not None
-
-
 def _from_body(body: dict) -> Recommendation | None:
     leads = body.get("lead_units") or []
     chosen = (body.get("category") or {}).get("chosen") or {}
@@ -114,19 +95,14 @@ def _from_body(body: dict) -> Recommendation | None:
 
 def recommend(*, order, compute: bool = True) -> Recommendation | None:
     """The latest stored proposal for `order`; when there is none and `compute`, ask the
-    recommender (which records it, so the next view reads it). None when the dispatch app is not
-    installed or fails: the console must keep working without it."""
-    latest = _function("jiesu.dispatch.selectors", "latest_recommendation")
-    if latest is None:
-        return None
+    recommender (which records it, so the next view reads it). None when it fails."""
     try:
-        stored = latest(order_id=order.pk)
+        stored = dispatch_selectors.latest_recommendation(order_id=order.pk)
         if stored is not None:
             return _from_body(stored.payload or {})
-        compute_now = _function("jiesu.dispatch.services", "recommend_order")
-        if not compute or compute_now is None:
+        if not compute:
             return None
-        return _from_body(compute_now(order_id=order.pk, allow_auto=False))
+        return _from_body(dispatch_services.recommend_order(order_id=order.pk, allow_auto=False))
     except Exception:  # a broken model must not take the dispatch console down
         logger.exception("dispatch recommendation failed for order %s", order.pk)
         return None

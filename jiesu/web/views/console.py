@@ -42,7 +42,7 @@ def console(request):
             proposal = integrations.recommend(order=order, compute=position < COMPUTE_PER_VIEW)
             rows.append({"order": order, "recommendation": proposal})
         context["rows"] = rows
-        context["recommender"] = integrations.recommendation_available()
+        context["recommender"] = any(row["recommendation"] for row in rows) or not rows
     elif tab == "disputes":
         context["disputes"] = selectors.disputes()
     else:

@@ -20,7 +20,6 @@ def _context(**extra) -> dict:
         "urgencies": Urgency.choices,
         "categories": Category.objects.filter(is_active=True, level__gte=2),
         "streets": local_units(),
-        "hints_available": integrations.find_similar() is not None,
         **extra,
     }
 
@@ -56,10 +55,9 @@ def intake(request):
 @role_required(*INTAKE_ROLES)
 def duplicate_hints(request):
     """htmx fragment: similar requests of the last 7 days at the same place or from the same phone."""
-    available = integrations.find_similar() is not None
     content = forms.text(request.POST, "content")
-    if not available or len(content) < 4:
-        return render(request, "web/_duplicate_hints.html", {"available": available, "matches": []})
+    if len(content) < 4:
+        return render(request, "web/_duplicate_hints.html", {"matches": []})
     try:
         lat = forms.optional_float(request.POST, "lat", "纬度")
         lng = forms.optional_float(request.POST, "lng", "经度")
@@ -77,7 +75,6 @@ def duplicate_hints(request):
         request,
         "web/_duplicate_hints.html",
         {
-            "available": True,
             "matches": matches,
             "same_place": sum(1 for m in matches if m.same_place),
             "same_requester": sum(1 for m in matches if m.same_requester and not m.same_place),
