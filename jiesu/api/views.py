@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from jiesu.api import serializers as s
 from jiesu.common.errors import InvalidInput, NotFound
+from jiesu.dispatch.services import recommend_on_create
 from jiesu.workorders import selectors, services
 from jiesu.workorders.models import State, WorkOrder
 
@@ -94,8 +95,6 @@ class OrderListCreateView(generics.GenericAPIView):
         order, created = services.create_order(user=request.user, **data.validated_data)
         recommendation = None
         if created:  # the dispatch proposal (and auto-dispatch when allowed) comes with the new order
-            from jiesu.dispatch.services import recommend_on_create
-
             recommendation = recommend_on_create(user=request.user, order_id=order.pk)
             order.refresh_from_db()
         body = s.OrderDetailSerializer(order, context={"request": request}).data

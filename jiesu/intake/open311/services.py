@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiesu.common.errors import DomainError
+from jiesu.dispatch.services import recommend_on_create
 from jiesu.intake.models import ApiKey, Open311Submission
 from jiesu.intake.open311 import catalogue, conf, params
 from jiesu.intake.open311.formats import Open311Error
@@ -205,6 +206,8 @@ def submit_request(data) -> dict:
         field = _PARAM_OF.get(error.details.get("field", ""), "")
         message = error.message + (f"（{field}）" if field else "")
         raise Open311Error.one(_STATUS_OF.get(error.status, 400), error.code, message) from None
+    # Like every channel: the dispatch proposal (and auto-dispatch when the centre allows it).
+    recommend_on_create(user=None, order_id=order.pk)
     answer = {
         "service_notice": catalogue.deadline_notice(urgency=order.urgency),
         "account_id": contact["account_id"] or None,

@@ -154,3 +154,28 @@ def test_merge_from_the_order_page(client, users, make_order):
     client.post(f"/orders/{duplicate.pk}/act/merge/", {"master": master.number, "reason": "同一地点同一问题"})
     duplicate.refresh_from_db()
     assert duplicate.state == State.MERGED and duplicate.merged_into == master
+
+
+def test_every_intake_page_records_a_dispatch_proposal(client, users):
+    """The hotline form and the citizen page ask the recommender right after create (like the API
+    and Open311), so the console has the proposal when the dispatcher opens it."""
+    from jiesu.dispatch.models import Recommendation
+
+    client.force_login(users["agent"])
+    client.post(
+        "/intake/",
+        {
+            "content": "方庄芳城园小区物业不清运垃圾，楼道堆满杂物",
+            "address": "方庄芳城园一区",
+            "requester_phone": "13800001234",
+            "urgency": "general",
+        },
+    )
+    client.logout()
+    client.post(
+        "/citizen/submit/",
+        {"content": "马家堡东路路灯不亮，晚上出行不安全", "address": "马家堡东路", "requester_phone": "13911112222"},
+    )
+    orders = list(WorkOrder.objects.order_by("pk"))
+    assert [o.channel for o in orders] == ["hotline", "web"]
+    assert set(Recommendation.objects.values_list("order_id", flat=True)) == {o.pk for o in orders}

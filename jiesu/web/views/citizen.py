@@ -9,6 +9,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from jiesu.common.errors import DomainError, InvalidInput, NotFound
+from jiesu.dispatch.services import recommend_on_create
 from jiesu.org.models import Unit, UnitKind
 from jiesu.web import forms
 from jiesu.workorders import services
@@ -116,7 +117,7 @@ def citizen_submit(request):
         lat, lng = forms.optional_float(data, "lat", "纬度"), forms.optional_float(data, "lng", "经度")
         if not forms.text(data, "address") and lat is None:
             raise InvalidInput("请填写地址或在地图上点选位置", code="required")
-        order, _created = services.create_order(
+        order, created = services.create_order(
             user=None,
             channel=Channel.WEB,
             content=forms.text(data, "content"),
@@ -130,6 +131,8 @@ def citizen_submit(request):
     except DomainError as error:
         context["error"] = error.message
         return render(request, "web/citizen.html", context, status=400)
+    if created:
+        recommend_on_create(user=None, order_id=order.pk)
     return render(request, "web/citizen.html", {"satisfactions": Satisfaction.choices, "submitted": order})
 
 

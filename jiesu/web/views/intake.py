@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from jiesu.common.errors import DomainError, InvalidInput
+from jiesu.dispatch.services import recommend_on_create
 from jiesu.org.models import Role
 from jiesu.org.selectors import local_units
 from jiesu.web import forms, integrations
@@ -30,7 +31,7 @@ def intake(request):
         return render(request, "web/intake.html", _context(data=None))
     data = request.POST
     try:
-        order, _created = services.create_order(
+        order, created = services.create_order(
             user=request.user,
             channel=Channel.HOTLINE,
             content=forms.text(data, "content"),
@@ -49,6 +50,8 @@ def intake(request):
         return render(request, "web/intake.html", _context(data=data, error=error), status=400)
     except DomainError as error:
         return error_page(request, error)
+    if created:  # the dispatch proposal is ready when the dispatcher opens the console
+        recommend_on_create(user=request.user, order_id=order.pk)
     return render(request, "web/intake.html", _context(data=None, saved=order))
 
 
