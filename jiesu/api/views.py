@@ -8,39 +8,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jiesu.api import serializers as s
+from jiesu.common.api import ERROR_RESPONSES, bool_param, date_param
 from jiesu.common.errors import InvalidInput, NotFound
 from jiesu.dispatch.services import recommend_on_create
 from jiesu.workorders import selectors, services
 from jiesu.workorders.models import State, WorkOrder
-
-
-class ErrorSerializer(s.serializers.Serializer):
-    code = s.serializers.CharField()
-    message = s.serializers.CharField()
-
-
-_ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
-
-
-def _bool_param(value: str | None, *, name: str) -> bool | None:
-    if value in (None, ""):
-        return None
-    if value.lower() in ("1", "true", "yes"):
-        return True
-    if value.lower() in ("0", "false", "no"):
-        return False
-    raise InvalidInput(f"参数 {name} 只能是 true 或 false", code="invalid_parameter")
-
-
-def _date_param(value: str | None, *, name: str):
-    import datetime as dt
-
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"参数 {name} 须为 YYYY-MM-DD 格式的日期", code="invalid_parameter") from None
 
 
 class OrderListCreateView(generics.GenericAPIView):
@@ -57,7 +29,7 @@ class OrderListCreateView(generics.GenericAPIView):
             OpenApiParameter("received_to", OpenApiTypes.DATE),
             OpenApiParameter("page", OpenApiTypes.INT),
         ],
-        responses={200: s.OrderListSerializer(many=True), **_ERRORS},
+        responses={200: s.OrderListSerializer(many=True), **ERROR_RESPONSES},
     )
     def get(self, request):
         params = request.query_params
@@ -77,9 +49,9 @@ class OrderListCreateView(generics.GenericAPIView):
             state=state,
             unit_id=unit_id,
             category_code=params.get("category") or None,
-            overdue=_bool_param(params.get("overdue"), name="overdue"),
-            received_from=_date_param(params.get("received_from"), name="received_from"),
-            received_to=_date_param(params.get("received_to"), name="received_to"),
+            overdue=bool_param(params.get("overdue"), name="overdue"),
+            received_from=date_param(params.get("received_from"), name="received_from"),
+            received_to=date_param(params.get("received_to"), name="received_to"),
         ).select_related("category", "lead_unit")
         page = self.paginate_queryset(orders)
         return self.get_paginated_response(s.OrderListSerializer(page, many=True).data)
@@ -87,7 +59,7 @@ class OrderListCreateView(generics.GenericAPIView):
     @extend_schema(
         summary="受理新工单（client_ref 幂等）",
         request=s.OrderCreateSerializer,
-        responses={201: s.OrderDetailSerializer, 200: s.OrderDetailSerializer, **_ERRORS},
+        responses={201: s.OrderDetailSerializer, 200: s.OrderDetailSerializer, **ERROR_RESPONSES},
     )
     def post(self, request):
         data = s.OrderCreateSerializer(data=request.data)
@@ -103,7 +75,7 @@ class OrderListCreateView(generics.GenericAPIView):
 
 
 class OrderDetailView(APIView):
-    @extend_schema(summary="工单详情（含期限与事件）", responses={200: s.OrderDetailSerializer, **_ERRORS})
+    @extend_schema(summary="工单详情（含期限与事件）", responses={200: s.OrderDetailSerializer, **ERROR_RESPONSES})
     def get(self, request, order_id: int):
         order = selectors.get_order(user=request.user, order_id=order_id)
         return Response(s.OrderDetailSerializer(order, context={"request": request}).data)
@@ -124,7 +96,7 @@ class OrderActionView(APIView):
         summary="对工单执行闭环操作",
         description="action 取值：" + "、".join(s.ACTION_INPUTS) + "。状态不允许返回409，角色不允许返回403。",
         request=OpenApiTypes.OBJECT,
-        responses={200: s.OrderDetailSerializer, **_ERRORS},
+        responses={200: s.OrderDetailSerializer, **ERROR_RESPONSES},
     )
     def post(self, request, order_id: int, action: str):
         if action not in services.ACTIONS:

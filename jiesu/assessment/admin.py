@@ -4,6 +4,7 @@ read-only — they are written by assessment.services only."""
 from django.contrib import admin
 
 from jiesu.assessment.models import AssessmentSnapshot, RuleVersion, WatchListEntry
+from jiesu.common.admin import ReadOnlyAdmin
 
 
 @admin.register(RuleVersion)
@@ -17,17 +18,6 @@ class RuleVersionAdmin(admin.ModelAdmin):
         if obj is not None and AssessmentSnapshot.objects.filter(rule_version=obj).exists():
             return ("version", "effective_from", "rules")
         return ()
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AssessmentSnapshot)

@@ -9,11 +9,7 @@ from rest_framework.views import APIView
 
 from jiesu.assessment import selectors
 from jiesu.assessment.rules import parse_month
-
-
-class AssessmentErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
+from jiesu.common.api import ErrorSerializer
 
 
 class UnitResultSerializer(serializers.Serializer):
@@ -60,7 +56,7 @@ class AssessmentMonthView(APIView):
             OpenApiParameter("kind", OpenApiTypes.STR, enum=["street", "department"], description="街镇或区直部门"),
             OpenApiParameter("rule", OpenApiTypes.STR, description="规则版本；缺省为该月生效的版本"),
         ],
-        responses={200: RankingSerializer, 400: AssessmentErrorSerializer, 404: AssessmentErrorSerializer},
+        responses={200: RankingSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
     )
     def get(self, request, month: str):
         month_date = parse_month(month)

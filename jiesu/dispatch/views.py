@@ -5,20 +5,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jiesu.common.api import date_param
 from jiesu.common.errors import InvalidInput
 from jiesu.dispatch import selectors, services
 from jiesu.workorders.selectors import get_order
-
-
-def _date_param(value: str | None, *, name: str):
-    import datetime as dt
-
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"参数 {name} 须为 YYYY-MM-DD 格式的日期", code="invalid_parameter") from None
 
 
 class RecommendationView(APIView):
@@ -48,8 +38,8 @@ class ReturnRatesView(APIView):
         if level not in ("1", "2", "3"):
             raise InvalidInput("参数 level 只能是 1、2 或 3", code="invalid_parameter")
         rows = selectors.return_rate_by_category(
-            since=_date_param(request.query_params.get("since"), name="since"),
-            until=_date_param(request.query_params.get("until"), name="until"),
+            since=date_param(request.query_params.get("since"), name="since"),
+            until=date_param(request.query_params.get("until"), name="until"),
             level=int(level),
         )
         return Response({"results": rows})

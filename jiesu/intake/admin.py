@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import path
 
+from jiesu.common.admin import ReadOnlyAdmin
 from jiesu.intake.importing import upload
 from jiesu.intake.models import ApiKey, ImportRun, Open311Submission
 
@@ -15,26 +16,15 @@ class ApiKeyAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at", "last_used_at")
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Open311Submission)
-class Open311SubmissionAdmin(_ReadOnly):
+class Open311SubmissionAdmin(ReadOnlyAdmin):
     list_display = ("token", "order", "api_key", "service_code", "created_at")
     list_filter = ("api_key",)
     search_fields = ("token", "order__number")
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(_ReadOnly):
+class ImportRunAdmin(ReadOnlyAdmin):
     change_list_template = "intake/importrun_changelist.html"
 
     def get_urls(self):

@@ -3,6 +3,7 @@ jiesu.workorders.services, which keeps the event log complete)."""
 
 from django.contrib import admin
 
+from jiesu.common.admin import ReadOnlyAdmin
 from jiesu.workorders.models import Category, DeadlineRule, WorkOrder, WorkOrderEvent
 
 
@@ -25,17 +26,6 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
         "handling_unit",
     )
     list_filter = ("version",)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EventInline(admin.TabularInline):
