@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Max
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,12 +16,13 @@ from jiesu.assessment.models import RuleVersion
 from jiesu.assessment.selectors import parse_kind, resolve_rule
 from jiesu.common.errors import DomainError
 from jiesu.insights.access import ANALYSIS_ROLES, PUBLISH_ROLES, role_required
-from jiesu.insights.topic import parse_month, previous_month
+from jiesu.insights.topic import month_window, next_month, parse_month, previous_month
 from jiesu.reports.dashboard import KIND_LABELS, dashboard_data
 from jiesu.reports.models import ReviewPack
 from jiesu.reports.review import build_review
 from jiesu.reports.services import FILE_NAMES
 from jiesu.reports.tasks import generate_review_pack_task
+from jiesu.workorders.models import WorkOrder
 
 CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -29,10 +31,21 @@ CONTENT_TYPES = {
 }
 
 
+def _default_month():
+    """Last month (the month a review meeting looks back on); when nothing was received then — a
+    new installation, or history imported up to an earlier date — the latest earlier month with orders."""
+    last = previous_month(timezone.localdate())
+    start, _end = month_window(last)
+    if WorkOrder.objects.filter(received_at__gte=start, received_at__lt=month_window(next_month(last))[0]).exists():
+        return last
+    latest = WorkOrder.objects.filter(received_at__lt=start).aggregate(latest=Max("received_at"))["latest"]
+    return parse_month(timezone.localtime(latest).date()) if latest else last
+
+
 def _month_arg(request):
-    """?month=YYYY-MM, defaulting to last month (the month a review meeting looks back on)."""
+    """?month=YYYY-MM, defaulting to `_default_month()`."""
     raw = request.GET.get("month")
-    return parse_month(raw) if raw else previous_month(timezone.localdate())
+    return parse_month(raw) if raw else _default_month()
 
 
 @role_required(*ANALYSIS_ROLES)
@@ -49,7 +62,7 @@ def dashboard(request):
         kind = parse_kind(request.GET.get("kind"))
         context.update(month=month, kind=kind, data=dashboard_data(month=month, kind=kind, rule_version=rule))
     except DomainError as exc:
-        context.update(month=previous_month(timezone.localdate()), kind="street", error=exc.message)
+        context.update(month=_default_month(), kind="street", error=exc.message)
     context["packs"] = ReviewPack.objects.filter(month=context["month"])[:5]
     return render(request, "reports/dashboard.html", context)
 

@@ -82,3 +82,17 @@ def test_bad_generate_request_is_a_message(client, users, month_of_orders, media
     assert page.status_code == 200
     assert message in page.content.decode()
     assert not ReviewPack.objects.exists()
+
+
+def test_dashboard_defaults_to_the_latest_month_with_orders(client, users, month_of_orders, settings):
+    """Opened in December 2026 with history up to October (nothing in November): October, not an
+    empty November."""
+    import datetime as dt
+    from unittest import mock
+
+    client.force_login(users["district_leader"])
+    with mock.patch("django.utils.timezone.localdate", return_value=dt.date(2026, 12, 3)):
+        page = client.get(reverse("reports:dashboard"))
+    assert page.status_code == 200 and page.context["month"] == dt.date(2026, 10, 1)
+    with mock.patch("django.utils.timezone.localdate", return_value=dt.date(2026, 11, 20)):
+        assert client.get(reverse("reports:dashboard")).context["month"] == dt.date(2026, 10, 1)
