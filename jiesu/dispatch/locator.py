@@ -23,13 +23,12 @@ import yaml
 from django.conf import settings
 from rapidfuzz import fuzz, process
 
-from jiesu.dispatch import geo
+from jiesu.common import geo
 from jiesu.dispatch.caching import ProcessCache
-from jiesu.org.models import Community, Grid, PropertyProject
+from jiesu.org.models import Community, Grid, PropertyProject, Unit, UnitKind
 from jiesu.org.selectors import local_units
 
 GAZETTEER_FILE = Path(settings.BASE_DIR) / "data" / "dispatch" / "gazetteer.yaml"
-DISTRICT_OUTLINE = Path(settings.SHARED_DIR) / "data" / "fengtai_geo" / "fengtai_110106_district_outline.geojson"
 
 # Below this the locator answers "unknown" (0–1).
 MIN_CONFIDENCE = 0.6
@@ -238,6 +237,7 @@ class Boundaries:
     streets: list[tuple[int, str, object]] = field(default_factory=list)  # (id, name, prepared geometry)
     communities: list[tuple[int, int, str, object]] = field(default_factory=list)  # (id, street id, name, geom)
     grids: list[tuple[int, int, str, object]] = field(default_factory=list)  # (id, street id, name, geom)
+    district: object | None = None  # the district's own outline
 
     @property
     def empty(self) -> bool:
@@ -245,8 +245,11 @@ class Boundaries:
 
 
 def build_boundaries() -> Boundaries:
-    """Polygons stored (in WGS-84) on units, communities and grids."""
+    """Polygons stored (in WGS-84) on the district, units, communities and grids."""
     out = Boundaries()
+    district = Unit.objects.filter(kind=UnitKind.DISTRICT).exclude(boundary=None).values_list("boundary", flat=True)
+    if district:
+        out.district = geo.prepared(district[0])
     for unit in local_units().exclude(boundary=None):
         out.streets.append((unit.pk, unit.name, geo.prepared(unit.boundary)))
     for c in Community.objects.exclude(boundary=None).only("pk", "street_id", "name", "boundary"):
@@ -303,12 +306,6 @@ class PlaceData:
 cache = ProcessCache("places", lambda: PlaceData(gazetteer=build_gazetteer(), boundaries=build_boundaries()))
 
 
-def _district():
-    if not DISTRICT_OUTLINE.exists():
-        return None
-    return geo.district_outline(str(DISTRICT_OUTLINE))
-
-
 def locate(
     *,
     address: str = "",
@@ -323,13 +320,12 @@ def locate(
     notes = []
     if lat is not None and lng is not None:
         point = geo.to_wgs84(lat, lng, crs=crs or getattr(settings, "JIESU_ORDER_COORDINATES", geo.GCJ02))
-        outline = _district()
-        if outline is not None:
-            in_district = geo.contains(outline, lat=point[0], lng=point[1])
+        places = cache.get()
+        if places.boundaries.district is not None:
+            in_district = geo.contains(places.boundaries.district, lat=point[0], lng=point[1])
         if in_district is False:
             notes.append("坐标不在丰台区范围内，改用地址")
         else:
-            places = cache.get()
             found = match_point(*point, boundaries=places.boundaries, streets=places.gazetteer.streets)
             if found is not None:
                 return _with(found, in_district=in_district, wgs84=point)

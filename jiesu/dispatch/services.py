@@ -12,8 +12,9 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from jiesu.common import geo
 from jiesu.common.errors import InvalidInput, NotFound
-from jiesu.dispatch import geo, locator, recommend, router
+from jiesu.dispatch import locator, recommend, router
 from jiesu.dispatch.models import (
     CORRECTION_ACTIONS,
     Correction,

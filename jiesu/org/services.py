@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 from django.db import transaction
 
+from jiesu.common import geo
 from jiesu.org.models import Grid, ResponsibilityRule, Role, Unit, UnitKind, User
 
 LOCAL_MARKER = "属地"
@@ -47,7 +48,9 @@ def load_org(*, data_dir: Path) -> OrgLoadResult:
     boundary_file = district_spec.pop("boundary_file", None)
     district = _upsert_unit(kind=UnitKind.DISTRICT, parent=None, **district_spec)
     if boundary_file:
-        district.boundary = json.loads((data_dir / boundary_file).read_text(encoding="utf-8"))
+        # Boundaries are stored in WGS-84 (GeoJSON's datum); the published outline is GCJ-02.
+        published = json.loads((data_dir / boundary_file).read_text(encoding="utf-8"))
+        district.boundary = geo.transform_geojson(published, crs=district_spec.pop("boundary_crs", geo.GCJ02))
         district.save(update_fields=["boundary"])
     count = 1
     _upsert_unit(kind=UnitKind.CENTRE, parent=district, sort_order=1, **spec["centre"])

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from jiesu.dispatch import geo
+from jiesu.common import geo
 from jiesu.dispatch.locator import cache, locate
 from jiesu.dispatch.services import load_boundaries
 from jiesu.org.models import Community, Grid

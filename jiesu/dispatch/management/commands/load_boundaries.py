@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from jiesu.common import geo
 from jiesu.common.errors import DomainError
-from jiesu.dispatch import geo
 from jiesu.dispatch.services import load_boundaries
 
 

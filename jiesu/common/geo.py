@@ -8,10 +8,7 @@ iteration to about a centimetre."""
 
 from __future__ import annotations
 
-import json
 import math
-from functools import lru_cache
-from pathlib import Path
 
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
@@ -123,9 +120,3 @@ def prepared(geojson: dict) -> PreparedGeometry:
 def contains(area: PreparedGeometry, *, lat: float, lng: float) -> bool:
     return area.covers(Point(lng, lat))
 
-
-@lru_cache(maxsize=1)
-def district_outline(path: str) -> PreparedGeometry:
-    """Fengtai's outline from ../shared/data/fengtai_geo (published in GCJ-02), in WGS-84."""
-    geojson = json.loads(Path(path).read_text(encoding="utf-8"))
-    return prepared(transform_geojson(geojson, crs=GCJ02))
