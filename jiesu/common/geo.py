@@ -92,24 +92,31 @@ def geometry_of(geojson: dict) -> BaseGeometry:
     return shape(geojson)
 
 
-def transform_geojson(geojson: dict, *, crs: str) -> dict:
-    """The same GeoJSON geometry with every position converted to WGS-84."""
-    if crs == WGS84:
+def transform_geojson(geojson: dict, *, crs: str, to: str = WGS84) -> dict:
+    """The same GeoJSON geometry with every position converted from `crs` to `to` (WGS-84 by
+    default; WGS-84 → GCJ-02 for maps whose picked points must match what map apps send)."""
+    if crs == to:
         return geojson
+    if to == WGS84:
+        point = lambda lat, lng: to_wgs84(lat, lng, crs=crs)  # noqa: E731
+    elif (crs, to) == (WGS84, GCJ02):
+        point = wgs84_to_gcj02
+    else:
+        raise ValueError(f"不支持从 {crs} 转换到 {to}")
 
     def convert(coords):
         if coords and isinstance(coords[0], (int, float)):
-            lat, lng = to_wgs84(coords[1], coords[0], crs=crs)
+            lat, lng = point(coords[1], coords[0])
             return [lng, lat, *coords[2:]]
         return [convert(c) for c in coords]
 
     kind = geojson.get("type")
     if kind == "FeatureCollection":
-        return {**geojson, "features": [transform_geojson(f, crs=crs) for f in geojson["features"]]}
+        return {**geojson, "features": [transform_geojson(f, crs=crs, to=to) for f in geojson["features"]]}
     if kind == "Feature":
-        return {**geojson, "geometry": transform_geojson(geojson["geometry"], crs=crs)}
+        return {**geojson, "geometry": transform_geojson(geojson["geometry"], crs=crs, to=to)}
     if kind == "GeometryCollection":
-        return {**geojson, "geometries": [transform_geojson(g, crs=crs) for g in geojson["geometries"]]}
+        return {**geojson, "geometries": [transform_geojson(g, crs=crs, to=to) for g in geojson["geometries"]]}
     return {**geojson, "coordinates": convert(geojson["coordinates"])}
 
 

@@ -89,3 +89,19 @@ def test_district_outline_for_the_map(client, reference):
     outline = client.get("/citizen/outline.geojson").json()
     assert outline["type"] == "FeatureCollection"
     assert outline["features"][0]["properties"]["name"] == "丰台区"
+
+
+def test_outline_is_served_in_the_datum_of_picked_points(client, reference):
+    """Stored in WGS-84, served in GCJ-02 (JIESU_ORDER_COORDINATES): the published outline again,
+    so a picked point is located where the citizen clicked."""
+    import json
+
+    from django.conf import settings
+
+    published = json.loads((settings.BASE_DIR / "data" / "org" / "fengtai_outline.geojson").read_text(encoding="utf-8"))
+    served = client.get("/citizen/outline.geojson").json()
+    ring_published = published["features"][0]["geometry"]["coordinates"][0][0]
+    ring_served = served["features"][0]["geometry"]["coordinates"][0][0]
+    assert len(ring_served) == len(ring_published)
+    worst = max(abs(a - b) for p, q in zip(ring_published, ring_served, strict=True) for a, b in zip(p, q, strict=True))
+    assert worst < 1e-6  # degrees: centimetres

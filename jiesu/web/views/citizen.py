@@ -2,12 +2,14 @@
 digits of the phone number, rate the result. Only the requester's own order is shown, without
 names, phones or who handled it inside a unit; lookups and submissions are rate-limited."""
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
+from jiesu.common import geo
 from jiesu.common.errors import DomainError, InvalidInput, NotFound
 from jiesu.dispatch.services import recommend_on_create
 from jiesu.org.models import Unit, UnitKind
@@ -96,7 +98,10 @@ def district_outline(request):
     if boundary.get("type") != "FeatureCollection":  # a bare geometry or feature: wrap it for ECharts
         feature = boundary if boundary.get("type") == "Feature" else {"type": "Feature", "geometry": boundary}
         boundary = {"type": "FeatureCollection", "features": [feature]}
-    return JsonResponse(boundary)
+    # Stored in WGS-84; drawn in the datum order coordinates are read in (GCJ-02 like map apps), so a
+    # point picked on this map is located where the citizen clicked.
+    datum = getattr(settings, "JIESU_ORDER_COORDINATES", geo.GCJ02)
+    return JsonResponse(geo.transform_geojson(boundary, crs=geo.WGS84, to=datum))
 
 
 def citizen_home(request):
