@@ -1,6 +1,5 @@
 """REST API v1: thin views over workorders services and selectors."""
 
-from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -11,6 +10,7 @@ from jiesu.api import serializers as s
 from jiesu.common.api import ERROR_RESPONSES, bool_param, date_param
 from jiesu.common.errors import InvalidInput, NotFound
 from jiesu.dispatch.services import recommend_on_create
+from jiesu.org.models import Unit
 from jiesu.workorders import selectors, services
 from jiesu.workorders.models import State, WorkOrder
 
@@ -38,9 +38,7 @@ class OrderListCreateView(generics.GenericAPIView):
             raise InvalidInput(f"未知状态：{state}", code="invalid_parameter")
         unit_id = None
         if params.get("unit"):
-            from jiesu.org.models import Unit
-
-            unit = Unit.objects.filter(Q(code=params["unit"])).first()
+            unit = Unit.objects.filter(code=params["unit"]).first()
             if unit is None:
                 raise InvalidInput(f"单位编码 {params['unit']} 不存在", code="invalid_parameter")
             unit_id = unit.pk
