@@ -15,6 +15,8 @@ class Command(BaseCommand):
         defaults = TrainParams()
         parser.add_argument("--seed", type=int, default=defaults.seed)
         parser.add_argument("--C", type=float, default=defaults.C, help="线性 SVM 的正则化参数")
+        parser.add_argument("--word-weight", type=float, default=defaults.word_weight,
+                            help="词 n 元特征块相对字 n 元特征块的权重")
         parser.add_argument("--holdout-fold", type=int, default=defaults.holdout_fold,
                             help="留作测试的原始留言分组折号（0–4）")
         parser.add_argument("--use-all", action="store_true",
@@ -27,7 +29,8 @@ class Command(BaseCommand):
                             help="当前模型已由同样的数据与参数训练时跳过（数据或参数变了就重训）")
 
     def handle(self, *args, **opts):
-        params = TrainParams(seed=opts["seed"], C=opts["C"], holdout_fold=opts["holdout_fold"],
+        params = TrainParams(seed=opts["seed"], C=opts["C"], word_weight=opts["word_weight"],
+                             holdout_fold=opts["holdout_fold"],
                              use_all=opts["use_all"], limit=opts["limit"])
         extra, extra_sha, extra_skipped = self._extra(opts["extra_labels"])
         if opts["if_missing"] and not opts["out_dir"] and not extra:
