@@ -1,47 +1,56 @@
 """Number formatting for report pages: percentages, signed changes, scores."""
 
+from functools import wraps
+
 from django import template
 
 register = template.Library()
 
 
+def _dash_when_empty(format_number):
+    """A missing figure shows as '—' in every format (one rule for all the filters below)."""
+
+    @wraps(format_number)
+    def wrapped(value, digits=None):
+        if value is None or value == "":
+            return "—"
+        return format_number(float(value), *(() if digits is None else (int(digits),)))
+
+    return wrapped
+
+
 @register.filter
-def pct(value, digits: int = 1) -> str:
+@_dash_when_empty
+def pct(value: float, digits: int = 1) -> str:
     """0.9734 → '97.3%'; None → '—'."""
-    if value is None or value == "":
-        return "—"
-    return f"{float(value) * 100:.{int(digits)}f}%"
+    return f"{value * 100:.{digits}f}%"
 
 
 @register.filter
-def signed(value, digits: int = 0) -> str:
+@_dash_when_empty
+def signed(value: float, digits: int = 0) -> str:
     """3 → '+3', -1.25 (digits=1) → '-1.2'; None → '—'."""
-    if value is None or value == "":
-        return "—"
-    return f"{float(value):+.{int(digits)}f}"
+    return f"{value:+.{digits}f}"
 
 
 @register.filter
-def signed_pct(value, digits: int = 1) -> str:
+@_dash_when_empty
+def signed_pct(value: float, digits: int = 1) -> str:
     """A change of a rate in percentage points: 0.012 → '+1.2个百分点'."""
-    if value is None or value == "":
-        return "—"
-    return f"{float(value) * 100:+.{int(digits)}f}个百分点"
+    return f"{value * 100:+.{digits}f}个百分点"
 
 
 @register.filter
-def score(value, digits: int = 2) -> str:
-    if value is None or value == "":
-        return "—"
-    return f"{float(value):.{int(digits)}f}"
+@_dash_when_empty
+def score(value: float, digits: int = 2) -> str:
+    return f"{value:.{digits}f}"
 
 
 @register.filter
-def percent(value, digits: int = 2) -> str:
+@_dash_when_empty
+def percent(value: float, digits: int = 2) -> str:
     """A value already in percent: 97.345 → '97.35%'; None → '—'."""
-    if value is None or value == "":
-        return "—"
-    return f"{float(value):.{int(digits)}f}%"
+    return f"{value:.{digits}f}%"
 
 
 @register.filter
