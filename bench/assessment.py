@@ -52,6 +52,7 @@ def parse_args():
     p.add_argument("--year", type=int, default=2025)
     p.add_argument("--month", default="2025-06")
     p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--chunk", type=int, default=2_000_000, help="orders generated and loaded per step (memory)")
     p.add_argument("--seed", type=int, default=12345)
     p.add_argument("--db", default="postgres://postgres@127.0.0.1:5432/jiesu_assess_bench")
     p.add_argument("--workdir", default=None, help="where CSV/Parquet files go (default: a temp dir)")
@@ -111,13 +112,21 @@ class Log:
         return {k: np.concatenate(v) for k, v in self.parts.items()}
 
 
-def generate(*, n: int, year: int, unit_ids: np.ndarray, unit_weights: np.ndarray, seed: int):
-    """The orders and their events, as NumPy columns."""
+def generate(
+    *, n: int, year: int, unit_ids: np.ndarray, unit_weights: np.ndarray, seed: int, slice_: tuple[int, int] = (0, 1)
+):
+    """The orders and their events, as NumPy columns; order ids 1..n within this chunk.
+
+    `slice_` = (k, K): the orders are received in the k-th of K equal slices of the year, so a big run
+    is generated chunk by chunk in time order (the event log grows in time order, as in production).
+    """
     import datetime as dt
 
     rng = np.random.default_rng(seed)
     start = int(dt.datetime(year, 1, 1, tzinfo=dt.UTC).timestamp()) - 8 * 3600  # Beijing midnight
-    t0 = np.sort(start + rng.integers(0, 365 * DAY, n))
+    k, parts = slice_
+    lo, hi = 365 * DAY * k // parts, 365 * DAY * (k + 1) // parts
+    t0 = np.sort(start + rng.integers(lo, hi, n))
     urgency = rng.choice(4, n, p=[0.80, 0.10, 0.07, 0.03])  # general, complex, utility, urgent
     handling = np.array([9 * DAY, 21 * DAY, DAY, 4 * 3600])[urgency]  # ≈ 7 / 15 working days, 24 h, 4 h
     response = np.array([24 * 3600, 24 * 3600, 2 * 3600, 3600])[urgency]
@@ -271,7 +280,16 @@ def copy_in(*, order_csv: Path, event_csv: Path) -> None:
                 while chunk := fh.read(1 << 20):
                     copy.write(chunk)
         raw.execute("SET session_replication_role = DEFAULT")
-        raw.execute("SELECT setval(pg_get_serial_sequence('workorders_workorder', 'id'), max(id)) FROM workorders_workorder")
+
+
+def finish_load() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        raw.execute(
+            "SELECT setval(pg_get_serial_sequence('workorders_workorder', 'id'), max(id)) FROM workorders_workorder"
+        )
         raw.execute("ANALYZE workorders_workorder")
         raw.execute("ANALYZE workorders_workorderevent")
 
@@ -288,29 +306,39 @@ def timed(fn, repeat: int) -> tuple[list[float], object]:
     return times, result
 
 
-def export_parquet(con, workdir: Path) -> float:
-    """COPY the events and orders out of PostgreSQL, convert to Parquet. Returns seconds."""
+def export_parquet(con, workdir: Path, *, chunk: int) -> float:
+    """COPY the events and orders out of PostgreSQL, `chunk` orders at a time, into Parquet files
+    (one per chunk, so a 20 M run never holds its whole CSV on disk). Returns seconds."""
     from django.db import connection
 
     started = time.perf_counter()
     with connection.cursor() as cursor:
         raw = cursor.cursor
-        for name, query in (
-            ("events", "SELECT order_id, seq, action, at, payload FROM workorders_workorderevent"),
-            ("orders", "SELECT id, urgency, property_project_id FROM workorders_workorder"),
-        ):
-            path = workdir / f"{name}_out.csv"
-            with raw.copy(f"COPY ({query}) TO STDOUT (FORMAT csv, HEADER true)") as copy, path.open("wb") as fh:
-                for chunk in copy:
-                    fh.write(chunk)
-    con.execute(f"""COPY (SELECT order_id, seq, action, CAST("at" AS TIMESTAMPTZ) AS "at", payload
-        FROM read_csv('{workdir / "events_out.csv"}', header = true,
-             columns = {{'order_id': 'BIGINT', 'seq': 'INTEGER', 'action': 'VARCHAR', 'at': 'VARCHAR',
-                        'payload': 'VARCHAR'}}))
-        TO '{workdir / "events.parquet"}' (FORMAT parquet)""")
-    con.execute(f"""COPY (SELECT * FROM read_csv('{workdir / "orders_out.csv"}', header = true,
-             columns = {{'id': 'BIGINT', 'urgency': 'VARCHAR', 'property_project_id': 'BIGINT'}}))
-        TO '{workdir / "orders.parquet"}' (FORMAT parquet)""")
+        raw.execute("SELECT coalesce(max(id), 0) FROM workorders_workorder")
+        last = raw.fetchone()[0]
+        columns = {
+            "events": "{'order_id': 'BIGINT', 'seq': 'INTEGER', 'action': 'VARCHAR', 'at': 'VARCHAR', "
+            "'payload': 'VARCHAR'}",
+            "orders": "{'id': 'BIGINT', 'urgency': 'VARCHAR', 'property_project_id': 'BIGINT'}",
+        }
+        select = {
+            "events": 'SELECT order_id, seq, action, CAST("at" AS TIMESTAMPTZ) AS "at", payload',
+            "orders": "SELECT *",
+        }
+        for part, low in enumerate(range(0, last, chunk)):
+            for name, query in (
+                ("events", "SELECT order_id, seq, action, at, payload FROM workorders_workorderevent "
+                 f"WHERE order_id > {low} AND order_id <= {low + chunk}"),
+                ("orders", "SELECT id, urgency, property_project_id FROM workorders_workorder "
+                 f"WHERE id > {low} AND id <= {low + chunk}"),
+            ):  # fmt: skip
+                path = workdir / f"{name}_out.csv"
+                with raw.copy(f"COPY ({query}) TO STDOUT (FORMAT csv, HEADER true)") as copy, path.open("wb") as fh:
+                    for block in copy:
+                        fh.write(block)
+                con.execute(f"""COPY ({select[name]} FROM read_csv('{path}', header = true, columns = {columns[name]}))
+                    TO '{workdir / f"{name}_{part:04d}.parquet"}' (FORMAT parquet)""")
+                path.unlink()
     return time.perf_counter() - started
 
 
@@ -342,24 +370,43 @@ def main():
         call_command("load_reference", verbosity=0)
         call_command("load_assessment_rules", verbosity=0)
         units = {
-            u.pk: u.name
-            for u in Unit.objects.filter(kind__in=[UnitKind.STREET, UnitKind.TOWN, UnitKind.DEPARTMENT])
+            u.pk: u.name for u in Unit.objects.filter(kind__in=[UnitKind.STREET, UnitKind.TOWN, UnitKind.DEPARTMENT])
         }
         kinds = dict(Unit.objects.filter(pk__in=units).values_list("pk", "kind"))
         ids = np.array(list(units))
         weights = np.array([3.0 if kinds[i] != UnitKind.DEPARTMENT else 1.0 for i in ids])
+        parts = -(-args.orders // args.chunk)
+        gen = csv_s = load = 0.0
+        n_events = 0
+        for k in range(parts):
+            n = min(args.chunk, args.orders - k * args.chunk)
+            offset = k * args.chunk
+            started = time.perf_counter()
+            orders, events = generate(
+                n=n, year=args.year, unit_ids=ids, unit_weights=weights / weights.sum(),
+                seed=args.seed + k, slice_=(k, parts),
+            )  # fmt: skip
+            orders["id"] += offset
+            events["order"] += offset
+            gen += time.perf_counter() - started
+            started = time.perf_counter()
+            order_csv, event_csv = write_csv(con, orders=orders, events=events, units=units, workdir=workdir)
+            csv_s += time.perf_counter() - started
+            started = time.perf_counter()
+            copy_in(order_csv=order_csv, event_csv=event_csv)
+            load += time.perf_counter() - started
+            n_events += len(events["seq"])
+            order_csv.unlink()
+            event_csv.unlink()
+            del orders, events
+            if parts > 1:
+                print(f"  chunk {k + 1}/{parts}: {offset + n:,} orders, {n_events:,} events so far "
+                      f"(numpy {gen:.0f} s, csv {csv_s:.0f} s, COPY {load:.0f} s)", flush=True)  # fmt: skip
         started = time.perf_counter()
-        orders, events = generate(
-            n=args.orders, year=args.year, unit_ids=ids, unit_weights=weights / weights.sum(), seed=args.seed
-        )
-        gen = time.perf_counter() - started
-        order_csv, event_csv = write_csv(con, orders=orders, events=events, units=units, workdir=workdir)
-        csv_s = time.perf_counter() - started - gen
-        copy_in(order_csv=order_csv, event_csv=event_csv)
-        load = time.perf_counter() - started - gen - csv_s
-        print(f"generated {args.orders:,} orders, {len(events['seq']):,} events: numpy {gen:.1f} s, "
+        finish_load()
+        load += time.perf_counter() - started
+        print(f"generated {args.orders:,} orders, {n_events:,} events: numpy {gen:.1f} s, "
               f"csv {csv_s:.1f} s, COPY into PostgreSQL {load:.1f} s")  # fmt: skip
-        del orders, events
 
     from django.db import connection
 
@@ -383,9 +430,10 @@ def main():
     )
     assert [(r.unit_id, r.rank) for r in published] == [(r.unit_id, r.rank) for r in rows]
 
-    export_s = export_parquet(con, workdir) if not (args.reuse and (workdir / "events.parquet").exists()) else 0.0
-    con.execute(f"CREATE OR REPLACE VIEW workorders_workorderevent AS SELECT * FROM '{workdir / 'events.parquet'}'")
-    con.execute(f"CREATE OR REPLACE VIEW workorders_workorder AS SELECT * FROM '{workdir / 'orders.parquet'}'")
+    exported = args.reuse and (workdir / "events_0000.parquet").exists()
+    export_s = 0.0 if exported else export_parquet(con, workdir, chunk=args.chunk)
+    con.execute(f"CREATE OR REPLACE VIEW workorders_workorderevent AS SELECT * FROM '{workdir / 'events_*.parquet'}'")
+    con.execute(f"CREATE OR REPLACE VIEW workorders_workorder AS SELECT * FROM '{workdir / 'orders_*.parquet'}'")
     con.execute("CREATE OR REPLACE TABLE org_propertyproject (id BIGINT, company_id BIGINT, name VARCHAR)")
     statements = engine.build(dialect=engine.Dialect(vendor="duckdb"), rules=rules, start=start, end=end)
     # Alternate the two engines run by run, so both meet the same load on a shared machine.
