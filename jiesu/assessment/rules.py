@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from jiesu.common.errors import InvalidInput
+from jiesu.common.months import parse_month, previous_month  # noqa: F401  (imported from here by the app)
 
 TZ = ZoneInfo("Asia/Shanghai")
 URGENCIES = ("urgent", "utility", "general", "complex")
@@ -84,24 +85,6 @@ def _next_month(year: int, month: int) -> tuple[int, int]:
 
 def _prev_month(year: int, month: int) -> tuple[int, int]:
     return (year - 1, 12) if month == 1 else (year, month - 1)
-
-
-def parse_month(value: str | dt.date) -> dt.date:
-    """'2025-03' (or a date) → date(2025, 3, 1); anything else is InvalidInput(bad_month)."""
-    if isinstance(value, dt.date):
-        return value.replace(day=1)
-    text = (value or "").strip()
-    try:
-        year, month = text.split("-")
-        if len(year) != 4 or len(month) != 2:
-            raise ValueError
-        return dt.date(int(year), int(month), 1)
-    except ValueError:
-        raise InvalidInput(f"月份“{value}”格式不正确，应为 YYYY-MM，如 2025-03", code="bad_month") from None
-
-
-def previous_month(month: dt.date) -> dt.date:
-    return dt.date(*_prev_month(month.year, month.month), 1)
 
 
 def _bad(message: str) -> InvalidInput:

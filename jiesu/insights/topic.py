@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from zoneinfo import ZoneInfo
 
 from jiesu.common.errors import InvalidInput
+from jiesu.common.months import next_month, parse_month, previous_month  # noqa: F401  (imported from here by the app)
 
 TZ = ZoneInfo("Asia/Shanghai")
 BASES = ("absolute", "relative")
@@ -52,24 +53,6 @@ class Growth:
     @property
     def rate(self) -> float | None:
         return None if self.previous == 0 else self.growth / self.previous
-
-
-def parse_month(value: str | dt.date) -> dt.date:
-    """'2026-10' (or a date) → 2026-10-01; anything else is a clear input error."""
-    if isinstance(value, dt.date):
-        return value.replace(day=1)
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})", (value or "").strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
-        raise InvalidInput("月份格式应为 YYYY-MM，例如 2026-10", code="invalid_month")
-    return dt.date(int(match.group(1)), int(match.group(2)), 1)
-
-
-def previous_month(month: dt.date) -> dt.date:
-    return (month.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-
-
-def next_month(month: dt.date) -> dt.date:
-    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
 def month_window(month: dt.date) -> tuple[dt.datetime, dt.datetime]:

@@ -172,7 +172,7 @@ def test_rank_growth_ties_fall_back_to_volume_then_code():
 def test_bad_month_is_a_clear_error(bad):
     with pytest.raises(InvalidInput) as err:
         parse_month(bad)
-    assert err.value.code == "invalid_month"
+    assert err.value.code == "bad_month"
 
 
 def test_bad_params_are_clear_errors():

@@ -56,4 +56,4 @@ def test_dispatcher_may_not_compute_and_bad_month_is_a_message(client, users):
     client.force_login(users["admin"])
     response = client.post(reverse("insights:compute"), {"month": "2026-13"}, follow=True)
     assert response.status_code == 200
-    assert "月份格式应为" in response.content.decode()
+    assert "应为 YYYY-MM" in response.content.decode()
