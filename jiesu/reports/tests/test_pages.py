@@ -47,7 +47,8 @@ def test_bad_filters_show_a_message_not_an_error(client, users, month_of_orders,
 @pytest.mark.parametrize("who", ["handler", "unit_leader", "dept_handler", "agent"])
 def test_unit_roles_are_refused(client, users, who):
     client.force_login(users[who])
-    assert client.get(reverse("reports:dashboard")).status_code == 403
+    refused = client.get(reverse("reports:dashboard"))
+    assert refused.status_code == 403 and "无权访问此页面" in refused.content.decode()
     assert client.get(reverse("reports:review", args=["2026-10"])).status_code == 403
     assert client.post(reverse("reports:generate"), {"month": "2026-10"}).status_code == 403
 
