@@ -282,11 +282,46 @@ def copy_in(*, order_csv: Path, event_csv: Path) -> None:
         raw.execute("SET session_replication_role = DEFAULT")
 
 
-def finish_load() -> None:
+BULK_TABLES = ("workorders_workorder", "workorders_workorderevent")
+
+
+def drop_secondary_indexes() -> list[str]:
+    """Drop the two tables' indexes and unique constraints other than the primary keys, and return
+    the statements that re-create them: building a B-tree once after the load is many times faster
+    than keeping eight of them up to date row by row (shared_buffers is 128 MB here)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         raw = cursor.cursor
+        raw.execute(
+            """SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid), c.conindid
+               FROM pg_constraint c WHERE c.conrelid::regclass::text = ANY(%s) AND c.contype = 'u'""",
+            [list(BULK_TABLES)],
+        )
+        constraints = raw.fetchall()
+        backing = {row[3] for row in constraints}
+        raw.execute(
+            """SELECT i.indexrelid, i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+               FROM pg_index i WHERE i.indrelid::regclass::text = ANY(%s) AND NOT i.indisprimary""",
+            [list(BULK_TABLES)],
+        )
+        indexes = [row for row in raw.fetchall() if row[0] not in backing]
+        for table, name, _, _ in constraints:
+            raw.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for _, name, _ in indexes:
+            raw.execute(f"DROP INDEX {name}")
+    return [f'ALTER TABLE {t} ADD CONSTRAINT "{n}" {d}' for t, n, d, _ in constraints] + [d for _, _, d in indexes]
+
+
+def finish_load(recreate: list[str]) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        raw.execute("SET maintenance_work_mem = '2GB'")
+        raw.execute("SET max_parallel_maintenance_workers = 2")
+        for statement in recreate:
+            raw.execute(statement)
         raw.execute(
             "SELECT setval(pg_get_serial_sequence('workorders_workorder', 'id'), max(id)) FROM workorders_workorder"
         )
@@ -376,7 +411,10 @@ def main():
         ids = np.array(list(units))
         weights = np.array([3.0 if kinds[i] != UnitKind.DEPARTMENT else 1.0 for i in ids])
         parts = -(-args.orders // args.chunk)
-        gen = csv_s = load = 0.0
+        started = time.perf_counter()
+        recreate = drop_secondary_indexes()
+        load = time.perf_counter() - started
+        gen = csv_s = 0.0
         n_events = 0
         for k in range(parts):
             n = min(args.chunk, args.orders - k * args.chunk)
@@ -403,10 +441,10 @@ def main():
                 print(f"  chunk {k + 1}/{parts}: {offset + n:,} orders, {n_events:,} events so far "
                       f"(numpy {gen:.0f} s, csv {csv_s:.0f} s, COPY {load:.0f} s)", flush=True)  # fmt: skip
         started = time.perf_counter()
-        finish_load()
+        finish_load(recreate)
         load += time.perf_counter() - started
         print(f"generated {args.orders:,} orders, {n_events:,} events: numpy {gen:.1f} s, "
-              f"csv {csv_s:.1f} s, COPY into PostgreSQL {load:.1f} s")  # fmt: skip
+              f"csv {csv_s:.1f} s, COPY into PostgreSQL and {len(recreate)} indexes rebuilt {load:.1f} s")  # fmt: skip
 
     from django.db import connection
 
