@@ -1,7 +1,10 @@
 """The street score map. Street polygons are not public, so by default the map is the district
 outline with each street/town as a coloured marker at an approximate position
 (data/street_markers.yaml); when an operator has loaded Unit.boundary for every street shown, the
-real polygons are filled instead. The caption always says which of the two the reader sees."""
+real polygons are filled instead. The caption always says which of the two the reader sees.
+
+Everything is drawn in WGS-84, the system's one coordinate system (Unit.boundary is stored in it): the
+simplified outline and the marker positions are kept in GCJ-02 as published and converted on load."""
 
 import json
 import math
@@ -13,6 +16,7 @@ from pathlib import Path
 import yaml
 from shapely.geometry import shape
 
+from jiesu.common.geo import GCJ02, gcj02_to_wgs84, transform_geojson
 from jiesu.reports.charts import NO_DATA, SCORE_CLASSES, _svg, _text, class_breaks, score_class
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -35,14 +39,19 @@ class MapStreet:
 
 @cache
 def district_outline() -> dict:
-    """丰台区 outline (GCJ-02, simplified, 190 vertices), from ../shared/data/fengtai_geo."""
-    return json.loads((DATA / "fengtai_outline.geojson").read_text(encoding="utf-8"))["features"][0]["geometry"]
+    """丰台区 outline (simplified, 190 vertices, from ../shared/data/fengtai_geo), in WGS-84."""
+    geometry = json.loads((DATA / "fengtai_outline.geojson").read_text(encoding="utf-8"))["features"][0]["geometry"]
+    return transform_geojson(geometry, crs=GCJ02)
 
 
 @cache
 def marker_positions() -> dict[str, tuple[float, float]]:
     spec = yaml.safe_load((DATA / "street_markers.yaml").read_text(encoding="utf-8"))
-    return {str(code): (float(lng), float(lat)) for code, (lng, lat) in spec["markers"].items()}
+    out = {}
+    for code, (lng, lat) in spec["markers"].items():
+        w_lat, w_lng = gcj02_to_wgs84(float(lat), float(lng))
+        out[str(code)] = (w_lng, w_lat)
+    return out
 
 
 def _geometry(boundary: dict | None):

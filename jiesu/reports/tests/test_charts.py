@@ -1,6 +1,10 @@
 """The hand-built SVG charts and the street map's two modes (markers / loaded polygons)."""
 
+import math
 import xml.etree.ElementTree as ET
+
+import pytest
+from shapely.geometry import Point
 
 from jiesu.reports import charts
 from jiesu.reports.streetmap import MODE_MARKERS, MODE_POLYGONS, MapStreet, marker_positions, score_map_svg
@@ -67,3 +71,20 @@ def test_map_fills_loaded_polygons():
     # One street without a boundary → back to the marker schematic for all.
     streets[0] = MapStreet(streets[0].code, streets[0].name, 70.0, 1, None)
     assert score_map_svg(title="得分分布", streets=streets)[1] == MODE_MARKERS
+
+
+@pytest.mark.django_db
+def test_map_outline_is_in_the_same_coordinates_as_stored_boundaries(reference):
+    """The simplified outline is drawn in WGS-84 like Unit.boundary: its centroid sits on the stored
+    (full-resolution, converted) district outline's, not a GCJ-02 offset (~500 m) away."""
+    from shapely.geometry import shape
+
+    from jiesu.common.geo import geometry_of
+    from jiesu.org.models import Unit, UnitKind
+    from jiesu.reports.streetmap import district_outline
+
+    stored = geometry_of(Unit.objects.get(kind=UnitKind.DISTRICT).boundary).centroid
+    drawn = shape(district_outline()).centroid
+    metres = math.hypot((drawn.x - stored.x) * 85_000, (drawn.y - stored.y) * 111_000)
+    assert metres < 100
+    assert all(shape(district_outline()).contains(Point(lng, lat)) for lng, lat in marker_positions().values())
