@@ -101,13 +101,15 @@ def bench_recommendation(clf, n_orders: int) -> None:
     from jiesu.org.services import create_user
     from jiesu.workorders import services as workorders
 
-    agent = create_user(username="bench-agent", password="x-bench-1", role=Role.AGENT,
-                        unit=Unit.objects.get(code="110106-JSJB"))
+    agent = create_user(
+        username="bench-agent", password="x-bench-1", role=Role.AGENT, unit=Unit.objects.get(code="110106-JSJB")
+    )
     addresses = fengtai_addresses()
     orders = []
     for i, (title, body) in enumerate(messages(n_orders)):
-        order, _ = workorders.create_order(user=agent, title=title[:200], content=body[:4000],
-                                           address=addresses[i], requester_phone=f"139{i:08d}")
+        order, _ = workorders.create_order(
+            user=agent, title=title[:200], content=body[:4000], address=addresses[i], requester_phone=f"139{i:08d}"
+        )
         orders.append(order)
     # Warm the process-wide caches (gazetteer, routing data) as a running server would have them.
     recommend.build(order=orders[0], classifier=clf)
@@ -132,8 +134,13 @@ def bench_recommendation(clf, n_orders: int) -> None:
         router.route(category=data.by_path["城乡建设"], street=street, data=data)
         route.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        find_similar(content=text, address=order.address, requester_phone=order.requester_phone,
-                     now=order.received_at, exclude_id=order.pk)
+        find_similar(
+            content=text,
+            address=order.address,
+            requester_phone=order.requester_phone,
+            now=order.received_at,
+            exclude_id=order.pk,
+        )
         dups.append(time.perf_counter() - t0)
     located = sum(1 for o in orders if locator.locate(address=o.address).known)
     print(f"一次推荐（分类+七有五性+定位+路由+查重，不写库）: {ms(full)}")
@@ -169,8 +176,12 @@ def bench_duplicates() -> None:
     with (ROOT / "data" / "dispatch" / "duplicate_pairs.csv").open(encoding="utf-8") as fh:
         pairs = list(csv.DictReader(fh))
     scored = [
-        (int(p["pair"]), text_similarity(texts[(p["a_file"], p["a_id"])], texts[(p["b_file"], p["b_id"])]),
-         p["label"] == "1", p["labelled_by"])
+        (
+            int(p["pair"]),
+            text_similarity(texts[(p["a_file"], p["a_id"])], texts[(p["b_file"], p["b_id"])]),
+            p["label"] == "1",
+            p["labelled_by"],
+        )
         for p in pairs
     ]
 
@@ -187,7 +198,9 @@ def bench_duplicates() -> None:
     grid = [round(0.2 + 0.05 * i, 2) for i in range(13)]
     best = max(grid, key=lambda t: (prf(dev, t)[2], t))
     pos = sum(1 for x in scored if x[2])
-    print(f"重复件标注对: {len(scored)} 对（正例 {pos}，其中全文相同 {sum(1 for x in scored if x[3] == 'exact_text')}）")
+    print(
+        f"重复件标注对: {len(scored)} 对（正例 {pos}，其中全文相同 {sum(1 for x in scored if x[3] == 'exact_text')}）"
+    )
     p, r, f = prf(dev, best)
     print(f"  开发集(偶数号 {len(dev)} 对) 选阈值 {best:.2f}: P={p:.3f} R={r:.3f} F1={f:.3f}")
     p, r, f = prf(test, best)
@@ -201,19 +214,59 @@ def bench_duplicates() -> None:
     print("  开发集各阈值 F1: " + " ".join(f"{t:.2f}:{prf(dev, t)[2]:.3f}" for t in grid))
 
 
+def bench_same_place(days: int = 7) -> None:
+    """Different requesters, same place: data/dispatch/same_place_pairs.csv scored through find_similar."""
+    from jiesu.intake.dupeval import load_messages, precision_recall, score_pairs_through_find_similar
+    from jiesu.intake.duplicates import PLACE_THRESHOLD
+
+    messages = load_messages(SHARED / "attachment3_hot_issues.csv")
+    with (ROOT / "data" / "dispatch" / "same_place_pairs.csv").open(encoding="utf-8") as fh:
+        pairs = list(csv.DictReader(fh))
+    covered = sum(1 for m in messages.values() if m.address)
+    print(f"同地点重复件: 附件3 {len(messages)} 条留言，规则抽出地址 {covered} 条（{covered / len(messages):.1%}）")
+    scores = score_pairs_through_find_similar([(p["a_id"], p["b_id"]) for p in pairs], messages, days=days)
+    labels = [p["label"] == "1" for p in pairs]
+    dev = [i for i, p in enumerate(pairs) if int(p["pair"]) % 2 == 0]
+    test = [i for i, p in enumerate(pairs) if int(p["pair"]) % 2 == 1]
+
+    def on(idx, t):
+        return precision_recall([scores[i] for i in idx], [labels[i] for i in idx], t)
+
+    grid = [round(0.05 + 0.05 * i, 2) for i in range(16)]
+    best = max(grid, key=lambda t: (on(dev, t)[2], t))
+    found = sum(1 for s in scores if s is not None)
+    print(f"  标注对 {len(pairs)}（正例 {sum(labels)}），不同诉求人、{days} 天内；find_similar 判为同地点的 {found} 对")
+    for name, idx, t in (
+        ("开发集(偶数号)", dev, best),
+        ("测试集(奇数号)", test, best),
+        ("测试集 代码阈值 PLACE_THRESHOLD", test, PLACE_THRESHOLD),
+    ):
+        p, r, f = on(idx, t)
+        print(f"  {name} {len(idx)} 对 阈值 {t:.2f}: P={p:.3f} R={r:.3f} F1={f:.3f}")
+    print("  开发集各阈值 F1: " + " ".join(f"{t:.2f}:{on(dev, t)[2]:.3f}" for t in grid))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=300)
     parser.add_argument("--batch", type=int, default=2000)
+    parser.add_argument("--duplicates-only", action="store_true", help="只测重复件识别的精确率/召回率")
     args = parser.parse_args()
     print(f"机器: {os.cpu_count()} 核，测前 1 分钟平均负载 {os.getloadavg()[0]:.1f}")
     call_command("migrate", verbosity=0)
     call_command("load_reference", verbosity=0)
+    if args.duplicates_only:
+        bench_duplicates()
+        bench_same_place()
+        return
     clf, load_s, grew_mb, first_s = load_model()
-    print(f"分类模型 {clf.version}: 加载 {load_s:.2f} s（含首次分词预热 {first_s:.2f} s），常驻内存增加 {grew_mb:.0f} MB")
+    print(
+        f"分类模型 {clf.version}: 加载 {load_s:.2f} s（含首次分词预热 {first_s:.2f} s），常驻内存增加 {grew_mb:.0f} MB"
+    )
     bench_recommendation(clf, args.orders)
     bench_batch(clf, args.batch)
     bench_duplicates()
+    bench_same_place()
 
 
 if __name__ == "__main__":

@@ -133,3 +133,28 @@ def test_point_without_boundaries_falls_back_to_address(reference):
 def test_point_outside_the_district_is_flagged(reference):
     found = locate(lat=39.99, lng=116.48, crs="wgs84", address="")  # 朝阳区
     assert found.in_district is False and not found.known
+
+
+def test_gazetteer_communities_agree_with_the_official_list():
+    """Every street whose official community list is committed (data/org/fengtai_communities_official.csv):
+    the gazetteer lists only official communities there, and no official one under another street."""
+    import csv
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[3]
+    spec = yaml.safe_load((root / "data" / "dispatch" / "gazetteer.yaml").read_text(encoding="utf-8"))
+    with (root / "data" / "org" / "fengtai_communities_official.csv").open(encoding="utf-8") as fh:
+        official = list(csv.DictReader(fh))
+    by_street: dict[str, set[str]] = {}
+    for row in official:
+        assert row["code"].startswith(row["street_code"]) and len(row["code"]) == 12
+        by_street.setdefault(row["street_code"], set()).add(row["name"])
+    for code, entry in spec["streets"].items():
+        names = set(entry.get("communities", []))
+        if code in by_street:
+            assert names <= by_street[code], f"{code}: not official {names - by_street[code]}"
+        for street, official_names in by_street.items():
+            if street != code:
+                assert not names & official_names, f"{code} lists {names & official_names} of {street}"

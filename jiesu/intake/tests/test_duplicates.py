@@ -86,12 +86,24 @@ def test_merged_orders_are_not_proposed(make_order, users):
     assert [s.order_id for s in found] == [master.pk]
 
 
-def test_another_requester_at_the_same_place_needs_closer_text(make_order):
-    from jiesu.intake.duplicates import PLACE_THRESHOLD, REQUESTER_THRESHOLD
+def test_another_requester_at_the_same_place_in_other_words_is_proposed(make_order):
+    from jiesu.intake.duplicates import PLACE_THRESHOLD
 
-    follow_up = "5号楼楼道水管又漏水了，物业还是不管，请维修"
-    assert REQUESTER_THRESHOLD <= text_similarity(LEAK, follow_up) < PLACE_THRESHOLD
-    mine = make_order(LEAK, phone="13800001111", address="芳城园一区5号楼")
-    make_order(LEAK, phone="13900002222", address="芳城园一区5号楼", days_ago=2)
-    found = find_similar(content=follow_up, requester_phone="13800001111", address="芳城园一区5号楼", now=NOW)
-    assert [s.order_id for s in found] == [mine.pk]
+    reworded = "楼里水管坏了一直往外冒水，找了物业没人来修"
+    unrelated = "小区门口早上有商贩占道经营，堵得车出不去"
+    assert text_similarity(LEAK, unrelated) < PLACE_THRESHOLD <= text_similarity(LEAK, reworded)
+    theirs = make_order(LEAK, phone="13900002222", address="芳城园一区5号楼", days_ago=2)
+    # The street office in one address and not the other is still the same place.
+    found = find_similar(
+        content=reworded, requester_phone="13800001111", address="丰台区方庄街道芳城园一区5号楼", now=NOW
+    )
+    assert [s.order_id for s in found] == [theirs.pk]
+    assert found[0].same_place and not found[0].same_requester
+    assert find_similar(content=unrelated, requester_phone="13800001111", address="芳城园一区5号楼", now=NOW) == []
+
+
+def test_same_address_drops_the_street_office_but_not_the_district():
+    assert same_address("方庄街道芳城园一区", "北京市丰台区芳城园一区")
+    assert same_address("A7县泉塘街道圣力华苑小区", "A7县圣力华苑小区")
+    # Only the street office is left once it is dropped: no address to compare.
+    assert not same_address("A7县楚龙街道山水湾小区", "A7县楚龙街道")
