@@ -57,7 +57,8 @@ def search_property_projects(*, query: str, limit: int = 20):
     from jiesu.org.models import PropertyProject
 
     found = PropertyProject.objects.select_related("company", "street")
-    for word in (query or "").split()[:4]:
+    # A chosen option's own label (名称 · 物业企业 · 街镇) must find that option again.
+    for word in (query or "").replace("·", " ").split()[:4]:
         found = found.filter(
             models.Q(name__icontains=word)
             | models.Q(company__name__icontains=word)

@@ -42,6 +42,10 @@ def test_type_ahead_searches_name_company_and_street(client, users, projects):
     assert "翠林小区" in by_company and "阳光花园" not in by_company
     by_street = client.get("/intake/projects/", {"property_project_label": "右安门"}).content.decode()
     assert "翠林小区" in by_street and "阳光花园" not in by_street
+    # The label of a chosen option finds that option again (the type-ahead re-asks on every key).
+    label = "翠林小区 · 翠林物业 · 右安门街道"
+    again = client.get("/intake/projects/", {"property_project_label": label}).content.decode()
+    assert f'value="{label}"' in again and "阳光花园" not in again
 
 
 @pytest.mark.django_db
