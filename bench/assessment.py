@@ -374,7 +374,7 @@ def main():
     start, end = rules.cycle.window(month)
     print(f"database: {n_orders:,} orders, {n_events:,} events; month {args.month}, rule {rule.version}")
 
-    full_times, rows = timed(lambda: selectors.compute_month(month=month, kind="street", rule=rule), 1)
+    full_times, rows = timed(lambda: selectors.compute_month(month=month, kind="street", rule=rule), args.repeat)
     from jiesu.assessment.services import publish_month
 
     publish_times, _ = timed(lambda: publish_month(month=month, rule_version=rule.version), 1)
@@ -405,7 +405,8 @@ def main():
           f"(runs: {', '.join(f'{t * 1000:.0f}' for t in jiesu_times)})")  # fmt: skip
     print(f"jiesu compute_month, not yet published (this month + each earlier month of the year for "
           f"month-on-month and year to date, ranking): "
-          f"{statistics.median(full_times) * 1000:.0f} ms")  # fmt: skip
+          f"median {statistics.median(full_times) * 1000:.0f} ms "
+          f"(runs: {', '.join(f'{t * 1000:.0f}' for t in full_times)})")  # fmt: skip
     print(f"publish_month (both unit groups, snapshots, watch list): {publish_times[0]:.1f} s; "
           f"monthly_results of a published month (snapshot): median "
           f"{statistics.median(read_times) * 1000:.0f} ms")  # fmt: skip
