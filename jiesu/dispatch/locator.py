@@ -127,6 +127,7 @@ class Gazetteer:
     fuzzy_names: list[str] = field(default_factory=list)
     # project name → ((project id, street id), …); the same name can be one compound per company
     projects: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    project_names: list[str] = field(default_factory=list)  # longest first
 
     def add(self, name: str, kind: str, street_ids) -> None:
         name = normalise_address(name)
@@ -144,6 +145,7 @@ class Gazetteer:
     def finish(self) -> Gazetteer:
         self.ordered = sorted(self.names, key=len, reverse=True)
         self.fuzzy_names = [n for n in self.ordered if len(n) >= FUZZY_MIN_LENGTH]
+        self.project_names = sorted(self.projects, key=len, reverse=True)
         return self
 
 
@@ -267,7 +269,7 @@ def _project_mentions(text: str, gazetteer: Gazetteer) -> list[str]:
     rest, found = normalise_address(text), []
     if not rest:
         return found
-    for name in sorted(gazetteer.projects, key=len, reverse=True):
+    for name in gazetteer.project_names:
         if name in rest:
             found.append(name)
             rest = rest.replace(name, "\x00")
