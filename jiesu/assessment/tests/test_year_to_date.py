@@ -130,11 +130,32 @@ def year(rules, units):
 
 
 def rule_named(version):
+    if version == "every-option":
+        # The other value of every option the one-pass query reads: all callbacks count, the
+        # first lead unit, any response, resolved by the unit, nothing excluded.
+        from jiesu.assessment.services import save_rule_version
+
+        doc = {**selectors.resolve_rule(month="2025-06", rule_version="huairou-2021").rules}
+        doc.update(
+            denominator="callbacks",
+            attribution="first",
+            response={**doc["response"], "numerator": "responded"},
+            resolution={"numerator": "resolved"},
+            exclusions={"unreasonable": False, "merged_duplicates": False, "under_dispute": False},
+        )
+        parsed = save_rule_version(version=version, name=version, effective_from="2099-01", rules=doc).parsed()
+        assert (parsed.denominator, parsed.attribution, parsed.response_numerator, parsed.resolution_numerator) == (
+            "callbacks", "first", "responded", "resolved"
+        )  # fmt: skip
+        assert not (parsed.exclude_unreasonable or parsed.exclude_merged or parsed.exclude_disputed)
     return selectors.resolve_rule(month="2025-06", rule_version=version)
 
 
+VERSIONS = ["huairou-2021", "weighted-2025", "huairou-cycle", "every-option"]
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("version", ["huairou-2021", "weighted-2025", "huairou-cycle"])
+@pytest.mark.parametrize("version", VERSIONS)
 def test_one_pass_counts_equal_the_monthly_aggregations(year, version):
     rules = rule_named(version).parsed()
     months = [parse_month(f"2025-{m:02d}") for m in range(1, 7)]
@@ -153,7 +174,7 @@ def test_one_pass_counts_equal_the_monthly_aggregations(year, version):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("version", ["huairou-2021", "weighted-2025", "huairou-cycle"])
+@pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize("kind", ["street", "department"])
 def test_compute_month_equals_month_by_month(year, version, kind):
     rule = rule_named(version)
