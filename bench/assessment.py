@@ -57,6 +57,11 @@ def parse_args():
     p.add_argument("--db", default="postgres://postgres@127.0.0.1:5432/jiesu_assess_bench")
     p.add_argument("--workdir", default=None, help="where CSV/Parquet files go (default: a temp dir)")
     p.add_argument("--reuse", action="store_true", help="keep the database and files of a previous run")
+    p.add_argument(
+        "--check-ytd",
+        action="store_true",
+        help="also check that the one-pass year to date equals each earlier month aggregated alone",
+    )
     return p.parse_args()
 
 
@@ -384,6 +389,29 @@ def duckdb_execute(con):
     return execute
 
 
+def check_year_to_date(*, rules, month) -> None:
+    """The earlier months' sums of compute_month (one pass) against one aggregation per month."""
+    import datetime as dt
+
+    from jiesu.assessment import engine
+
+    months = [dt.date(month.year, m, 1) for m in range(1, month.month)]
+    windows = [rules.cycle.window(m) for m in months]
+    started = time.perf_counter()
+    together = engine.count_callback_months(rules=rules, windows=windows)
+    one_pass = time.perf_counter() - started
+    started = time.perf_counter()
+    same = True
+    for (start, end), got in zip(windows, together, strict=True):
+        alone = engine.count(rules=rules, start=start, end=end)
+        key = lambda c: (c.callbacks, c.responded, c.solved, round(c.satisfaction_points, 6))  # noqa: E731
+        same &= {u: key(c) for u, c in got.items()} == {u: key(c) for u, c in alone.items() if c.callbacks}
+    print(f"year to date, {len(months)} earlier months: one pass {one_pass:.1f} s, month by month "
+          f"{time.perf_counter() - started:.1f} s; figures identical: {same}")  # fmt: skip
+    if not same:
+        sys.exit(1)
+
+
 def main():
     args = parse_args()
     if not args.reuse:
@@ -459,7 +487,9 @@ def main():
     start, end = rules.cycle.window(month)
     print(f"database: {n_orders:,} orders, {n_events:,} events; month {args.month}, rule {rule.version}")
 
-    full_times, rows = timed(lambda: selectors.compute_month(month=month, kind="street", rule=rule), 1)
+    full_times, rows = timed(lambda: selectors.compute_month(month=month, kind="street", rule=rule), args.repeat)
+    if args.check_ytd:
+        check_year_to_date(rules=rules, month=month)
     from jiesu.assessment.services import publish_month
 
     publish_times, _ = timed(lambda: publish_month(month=month, rule_version=rule.version), 1)
@@ -491,7 +521,8 @@ def main():
           f"(runs: {', '.join(f'{t * 1000:.0f}' for t in jiesu_times)})")  # fmt: skip
     print(f"jiesu compute_month, not yet published (this month + each earlier month of the year for "
           f"month-on-month and year to date, ranking): "
-          f"{statistics.median(full_times) * 1000:.0f} ms")  # fmt: skip
+          f"median {statistics.median(full_times) * 1000:.0f} ms "
+          f"(runs: {', '.join(f'{t * 1000:.0f}' for t in full_times)})")  # fmt: skip
     print(f"publish_month (both unit groups, snapshots, watch list): {publish_times[0]:.1f} s; "
           f"monthly_results of a published month (snapshot): median "
           f"{statistics.median(read_times) * 1000:.0f} ms")  # fmt: skip

@@ -37,6 +37,19 @@ class OrderCreateSerializer(serializers.Serializer):
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.GENERAL)
     category = CategoryCodeField(required=False, allow_null=True, default=None)
     client_ref = serializers.CharField(max_length=64, required=False, allow_null=True, default=None)
+    property_project = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="物业项目ID（红黑榜依据）。不填时，地址或诉求内容中提到已登记的物业项目且匹配可信则自动关联",
+    )
+
+
+class PropertyProjectSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    company_id = serializers.IntegerField()
+    company_name = serializers.CharField(source="company.name")
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -93,6 +106,7 @@ class OrderDetailSerializer(OrderListSerializer):
     response_overdue = serializers.SerializerMethodField()
     handling_overdue = serializers.SerializerMethodField()
     merged_into = serializers.CharField(source="merged_into.number", default=None)
+    property_project = PropertyProjectSerializer(allow_null=True, read_only=True)
 
     class Meta(OrderListSerializer.Meta):
         fields = [
@@ -105,6 +119,7 @@ class OrderDetailSerializer(OrderListSerializer):
             "requester_name",
             "requester_phone",
             "street",
+            "property_project",
             "assisting_units",
             "client_ref",
             "dispatched_at",
@@ -230,6 +245,10 @@ class UnreasonableSerializer(ReasonSerializer):
     kind = serializers.ChoiceField(choices=list(UNREASONABLE_KINDS.items()))
 
 
+class SetPropertySerializer(ReasonSerializer):
+    property_project = serializers.IntegerField(allow_null=True, help_text="物业项目ID；null 表示清除关联")
+
+
 ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
     "dispatch": DispatchSerializer,
     "acknowledge": serializers.Serializer,
@@ -249,4 +268,5 @@ ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
     "close": NoteSerializer,
     "merge": MergeSerializer,
     "mark_unreasonable": UnreasonableSerializer,
+    "set_property": SetPropertySerializer,
 }

@@ -107,5 +107,7 @@ class OrderActionView(APIView):
         if action == "merge":
             kwargs["master_id"] = _resolve_master(request.user, kwargs.pop("master"))
         services.ACTIONS[action](user=request.user, order_id=order_id, **kwargs)
-        order = WorkOrder.objects.select_related("lead_unit", "category", "street").get(pk=order_id)
+        order = WorkOrder.objects.select_related("lead_unit", "category", "street", "property_project__company").get(
+            pk=order_id
+        )
         return Response(s.OrderDetailSerializer(order, context={"request": request}).data)

@@ -152,27 +152,13 @@ def _facts_cte(d: Dialect, rules: Rules, t: Tables) -> str:
         ) p GROUP BY p.order_id)"""
 
 
-def _aggregate_sql(d: Dialect, rules: Rules, t: Tables, *, group: str) -> str:
-    """Sum the facts per group: `unit` (the final or first lead unit), `project` or `company`."""
-    unit_key = "f0.last_unit_key" if rules.attribution == "final" else "f0.first_unit_key"
-    unit = f"({unit_key} - {d.idiv(unit_key, UNIT_PACK)} * {UNIT_PACK})"
-    project = "o.property_project_id"
-    if rules.red_black.match_names:
-        # Orders without the link: the first project whose name appears in the address or content.
-        project = (
-            f"COALESCE(o.property_project_id, (SELECT MIN(pn.id) FROM {t.projects} pn"
-            " WHERE o.address LIKE '%%' || pn.name || '%%' OR o.content LIKE '%%' || pn.name || '%%'))"
-        )
-    key = {
-        "unit": unit,
-        "project": project,
-        "company": f"(SELECT pc.company_id FROM {t.projects} pc WHERE pc.id = {project})",
-    }[group]
-    cb = "(f.callback_at >= :start_s AND f.callback_at < :end_s)"
+def _callback_terms(d: Dialect, rules: Rules) -> dict[str, str]:
+    """The per-order tests on the facts `f` behind the callback-based sums (responded, solved,
+    satisfaction points) and the exclusions, shared by the one-cycle and the many-cycle queries
+    so that both count exactly alike."""
     code = f"(f.callback_key - {d.idiv('f.callback_key', 1000)} * 1000)"
     level = d.idiv(f"{code} - {d.idiv(code, 100)} * 100", 10)
     solved = f"({code} - {d.idiv(code, 10)} * 10)"
-    due = f"(f.due_key - {d.idiv('f.due_key', DUE_PACK)} * {DUE_PACK})"
     limits = rules.response_limit_seconds()
     limit = "CASE f.urgency " + " ".join(f"WHEN '{u}' THEN {s}" for u, s in limits.items())
     limit += f" ELSE {limits['general']} END"
@@ -191,7 +177,34 @@ def _aggregate_sql(d: Dialect, rules: Rules, t: Tables, *, group: str) -> str:
             "(f.returned_at IS NOT NULL AND f.returned_at > COALESCE(f.assigned_at, 0)"
             " AND f.returned_at > COALESCE(f.ruled_at, 0))"
         )
-    keep = f"NOT ({' OR '.join(excluded)})" if excluded else "1 = 1"
+    return {
+        "responded": responded,
+        "resolved": resolved,
+        "points": f"(CASE {level} {weights} ELSE 0 END)",
+        "keep": f"NOT ({' OR '.join(excluded)})" if excluded else "1 = 1",
+    }
+
+
+def _aggregate_sql(d: Dialect, rules: Rules, t: Tables, *, group: str) -> str:
+    """Sum the facts per group: `unit` (the final or first lead unit), `project` or `company`."""
+    unit_key = "f0.last_unit_key" if rules.attribution == "final" else "f0.first_unit_key"
+    unit = f"({unit_key} - {d.idiv(unit_key, UNIT_PACK)} * {UNIT_PACK})"
+    project = "o.property_project_id"
+    if rules.red_black.match_names:
+        # Orders without the link: the first project whose name appears in the address or content.
+        project = (
+            f"COALESCE(o.property_project_id, (SELECT MIN(pn.id) FROM {t.projects} pn"
+            " WHERE o.address LIKE '%%' || pn.name || '%%' OR o.content LIKE '%%' || pn.name || '%%'))"
+        )
+    key = {
+        "unit": unit,
+        "project": project,
+        "company": f"(SELECT pc.company_id FROM {t.projects} pc WHERE pc.id = {project})",
+    }[group]
+    cb = "(f.callback_at >= :start_s AND f.callback_at < :end_s)"
+    terms = _callback_terms(d, rules)
+    due = f"(f.due_key - {d.idiv('f.due_key', DUE_PACK)} * {DUE_PACK})"
+    keep = terms["keep"]
     # Orders that can add to some sum: everything is before the end, so "in the cycle" is "≥ start".
     # Filtering before the join skips the candidates that only finished business before the cycle.
     due0 = due.replace("f.", "f0.")
@@ -204,9 +217,9 @@ def _aggregate_sql(d: Dialect, rules: Rules, t: Tables, *, group: str) -> str:
         SELECT f.grp AS grp,
           SUM(CASE WHEN f.created_at >= :start_s AND f.created_at < :end_s THEN 1 ELSE 0 END) AS received,
           SUM(CASE WHEN {cb} THEN 1 ELSE 0 END) AS callbacks,
-          SUM(CASE WHEN {cb} AND {responded} THEN 1 ELSE 0 END) AS responded,
-          SUM(CASE WHEN {cb} AND {resolved} THEN 1 ELSE 0 END) AS solved,
-          SUM(CASE WHEN {cb} THEN (CASE {level} {weights} ELSE 0 END) ELSE 0 END) AS satisfaction_points,
+          SUM(CASE WHEN {cb} AND {terms["responded"]} THEN 1 ELSE 0 END) AS responded,
+          SUM(CASE WHEN {cb} AND {terms["resolved"]} THEN 1 ELSE 0 END) AS solved,
+          SUM(CASE WHEN {cb} THEN {terms["points"]} ELSE 0 END) AS satisfaction_points,
           SUM(CASE WHEN {due} >= :start_s AND {due} < :end_s AND NOT (f.resolved_at IS NOT NULL
                 AND f.resolved_at >= f.due_set_at AND f.resolved_at <= {due}) THEN 1 ELSE 0 END) AS overdue,
           SUM(f.supervised) AS supervised,
@@ -291,6 +304,112 @@ def django_execute(sql: str, params: list):
             cursor.execute("SET LOCAL work_mem = '128MB'")
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+# ---------------------------------------------------------------- many cycles in one pass
+
+# The facts the callback-based sums need (see _callback_terms), folded per order and cycle.
+_CALLBACK_FACTS = (
+    "last_unit_key", "first_unit_key", "assigned_at", "responded_at", "resolved_at", "callback_key",
+    "returned_at", "ruled_at", "unreasonable", "merged",
+)  # fmt: skip
+
+
+def _callback_months_sql(d: Dialect, rules: Rules, t: Tables, *, cycles: int) -> str:
+    """Callbacks, responded, solved and satisfaction points per (cycle, unit) for `cycles`
+    consecutive cycles, in one pass over their events.
+
+    The one-cycle query folds an order's events up to the cycle end. Here each order's events are
+    folded per cycle (bucket k = 1..n; bucket 0 holds the events before the first cycle, read only
+    for orders created earlier) and a running MAX/MIN over the buckets gives the facts as of each
+    cycle's end — the same values, since every fact is a MAX or MIN. An order counts in cycle k
+    when its last valid callback up to the end of k lies in k, i.e. when bucket k has one, so only
+    the buckets that exist are needed. Markers :b0 … :bn are the cycle boundaries."""
+    aggs = {name: (expr, how) for name, expr, how in _order_aggregates(d, rules)}
+    valid_cb = "e.action = 'callback'" + (
+        "" if rules.denominator == "callbacks" else f" AND {d.json_flag('reached')} = 1"
+    )
+    folded = ",\n          ".join(f"{aggs[name][0]} AS {name}" for name in _CALLBACK_FACTS)
+    columns = ", ".join(_CALLBACK_FACTS)
+    bucket = "CASE " + " ".join(f"WHEN e.at < :b{k} THEN {k}" for k in range(cycles + 1)) + f" ELSE {cycles + 1} END"
+    running = ",\n          ".join(f"{aggs[name][1]}({name}) OVER w AS {name}" for name in _CALLBACK_FACTS)
+    unit_key = "f.last_unit_key" if rules.attribution == "final" else "f.first_unit_key"
+    unit = f"({unit_key} - {d.idiv(unit_key, UNIT_PACK)} * {UNIT_PACK})"
+    terms = _callback_terms(d, rules)
+    return f"""
+        WITH ranged AS MATERIALIZED (
+            SELECT e.order_id AS order_id, e.k AS k,
+              {folded},
+              MAX(CASE WHEN {valid_cb} THEN 1 ELSE 0 END) AS has_cb,
+              MAX(CASE WHEN e.action = 'create' THEN 1 ELSE 0 END) AS has_create
+            FROM (SELECT e.*, {bucket} AS k FROM {t.events} e WHERE e.at >= :b0 AND e.at < :b{cycles}) e
+            GROUP BY e.order_id, e.k),
+        older AS (
+            SELECT order_id FROM ranged GROUP BY order_id HAVING MAX(has_create) = 0 AND MAX(has_cb) = 1),
+        parts AS (
+            SELECT order_id, k, {columns}, has_cb FROM ranged
+            WHERE order_id IN (SELECT order_id FROM ranged WHERE has_cb = 1)
+            UNION ALL
+            SELECT e.order_id AS order_id, 0 AS k,
+              {folded},
+              0 AS has_cb
+            FROM {t.events} e
+            WHERE e.at < :b0 AND e.order_id IN (SELECT order_id FROM older)
+            GROUP BY e.order_id),
+        running AS (
+            SELECT order_id, k, has_cb,
+              {running}
+            FROM parts
+            WINDOW w AS (PARTITION BY order_id ORDER BY k ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
+        SELECT f.k AS k, f.grp AS grp,
+          COUNT(*) AS callbacks,
+          SUM(CASE WHEN {terms["responded"]} THEN 1 ELSE 0 END) AS responded,
+          SUM(CASE WHEN {terms["resolved"]} THEN 1 ELSE 0 END) AS solved,
+          SUM({terms["points"]}) AS satisfaction_points
+        FROM (SELECT r.*, o.urgency AS urgency, {unit.replace("f.", "r.")} AS grp
+              FROM running r JOIN {t.orders} o ON o.id = r.order_id
+              WHERE r.has_cb = 1 AND r.k >= 1) f
+        WHERE f.grp IS NOT NULL AND {terms["keep"]}
+        GROUP BY f.k, f.grp"""
+
+
+def count_callback_months(
+    *,
+    rules: Rules,
+    windows: list[tuple[dt.datetime, dt.datetime]],
+    dialect: Dialect | None = None,
+    tables: Tables | None = None,
+    execute=None,
+) -> list[dict[int, Counts]]:
+    """For consecutive cycles (each window's end is the next one's start): per unit, the counts
+    the rates are taken on — callbacks, responded, solved, satisfaction points — exactly as
+    `count` gives them cycle by cycle, in one query. The other fields stay 0."""
+    if not windows:
+        return []
+    for (_, end), (start, _) in zip(windows, windows[1:], strict=False):
+        if end != start:
+            raise ValueError("count_callback_months needs consecutive cycles")
+    dialect = dialect or Dialect(vendor=connection.vendor)
+    t = tables or Tables()
+    boundaries = [windows[0][0], *(end for _, end in windows)]
+    values = {f"b{k}": dialect.time_param(value) for k, value in enumerate(boundaries)}
+    sql = _callback_months_sql(dialect, rules, t, cycles=len(windows))
+    params = []
+
+    def marker(match):
+        params.append(values[match.group(1)])
+        return "%s"
+
+    sql = re.sub(r":(b\d+)\b", marker, sql)
+    result: list[dict[int, Counts]] = [{} for _ in windows]
+    for k, grp, callbacks, responded, solved, points in (execute or django_execute)(sql, params):
+        result[int(k) - 1][int(grp)] = Counts(
+            callbacks=int(callbacks or 0),
+            responded=int(responded or 0),
+            solved=int(solved or 0),
+            satisfaction_points=float(points or 0),
+        )
+    return result
 
 
 _MEMO: contextvars.ContextVar[dict | None] = contextvars.ContextVar("assessment_memo", default=None)

@@ -58,7 +58,12 @@ def _units(kind: str) -> list[Unit]:
 def _ranked_rows(*, month: dt.date, kind: str, rule: RuleVersion, rules: Rules) -> list[UnitResult]:
     """One cycle's figures and ranks for every unit of the group (one SQL aggregation)."""
     start, end = rules.cycle.window(month)
-    counts = engine.count(rules=rules, start=start, end=end)
+    return _rank(month=month, kind=kind, rule=rule, rules=rules, counts=engine.count(rules=rules, start=start, end=end))
+
+
+def _rank(
+    *, month: dt.date, kind: str, rule: RuleVersion, rules: Rules, counts: dict[int, engine.Counts]
+) -> list[UnitResult]:
     rows = []
     for unit in _units(kind):
         c = counts.get(unit.pk, engine.Counts())
@@ -154,25 +159,56 @@ def month_ranking(*, month: dt.date | str, kind: str, rule_version: str | None =
     return _ranked_rows(month=month, kind=kind, rule=rule, rules=rule.parsed())
 
 
+def _earlier_rankings(*, months: list[dt.date], kind: str, rule: RuleVersion, rules: Rules) -> dict:
+    """month → {unit id: row} for the months before the one being computed, with only what
+    compute_month reads of them: rank, composite and the four sums behind the rates. A month
+    published under the same rule version comes from its snapshot (the year to date then adds up
+    to what was published); the others are counted together in one pass over the event log
+    (engine.count_callback_months) instead of one aggregation per month."""
+    found: dict[dt.date, list[UnitResult]] = {}
+    missing = []
+    for month in months:
+        snapshots = _snapshots(month=month, kind=kind, rule=rule)
+        if snapshots.exists():
+            found[month] = _from_snapshots(snapshots)
+        else:
+            missing.append(month)
+    if missing:
+        # One run of consecutive cycles from the first to the last missing month; the published
+        # months in between are counted too but not used.
+        span = [missing[0]]
+        while span[-1] < missing[-1]:
+            span.append(_next_month(span[-1]))
+        counted = engine.count_callback_months(rules=rules, windows=[rules.cycle.window(m) for m in span])
+        for month, counts in zip(span, counted, strict=True):
+            if month in missing:
+                found[month] = _rank(month=month, kind=kind, rule=rule, rules=rules, counts=counts)
+    return {month: {r.unit_id: r for r in found[month]} for month in months}
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
 def compute_month(*, month: dt.date, kind: str, rule: RuleVersion) -> list[UnitResult]:
     """Compute (never read snapshots for the month itself) all indicators, ranks, month-on-month
     change against the previous month and the year to date = the sum of the monthly counts of
     every cycle of the year up to `month`, rates taken on those sums. Earlier months come from
     their published snapshots when there are some (so the year to date adds up to what was
-    published), else are computed."""
+    published), else are computed — all of them in one pass (see _earlier_rankings)."""
     rules = rule.parsed()
     rows = _ranked_rows(month=month, kind=kind, rule=rule, rules=rules)
-    earlier = []
+    year_months = []
     cursor = month
     while cursor.month != 1:
         cursor = previous_month(cursor)
-        earlier.append({r.unit_id: r for r in month_ranking(month=cursor, kind=kind, rule_version=rule.version)})
-    if month.month == 1:  # January's previous month belongs to last year: month-on-month only
-        earlier_for_mom = {
-            r.unit_id: r for r in month_ranking(month=previous_month(month), kind=kind, rule_version=rule.version)
-        }
-    else:
-        earlier_for_mom = earlier[0]
+        year_months.insert(0, cursor)
+    # January's previous month belongs to last year: month-on-month only.
+    mom_month = previous_month(month)
+    needed = year_months if month.month != 1 else [mom_month]
+    by_month = _earlier_rankings(months=needed, kind=kind, rule=rule, rules=rules)
+    earlier = [by_month[m] for m in year_months]
+    earlier_for_mom = by_month[mom_month]
     for row in rows:
         before = earlier_for_mom.get(row.unit_id)
         if before is not None:

@@ -36,6 +36,12 @@ MIN_CONFIDENCE = 0.6
 # shorter ones differ in one character from too many others.
 FUZZY_CUTOFF = 80
 FUZZY_MIN_LENGTH = 4
+# A property project is proposed for an order only from an exact mention of its name, at least
+# this long (shorter names such as "东区" name many places); in the address the mention counts
+# fully, in the title/content less (a citizen may mention a neighbouring compound).
+PROJECT_MIN_LENGTH = 3
+PROJECT_MIN_CONFIDENCE = 0.8
+_PROJECT_WEIGHT = {"address": 1.0, "text": 0.8}
 
 # How much one mention of each kind of name says about the street.
 _WEIGHTS = {"street": 3.0, "community": 3.0, "project": 3.0, "grid": 3.0, "landmark": 2.0, "road": 1.5, "shared": 1.0}
@@ -93,7 +99,13 @@ class Location:
         }
 
 
-METHOD_LABELS = {"given": "受理时已填写", "boundary": "坐标落区", "gazetteer": "地址匹配", "fuzzy": "地址模糊匹配", "unknown": "未能定位"}
+METHOD_LABELS = {
+    "given": "受理时已填写",
+    "boundary": "坐标落区",
+    "gazetteer": "地址匹配",
+    "fuzzy": "地址模糊匹配",
+    "unknown": "未能定位",
+}
 
 
 def normalise_address(address: str) -> str:
@@ -113,6 +125,9 @@ class Gazetteer:
     communities: dict[str, int] = field(default_factory=dict)  # community name → id (unique names only)
     ordered: list[str] = field(default_factory=list)  # longest first
     fuzzy_names: list[str] = field(default_factory=list)
+    # project name → ((project id, street id), …); the same name can be one compound per company
+    projects: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    project_names: list[str] = field(default_factory=list)  # longest first
 
     def add(self, name: str, kind: str, street_ids) -> None:
         name = normalise_address(name)
@@ -130,6 +145,7 @@ class Gazetteer:
     def finish(self) -> Gazetteer:
         self.ordered = sorted(self.names, key=len, reverse=True)
         self.fuzzy_names = [n for n in self.ordered if len(n) >= FUZZY_MIN_LENGTH]
+        self.project_names = sorted(self.projects, key=len, reverse=True)
         return self
 
 
@@ -160,8 +176,11 @@ def build_gazetteer(*, path: Path = GAZETTEER_FILE) -> Gazetteer:
         seen[normalise_address(community.name)] += 1
         gaz.communities[normalise_address(community.name)] = community.pk
     gaz.communities = {n: pk for n, pk in gaz.communities.items() if seen[n] == 1}
-    for project in PropertyProject.objects.filter(street__in=units).only("name", "street_id"):
+    for project in PropertyProject.objects.filter(street__in=units).only("pk", "name", "street_id"):
         gaz.add(project.name, "project", [project.street_id])
+        name = normalise_address(project.name)
+        if len(name) >= PROJECT_MIN_LENGTH:
+            gaz.projects[name] = (*gaz.projects.get(name, ()), (project.pk, project.street_id))
     for grid in Grid.objects.filter(street__in=units).only("name", "street_id"):
         gaz.add(grid.name, "grid", [grid.street_id])
     return gaz.finish()
@@ -187,9 +206,7 @@ def match_address(address: str, *, gazetteer: Gazetteer) -> Location:
         rest = rest.replace(name, "\x00")  # a shorter name inside a longer one is not new evidence
     method = "gazetteer"
     if not votes:
-        hit = process.extractOne(
-            text, gazetteer.fuzzy_names, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF
-        )
+        hit = process.extractOne(text, gazetteer.fuzzy_names, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF)
         if hit is None:
             return Location(method="unknown", explanation="地址中未识别出丰台区的街镇、社区、道路或地标")
         name, score, _ = hit
@@ -227,6 +244,68 @@ def _decide(votes, *, matched, method, gazetteer, community_id) -> Location:
         candidates=candidates if len(candidates) > 1 else (),
         explanation=f"{METHOD_LABELS[method]}：{'、'.join(matched)} → {gazetteer.streets[best_id]}",
     )
+
+
+# ---------------------------------------------------------------- property projects
+
+
+@dataclass(frozen=True)
+class ProjectMatch:
+    """The property project an order's address or text names, or why none is proposed."""
+
+    project_id: int | None
+    name: str = ""
+    source: str = ""  # address | text
+    confidence: float = 0.0
+    explanation: str = ""
+
+    @property
+    def confident(self) -> bool:
+        return self.project_id is not None and self.confidence >= PROJECT_MIN_CONFIDENCE
+
+
+def _project_mentions(text: str, gazetteer: Gazetteer) -> list[str]:
+    """Project names in the text, longest first; a name inside a longer one is not counted again."""
+    rest, found = normalise_address(text), []
+    if not rest:
+        return found
+    for name in gazetteer.project_names:
+        if name in rest:
+            found.append(name)
+            rest = rest.replace(name, "\x00")
+    return found
+
+
+def match_project(
+    *, address: str = "", text: str = "", street_id: int | None = None, gazetteer: Gazetteer | None = None
+) -> ProjectMatch:
+    """The one property project named in the address (else in the text). Nothing is proposed when
+    two projects are named, when a name is shared by projects of several companies and the street
+    does not tell them apart, or when the project lies in another street than the order's."""
+    gaz = gazetteer or cache.get().gazetteer
+    for source, value in (("address", address), ("text", text)):
+        names = _project_mentions(value, gaz)
+        if not names:
+            continue
+        candidates = {pid: sid for name in names for pid, sid in gaz.projects[name]}
+        if street_id is not None and len(candidates) > 1:
+            candidates = {pid: sid for pid, sid in candidates.items() if sid == street_id} or candidates
+        label = "地址" if source == "address" else "诉求内容"
+        if len(candidates) != 1:
+            return ProjectMatch(
+                project_id=None,
+                explanation=f"{label}中的物业项目不唯一（{'、'.join(names)}），不作猜测",
+            )
+        ((project_id, project_street),) = candidates.items()
+        confidence = _PROJECT_WEIGHT[source]
+        note = f"{label}中提到「{names[0]}」"
+        if street_id is not None and project_street != street_id:
+            confidence *= 0.5
+            note += "，但该项目不在工单所属街镇"
+        return ProjectMatch(
+            project_id=project_id, name=names[0], source=source, confidence=confidence, explanation=note
+        )
+    return ProjectMatch(project_id=None, explanation="地址和诉求内容中未提到已登记的物业项目")
 
 
 # ---------------------------------------------------------------- boundaries

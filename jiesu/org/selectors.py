@@ -49,3 +49,43 @@ def responsible_units(*, category_code: str | None, street: Unit | None) -> tupl
             assisting = [u for u in assisting if lead is None or u.pk != lead.pk]
             return lead, assisting, rule.basis or "权责清单"
     return street, [], "属地管理"
+
+
+def search_property_projects(*, query: str, limit: int = 20):
+    """Property projects whose name, company or street contains the words typed (all of them,
+    separated by spaces), for the intake form's type-ahead."""
+    from jiesu.org.models import PropertyProject
+
+    found = PropertyProject.objects.select_related("company", "street")
+    # A chosen option's own label (名称 · 物业企业 · 街镇) must find that option again.
+    for word in (query or "").replace("·", " ").split()[:4]:
+        found = found.filter(
+            models.Q(name__icontains=word)
+            | models.Q(company__name__icontains=word)
+            | models.Q(street__name__icontains=word)
+        )
+    return list(found.order_by("name", "company__name")[:limit])
+
+
+def property_project_label(project) -> str:
+    """How the type-ahead shows a project: 名称 · 物业企业 · 街镇."""
+    return f"{project.name} · {project.company.name} · {project.street.name}"
+
+
+def find_property_project(*, label: str, company: str = ""):
+    """The one project a label (名称 · 物业企业 · 街镇, as the type-ahead shows it) or a bare name
+    (with the company's name when several companies have a project of that name) stands for;
+    None when there is none or several."""
+    from jiesu.org.models import PropertyProject
+
+    parts = [p.strip() for p in (label or "").split("·")]
+    name, company = parts[0], (parts[1] if len(parts) > 1 else company).strip()
+    if not name:
+        return None
+    found = PropertyProject.objects.filter(name=name)
+    if company:
+        found = found.filter(company__name=company)
+    if len(parts) > 2 and parts[2]:
+        found = found.filter(street__name=parts[2])
+    hits = list(found.select_related("company")[:2])
+    return hits[0] if len(hits) == 1 else None

@@ -146,4 +146,26 @@ def action_arguments(action: str, data: QueryDict) -> dict:
         return {"note": text(data, "note")}
     if action == "mark_unreasonable":
         return {"kind": text(data, "kind"), "reason": text(data, "reason")}
+    if action == "set_property":
+        return {"property_project": property_project(data), "reason": text(data, "reason")}
     raise InvalidInput("该操作不能在此页面执行", code="unsupported_action")
+
+
+def property_project(data: QueryDict) -> int | None:
+    """The project picked in a type-ahead: its id, or its label (名称 · 物业企业 · 街镇); empty: none."""
+    from jiesu.org.selectors import find_property_project
+
+    pk = text(data, "property_project")
+    if pk:
+        return int(pk) if pk.isdigit() else pk
+    label = text(data, "property_project_label")
+    if not label:
+        return None
+    project = find_property_project(label=label)
+    if project is None:
+        raise InvalidInput(
+            f"物业项目“{label}”不存在或不唯一，请从下拉列表中选择",
+            code="property_project_not_found",
+            details={"field": "property_project"},
+        )
+    return project.pk

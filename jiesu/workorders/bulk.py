@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from jiesu.common.errors import InvalidInput
-from jiesu.org.models import Unit
+from jiesu.org.models import PropertyProject, Unit
 from jiesu.workorders import deadlines, state_machine
 from jiesu.workorders.models import Category, Channel, Satisfaction, State, Urgency, WorkOrder, WorkOrderEvent
 from jiesu.workorders.services import _HANDLING_KINDS, MAX_REPLY, UNREASONABLE_KINDS, _validate_new_order
@@ -75,6 +75,7 @@ class HistoricalOrder:
     # Deadlines when the source gives them (or the caller chose them); else the rule in force.
     deadlines: tuple[dt.datetime, dt.datetime, str] | None = None
     source: dict = field(default_factory=dict)  # added to the create event's payload
+    property_project: PropertyProject | None = None
 
 
 def _path(item: HistoricalOrder) -> list[str]:
@@ -193,10 +194,14 @@ def build(item: HistoricalOrder) -> tuple[dict, list[dict]]:
         "urgency": item.urgency,
         "category_id": item.category.pk if item.category else None,
         "street_id": item.street.pk if item.street else None,
+        "property_project_id": item.property_project.pk if item.property_project else None,
         "state": State.RECEIVED.value,
         "version": 1,
     }
-    create = _event(order, "create", "", item.received_at, {"channel": item.channel, **item.source})
+    created = {"channel": item.channel, **item.source}
+    if item.property_project is not None:  # as create_order(property_project_by="import") records it
+        created.update(property_project=item.property_project.pk, property_project_by="import")
+    create = _event(order, "create", "", item.received_at, created)
     events = [create]
     inferred = []
     previous = item.received_at

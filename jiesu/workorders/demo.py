@@ -11,6 +11,12 @@ closed loop through the ordinary services.
 Messages come from another city's board (A市); they are placed on Fengtai's streets by a stable
 hash of the message number. Requester phones are generated (demo only) so masking can be seen.
 Everything is seeded: the same files give the same demo.
+
+Property (物业) messages — about a compound, its management, lifts, parking… — are placed in one of
+the demo property projects (data/org/demo_property.yaml, by the same stable hash): the order's
+address names the compound, and create_order links the project through the ordinary address
+matching, so the red/black list is fed the way real intake feeds it. Their synthetic callbacks
+follow the company's `quality`, so the list has a best and a worst company.
 """
 
 import csv
@@ -25,12 +31,15 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from jiesu.org.models import Role, Unit, User
+from jiesu.org.models import PropertyCompany, PropertyProject, Role, Unit, User
 from jiesu.org.selectors import local_units, responsible_units
 from jiesu.workorders import services
 from jiesu.workorders.models import Category, Channel, WorkOrder
 
 _PADDING = re.compile(r"^\s+|\s+$")
+# A message about a residential compound and its property management.
+_PROPERTY_RE = re.compile(r"物业|小区|业主|电梯|楼道|车位|停车|门禁|保安|绿化|单元|楼栋|供暖|暖气|漏水|开发商")
+PROPERTY_FILE = Path(__file__).resolve().parent.parent.parent / "data" / "org" / "demo_property.yaml"
 _TZ = dt.timezone(dt.timedelta(hours=8))
 
 
@@ -133,9 +142,26 @@ class _Player:
         self.handlers = {u.unit_id: u for u in User.objects.filter(role=Role.HANDLER).order_by("-username")}
         self.streets = list(local_units())
         self.categories = {c.path: c for c in Category.objects.filter(level=1)}
+        self.projects = list(PropertyProject.objects.select_related("street").order_by("pk"))
+        self.quality: dict[int, dict] = {}
 
     def street_for(self, message: Message) -> Unit:
+        project = self.project_for(message)
+        if project is not None:
+            return project.street
         return self.streets[_stable_int(message.ref) % len(self.streets)]
+
+    def project_for(self, message: Message) -> PropertyProject | None:
+        if not self.projects or not _PROPERTY_RE.search(message.title + message.content):
+            return None
+        return self.projects[_stable_int("project" + message.ref) % len(self.projects)]
+
+    def address_for(self, message: Message) -> str:
+        street = self.street_for(message)
+        project = self.project_for(message)
+        if project is None:
+            return f"北京市丰台区{street.name}"
+        return f"北京市丰台区{street.name}{project.name}{_stable_int('building' + message.ref) % 12 + 1}号楼"
 
     def receive(self, message: Message, *, at: dt.datetime, payload: dict | None = None) -> WorkOrder | None:
         """The new order, or None when the message was already imported (the files repeat some)."""
@@ -145,7 +171,7 @@ class _Player:
             content=message.content,
             title=message.title,
             channel=Channel.WEB,
-            address=f"北京市丰台区{self.street_for(message).name}",
+            address=self.address_for(message),
             requester_phone=_phone(message.user),
             requester_name="",
             category=category,
@@ -212,8 +238,12 @@ class _Player:
         if stop < 4:
             return
         t = resolved_at + dt.timedelta(hours=rng.randint(2, 48))
-        solved = rng.random() < 0.9
-        satisfaction = rng.choices([5, 4, 3, 2, 1], weights=[45, 30, 15, 7, 3])[0] if solved else rng.choice([1, 2, 3])
+        quality = self.quality.get(order.property_project.company_id) if order.property_project_id else None
+        quality = quality or {"solved": 0.9, "satisfaction": [45, 30, 15, 7, 3]}
+        solved = rng.random() < quality["solved"]
+        satisfaction = (
+            rng.choices([5, 4, 3, 2, 1], weights=quality["satisfaction"])[0] if solved else rng.choice([1, 2, 3])
+        )
         if until and t > until:
             return
         services.callback(user=self.callback_agent, order_id=order.pk, solved=solved, satisfaction=satisfaction, at=t)
@@ -282,6 +312,28 @@ def create_demo_users(*, spec_path: Path) -> list[tuple[str, str, str]]:
     return logins
 
 
+def create_demo_properties(*, spec_path: Path = PROPERTY_FILE) -> dict[int, dict]:
+    """The demo property companies and projects (kept when they exist). Returns company id →
+    quality for the demo's callbacks."""
+    import yaml
+
+    spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    streets = {u.code: u for u in Unit.objects.all()}
+    quality = {}
+    for row in spec["companies"]:
+        company, _ = PropertyCompany.objects.get_or_create(
+            credit_code=row["credit_code"], defaults={"name": row["name"]}
+        )
+        quality[company.pk] = row["quality"]
+        for project in row["projects"]:
+            PropertyProject.objects.get_or_create(
+                company=company,
+                name=project["name"],
+                defaults={"street": streets[project["street"]], "address": project.get("address", "")},
+            )
+    return quality
+
+
 def load_demo(
     *,
     data_dir: Path,
@@ -295,7 +347,9 @@ def load_demo(
     rng = random.Random(seed)
     now = now or timezone.now()
     replied, labelled, unlabelled = read_messages(data_dir=data_dir)
+    quality = create_demo_properties()
     player = _Player(rng=rng)
+    player.quality = quality
     stats = DemoStats()
 
     def run(message: Message, *, at: dt.datetime, upto: str, **play) -> None:

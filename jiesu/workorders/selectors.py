@@ -26,7 +26,12 @@ def visible_orders(*, user: User) -> QuerySet[WorkOrder]:
 
 
 def get_order(*, user: User, order_id: int) -> WorkOrder:
-    order = visible_orders(user=user).filter(pk=order_id).select_related("lead_unit", "category", "street").first()
+    order = (
+        visible_orders(user=user)
+        .filter(pk=order_id)
+        .select_related("lead_unit", "category", "street", "property_project__company")
+        .first()
+    )
     if order is None:
         raise NotFound("工单不存在或无权查看", code="order_not_found")
     return order

@@ -17,7 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from jiesu.common.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from jiesu.org.models import Unit, UnitKind, User
+from jiesu.org.models import PropertyProject, Unit, UnitKind, User
 from jiesu.workorders import deadlines, state_machine
 from jiesu.workorders.models import (
     TERMINAL_STATES,
@@ -163,6 +163,55 @@ def _set_deadlines(order: WorkOrder, start: dt.datetime) -> dict:
 _DEADLINE_FIELDS = ["response_due", "handling_due", "deadline_rule_version"]
 
 
+# ---------------------------------------------------------------- property project
+
+# How an order's property project was set (create event payload `property_project_by`).
+PROPERTY_PROJECT_BY = {"clerk": "受理员选择", "address_match": "根据地址匹配", "import": "批量导入"}
+
+# The property-project matcher: (address, text, street_id) → an object with `project_id`,
+# `confident` and `explanation` (jiesu.dispatch.locator.match_project). The dispatch app registers
+# it when it starts, because workorders must not import dispatch; without it nothing is proposed.
+_property_matcher: Callable[..., Any] | None = None
+
+
+def register_property_matcher(matcher: Callable[..., Any] | None) -> None:
+    global _property_matcher
+    _property_matcher = matcher
+
+
+def propose_property_project(*, address: str = "", text: str = "", street_id: int | None = None):
+    """The matcher's proposal for an order's text (None when no matcher is registered)."""
+    if _property_matcher is None:
+        return None
+    return _property_matcher(address=address or "", text=text or "", street_id=street_id)
+
+
+def property_project_or_error(value: PropertyProject | int | str | None) -> PropertyProject | None:
+    """The project for an id given by a clerk, an API client or an import; a clear refusal for an
+    unknown one (and for an inactive one, should projects ever get an active flag)."""
+    if value in (None, ""):
+        return None
+    pk = value.pk if isinstance(value, PropertyProject) else value
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise InvalidInput(
+            f"物业项目“{value}”无效，应为项目编号",
+            code="invalid_property_project",
+            details={"field": "property_project"},
+        ) from None
+    project = PropertyProject.objects.select_related("company").filter(pk=pk).first()
+    if project is None:
+        raise InvalidInput(
+            f"物业项目（编号 {pk}）不存在", code="property_project_not_found", details={"field": "property_project"}
+        )
+    if getattr(project, "is_active", True) is False:
+        raise InvalidInput(
+            f"物业项目“{project.name}”已停用", code="property_project_inactive", details={"field": "property_project"}
+        )
+    return project
+
+
 # ---------------------------------------------------------------- create
 
 
@@ -206,9 +255,17 @@ def create_order(
     external_ref: str | None = None,
     at: dt.datetime | None = None,
     payload: dict | None = None,
+    property_project: PropertyProject | int | None = None,
+    property_project_by: str = "clerk",
+    match_property_project: bool = True,
 ) -> tuple[WorkOrder, bool]:
     """Accept a request. Returns (order, created); the same `client_ref` (or `external_ref`) again
-    returns the first order instead of creating a second one."""
+    returns the first order instead of creating a second one.
+
+    The property project (物业项目, for the red/black list) is the one given — chosen by the clerk,
+    or `property_project_by="address_match"` when the clerk kept the form's proposal — else, unless
+    `match_property_project` is False (the clerk cleared the proposal), the one the address or text
+    names when the matcher is confident. The create event records which, and how."""
     state_machine.check_role(state_machine.get("create"), user, None)
     existing = _find_existing(client_ref=client_ref, external_ref=external_ref)
     if existing:
@@ -225,6 +282,27 @@ def create_order(
     when = _now(at)
     if occurred_at is not None and timezone.is_naive(occurred_at):
         raise InvalidInput("发生时间必须带时区", code="naive_datetime", details={"field": "occurred_at"})
+    if property_project_by not in PROPERTY_PROJECT_BY:
+        raise InvalidInput(
+            f"未知的物业项目来源：{property_project_by}",
+            code="invalid_choice",
+            details={"field": "property_project_by"},
+        )
+    project = property_project_or_error(property_project)
+    extra = dict(payload or {})
+    if project is not None:
+        extra.update(property_project=project.pk, property_project_by=property_project_by)
+    elif match_property_project:
+        proposal = propose_property_project(
+            address=address, text=f"{title}\n{content}", street_id=street.pk if street else None
+        )
+        # A project deleted since the matcher's names were loaded is no proposal.
+        if proposal is not None and proposal.confident:
+            project = PropertyProject.objects.filter(pk=proposal.project_id).first()
+        if project is not None:
+            extra.update(
+                property_project=project.pk, property_project_by="address_match", property_match=proposal.explanation
+            )
     order = WorkOrder(
         number=f"tmp-{uuid.uuid4().hex[:28]}",
         client_ref=client_ref or None,
@@ -242,6 +320,7 @@ def create_order(
         urgency=urgency,
         category=category,
         street=street,
+        property_project=project,
         state=State.RECEIVED,
         version=1,
     )
@@ -256,7 +335,7 @@ def create_order(
                 from_state="",
                 user=user,
                 at=when,
-                payload={"channel": channel, **(payload or {})},
+                payload={"channel": channel, **extra},
             )
     except IntegrityError:
         # A concurrent create with the same idempotency key won the race: answer with its order.
@@ -328,6 +407,33 @@ def edit_order(
         return list(changed), {"changed": {k: ("***" if k in private else v) for k, v in changed.items()}}
 
     return _transition(order_id=order_id, user=user, action="edit", at=at, apply=apply)
+
+
+def set_property_project(
+    *,
+    user: User | None,
+    order_id: int,
+    property_project: PropertyProject | int | None,
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> WorkOrder:
+    """Set, correct or clear (None) the order's property project (更正物业项目) at any stage of the
+    loop — the agent, the dispatcher or the lead unit's handler who finds the compound was wrong.
+    The event keeps [old, new] ids and names, so the red/black list's source can be traced."""
+    project = property_project_or_error(property_project)
+    reason = (reason or "").strip()[:500]
+
+    def apply(order, when):
+        old = order.property_project
+        if (old.pk if old else None) == (project.pk if project else None):
+            raise InvalidInput("物业项目没有变化", code="no_change", details={"field": "property_project"})
+        order.property_project = project
+        return ["property_project"], {
+            "changed": {"property_project": [old.pk if old else None, project.pk if project else None]},
+            "names": [old.name if old else "", project.name if project else ""],
+        }
+
+    return _transition(order_id=order_id, user=user, action="set_property", at=at, apply=apply, reason=reason)
 
 
 def _find_existing(*, client_ref: str | None, external_ref: str | None) -> WorkOrder | None:
@@ -744,4 +850,5 @@ ACTIONS: dict[str, Callable[..., Any]] = {
     "close": close,
     "merge": merge_duplicate,
     "mark_unreasonable": mark_unreasonable,
+    "set_property": set_property_project,
 }

@@ -36,8 +36,15 @@ def handled(
     """create → dispatch(unit) → acknowledge → respond → resolve → callback (→ close)."""
     order = received(when=when, urgency=urgency, **extra)
     services.dispatch(user=None, order_id=order.pk, lead_unit=unit, at=when + dt.timedelta(minutes=10))
-    return work(order, when=when + dt.timedelta(minutes=10), respond_after=respond_after, solved=solved,
-                satisfaction=satisfaction, reached=reached, callback_after=callback_after)
+    return work(
+        order,
+        when=when + dt.timedelta(minutes=10),
+        respond_after=respond_after,
+        solved=solved,
+        satisfaction=satisfaction,
+        reached=reached,
+        callback_after=callback_after,
+    )
 
 
 def work(order, *, when, respond_after=H, solved=True, satisfaction=5, reached=True, callback_after=48 * H):
@@ -46,7 +53,11 @@ def work(order, *, when, respond_after=H, solved=True, satisfaction=5, reached=T
     services.respond(user=None, order_id=order.pk, at=when + (respond_after or H))
     services.resolve(user=None, order_id=order.pk, reply="已修复", at=when + 24 * H)
     services.callback(
-        user=None, order_id=order.pk, solved=solved, satisfaction=satisfaction, reached=reached,
+        user=None,
+        order_id=order.pk,
+        solved=solved,
+        satisfaction=satisfaction,
+        reached=reached,
         at=when + callback_after,
     )
     if solved or not reached:

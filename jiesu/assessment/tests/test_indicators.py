@@ -180,9 +180,7 @@ def test_returned_and_redispatched_counts_for_the_final_unit_only(rules, units):
     services.dispatch(user=None, order_id=order.pk, lead_unit=fz, at=at(3))
     services.acknowledge(user=None, order_id=order.pk, at=at(3, 10))
     services.return_order(user=None, order_id=order.pk, reason="属右安门辖区", at=at(3, 11))
-    services.rule_dispute(
-        user=None, order_id=order.pk, upheld=True, new_lead_unit=yam, reason="退单成立", at=at(3, 12)
-    )
+    services.rule_dispute(user=None, order_id=order.pk, upheld=True, new_lead_unit=yam, reason="退单成立", at=at(3, 12))
     work(order, when=at(3, 12))
     other = received(when=at(4))
     services.dispatch(user=None, order_id=other.pk, lead_unit=yam, at=at(4))

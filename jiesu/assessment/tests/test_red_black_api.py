@@ -8,25 +8,33 @@ from jiesu.assessment.rules import parse_month, parse_rules
 from jiesu.assessment.services import load_rule_file, save_rule_version
 from jiesu.assessment.tests.flows import at, handled
 from jiesu.common.errors import InvalidInput
+from jiesu.dispatch import locator
 from jiesu.org.models import PropertyCompany, PropertyProject
-from jiesu.workorders.models import WorkOrder
+from jiesu.workorders import services
+from jiesu.workorders.models import WorkOrderEvent
 
 FZ, YAM = "110106013", "110106001"
 
 
 def link(order, project):
-    # No service sets the property link yet (intake does not know projects); set it as a fixture.
-    WorkOrder.objects.filter(pk=order.pk).update(property_project=project)
+    # A correction after the fact, as a dispatcher would make it (the order is closed by now).
+    services.set_property_project(user=None, order_id=order.pk, property_project=project)
 
 
 @pytest.fixture
 def projects(units):
     fz = units[FZ]
     made = {}
-    for code, company, project in [("A", "阳光物业", "阳光花园"), ("B", "翠林物业", "翠林小区"), ("C", "芳城物业", "芳城园")]:
+    for code, company, project in [
+        ("A", "阳光物业", "阳光花园"),
+        ("B", "翠林物业", "翠林小区"),
+        ("C", "芳城物业", "芳城园"),
+    ]:
         c = PropertyCompany.objects.create(credit_code=f"91110106TEST000{code}", name=company)
         made[code] = PropertyProject.objects.create(company=c, name=project, street=fz)
-    return made
+    locator.cache.clear()  # the matcher's names must include these projects
+    yield made
+    locator.cache.clear()
 
 
 def rb_rule(rules, name, **red_black):
@@ -58,11 +66,34 @@ def test_red_and_black_lists_by_company_and_project(rules, units, projects):
 def test_orders_without_link_can_be_matched_by_project_name(rules, units, projects):
     fz = units[FZ]
     link(handled(fz, when=at(3), solved=False, satisfaction=1), projects["B"])
-    handled(fz, when=at(4), solved=False, satisfaction=2, address="丰台区翠林小区3号楼")
+    # An order whose link was refused at intake (the clerk cleared the proposal): only the
+    # rule's name matching counts it.
+    handled(fz, when=at(4), solved=False, satisfaction=2, address="丰台区翠林小区3号楼", match_property_project=False)
     plain = selectors.red_black_list(month="2025-03", rule_version=rb_rule(rules, "rb-fk"))
     assert plain.companies.all == []  # one linked order < minimum 2
     matched = selectors.red_black_list(month="2025-03", rule_version=rb_rule(rules, "rb-names", match_names=True))
     assert [(r.name, r.received) for r in matched.companies.black] == [("翠林物业", 2)]
+
+
+@pytest.mark.django_db
+def test_red_black_list_fed_by_intake(rules, units, projects):
+    """Orders created through the service: linked by the clerk's choice or by the address."""
+    fz = units[FZ]
+    handled(fz, when=at(3), address="方庄阳光花园2号楼")  # matched from the address
+    handled(fz, when=at(4), title="阳光花园电梯停运", address="")  # matched from the text
+    handled(fz, when=at(5), property_project=projects["A"].pk)  # chosen by the clerk
+    for day in (6, 7):
+        handled(fz, when=at(day), solved=False, satisfaction=1, address="翠林小区门口")
+    handled(fz, when=at(8), address="方庄路")  # names no project: not on the list
+    by = sorted(
+        WorkOrderEvent.objects.filter(action="create", order__property_project__isnull=False).values_list(
+            "payload__property_project_by", flat=True
+        )
+    )
+    assert by == ["address_match"] * 4 + ["clerk"]
+    board = selectors.red_black_list(month="2025-03", rule_version=rb_rule(rules, "rb-intake"))
+    assert [(r.name, r.received, r.score) for r in board.companies.red] == [("阳光物业", 3, 100.0)]
+    assert [(r.name, r.received, r.score) for r in board.projects.black] == [("翠林小区", 2, 0.0)]
 
 
 @pytest.mark.django_db
@@ -131,7 +162,9 @@ def test_rule_documents_are_validated():
 
 
 def test_cycle_windows():
-    rules = parse_rules(version="x", effective_from=parse_month("2025-01"), doc={"cycle": {"boundary_day": 18, "boundary_hour": 12}})
+    rules = parse_rules(
+        version="x", effective_from=parse_month("2025-01"), doc={"cycle": {"boundary_day": 18, "boundary_hour": 12}}
+    )
     start, end = rules.cycle.window(parse_month("2025-01"))
     assert (start.year, start.month, start.day, start.hour) == (2024, 12, 18, 12)
     assert (end.month, end.day, end.hour) == (1, 18, 12)
@@ -155,7 +188,9 @@ def test_admin_validates_a_rule_version(reference):
     from jiesu.assessment.models import RuleVersion
 
     bad = RuleVersion(
-        version="bad", name="坏规则", effective_from=parse_month("2025-01"),
+        version="bad",
+        name="坏规则",
+        effective_from=parse_month("2025-01"),
         rules={"weights": {"response": 0.9, "resolution": 0.5, "satisfaction": 0.4}},
     )
     with pytest.raises(ValidationError) as err:

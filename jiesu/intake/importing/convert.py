@@ -8,7 +8,7 @@ from django.conf import settings
 from jiesu.common.errors import DomainError
 from jiesu.intake.importing.mapping import DATETIME_FIELDS, FIELDS, REQUIRED, Mapping
 from jiesu.intake.importing.reader import parse_datetime
-from jiesu.org.models import Unit
+from jiesu.org.models import PropertyProject, Unit
 from jiesu.workorders import deadlines
 from jiesu.workorders.bulk import HistoricalOrder
 from jiesu.workorders.models import Category, Channel, DeadlineRule, State, Urgency
@@ -42,6 +42,9 @@ class Lookups:
             names.setdefault(category.name, []).append(category)
         for name, found in names.items():
             self.categories.setdefault(name, found[0] if len(found) == 1 else None)  # None: ambiguous
+        self.projects: dict[str, list[PropertyProject]] = {}
+        for project in PropertyProject.objects.select_related("company"):
+            self.projects.setdefault(project.name, []).append(project)
         rules = list(DeadlineRule.objects.order_by("effective_from"))
         self.earliest_rule_day: dt.date | None = rules[0].effective_from if rules else None
         self.tz = ZoneInfo(settings.TIME_ZONE)
@@ -52,6 +55,20 @@ class Lookups:
         if unit is None:
             raise RowProblem(f"{label}“{value}”不存在（可填单位编码、全称或简称）")
         return unit
+
+    def property_project(self, name: str, company: str = "") -> PropertyProject:
+        """By the project's name, and the company's name when several companies have a project of
+        that name. An unknown name rejects the row: a wrong or missing link would move a company
+        on the red/black list, and a rejected row can be fixed and imported again."""
+        found = self.projects.get(name, [])
+        if company:
+            found = [p for p in found if p.company.name == company]
+        if not found:
+            suffix = f"（物业企业“{company}”）" if company else ""
+            raise RowProblem(f"物业项目“{name}”{suffix}未登记，请先在物业项目中登记或改正名称")
+        if len(found) > 1:
+            raise RowProblem(f"物业项目名称“{name}”不唯一，请在“物业企业”列填写其物业企业")
+        return found[0]
 
     def category(self, value: str) -> Category:
         if value not in self.categories:
@@ -174,6 +191,11 @@ def to_order(record: dict, mapping: Mapping, lookups: Lookups) -> HistoricalOrde
         solved=solved,
         satisfaction=satisfaction,
         unreasonable_kind=kind,
+        property_project=(
+            lookups.property_project(str(values["property_project"]), str(values.get("property_company") or ""))
+            if values.get("property_project")
+            else None
+        ),
         source={"import": {"external_ref": str(values["external_ref"])[:64]}},
     )
     if item.lead_unit is not None:

@@ -42,6 +42,8 @@ FIELDS = {
     "solved": "是否解决",
     "satisfaction": "满意度",
     "unreasonable_kind": "不合理诉求类型",
+    "property_project": "物业项目",
+    "property_company": "物业企业",
 }
 REQUIRED = ("external_ref", "received_at", "content")
 DATETIME_FIELDS = (

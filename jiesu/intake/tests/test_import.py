@@ -288,3 +288,63 @@ def test_tipdm_attachment4_mapping(tmp_path, units):
     order = WorkOrder.objects.get(external_ref=rows[1][0])
     assert order.state == State.RESOLVED and order.title == rows[1][2]
     assert order.resolved_at == at(rows[1][8].replace(" ", "T"))
+
+
+@pytest.fixture
+def property_projects(units):
+    from jiesu.org.models import PropertyCompany, PropertyProject
+
+    sun = PropertyCompany.objects.create(credit_code="91110106IMPTEST01", name="阳光物业")
+    green = PropertyCompany.objects.create(credit_code="91110106IMPTEST02", name="翠林物业")
+    return {
+        "sun": PropertyProject.objects.create(company=sun, name="阳光花园", street=units["110106013"]),
+        "twin_sun": PropertyProject.objects.create(company=sun, name="和谐家园", street=units["110106013"]),
+        "twin_green": PropertyProject.objects.create(company=green, name="和谐家园", street=units["110106001"]),
+    }
+
+
+def test_property_project_column_links_orders_and_rejects_unknown_names(tmp_path, units, property_projects):
+    data = Mapping.from_yaml(MAPPINGS / "city_platform.yaml")
+    mapping = Mapping(
+        columns={**data.columns, "property_project": "物业项目", "property_company": "物业企业"},
+        states=data.states,
+        datetime_formats=data.datetime_formats,
+    )
+    rows = [
+        row("P1", 物业项目="阳光花园"),
+        row("P2", 物业项目="和谐家园", 物业企业="翠林物业"),
+        row("P3"),  # no project: left empty
+        row("P4", 物业项目="不存在的小区"),
+        row("P5", 物业项目="和谐家园"),  # two companies have one: the company is needed
+        row("P6", 物业项目="阳光花园", 物业企业="翠林物业"),
+    ]
+    path = write_csv(tmp_path / "p.csv", rows, header=[*HEADER, "物业项目", "物业企业"])
+    result = run_import(path=path, mapping=mapping)
+    assert result.created_orders == 3 and result.rejected_rows == 3
+    linked = {o.external_ref: o.property_project for o in WorkOrder.objects.all()}
+    assert linked == {"P1": property_projects["sun"], "P2": property_projects["twin_green"], "P3": None}
+    create = WorkOrderEvent.objects.get(order__external_ref="P1", action="create")
+    assert create.payload["property_project_by"] == "import"
+    with result.reject_file.open(encoding="utf-8-sig") as fh:
+        reasons = {r["工单编号"]: r["原因"] for r in csv.DictReader(fh)}
+    assert "物业项目“不存在的小区”未登记" in reasons["P4"]
+    assert "不唯一" in reasons["P5"] and "物业企业" in reasons["P5"]
+    assert "物业项目“阳光花园”（物业企业“翠林物业”）未登记" in reasons["P6"]
+
+
+def test_bulk_path_links_the_property_project_as_the_service_does(units, property_projects):
+    project = property_projects["sun"]
+    received = at("2024-03-01T09:00:00")
+    source = {"import": {"external_ref": "S2"}}
+    item = bulk.HistoricalOrder(
+        external_ref="S2", content="电梯停运", received_at=received, address="方庄路", source=source,
+        property_project=project,
+    )  # fmt: skip
+    bulk.write_batch([bulk.build(item)])
+    imported = WorkOrder.objects.get(external_ref="S2")
+    order, _ = services.create_order(
+        user=None, content="电梯停运", channel="import", address="方庄路", at=received, payload=source,
+        property_project=project, property_project_by="import",
+    )  # fmt: skip
+    assert _shape(imported) == _shape(WorkOrder.objects.get(pk=order.pk))
+    assert imported.property_project == project

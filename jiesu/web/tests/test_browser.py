@@ -262,3 +262,52 @@ def test_intake_by_keyboard_only(new_page, users):
         "13700002222",
     )
     assert page.evaluate("document.activeElement.id") == "content"  # ready for the next call
+
+
+def test_intake_property_project_by_keyboard(new_page, users, units):
+    from jiesu.dispatch import locator
+    from jiesu.org.models import PropertyCompany, PropertyProject
+
+    sun = PropertyCompany.objects.create(credit_code="91110106BROWSER1", name="阳光物业")
+    green = PropertyCompany.objects.create(credit_code="91110106BROWSER2", name="翠林物业")
+    sun_garden = PropertyProject.objects.create(company=sun, name="阳光花园", street=units["110106013"])
+    green_court = PropertyProject.objects.create(company=green, name="翠林小区", street=units["110106001"])
+    locator.cache.clear()
+    page = new_page()
+    login(page, "agent")
+
+    def call(content, address):
+        page.keyboard.type(content)
+        page.keyboard.press("Tab")
+        page.keyboard.type(address)
+        page.keyboard.press("Tab")  # leaving the address asks for a proposal
+
+    # 1. The address names a compound: proposed, kept, saved as an address match.
+    call("电梯停运两天", "方庄阳光花园3号楼")
+    page.locator("#project-matched").wait_for()
+    assert page.input_value("#project-search").startswith("阳光花园 · 阳光物业")
+    shot(page, "intake-property")
+    page.keyboard.press("Control+Enter")
+    first = WorkOrder.objects.get(number=page.locator("#saved [data-number]").inner_text())
+    assert first.property_project == sun_garden
+    assert first.events.get(action="create").payload["property_project_by"] == "address_match"
+
+    # 2. Proposed, then cleared with Esc in the field (Alt+P jumps there): saved without a link.
+    call("楼道灯不亮", "阳光花园5号楼")
+    page.locator("#project-matched").wait_for()
+    page.focus("#project-search")
+    page.keyboard.press("Escape")
+    assert page.input_value("#project-search") == "" and page.locator("#project-matched").count() == 0
+    page.keyboard.press("Control+Enter")
+    second = WorkOrder.objects.get(number=page.locator("#saved [data-number]").inner_text())
+    assert second.property_project is None
+
+    # 3. Picked by typing in the type-ahead.
+    page.keyboard.type("垃圾无人清运")
+    page.focus("#project-search")
+    page.keyboard.type("翠林小区 · 翠林物业 · 右安门街道")
+    page.wait_for_function(f"document.getElementById('project-id').value === '{green_court.pk}'")
+    page.keyboard.press("Control+Enter")
+    third = WorkOrder.objects.get(number=page.locator("#saved [data-number]").inner_text())
+    assert third.property_project == green_court
+    assert third.events.get(action="create").payload["property_project_by"] == "clerk"

@@ -1,12 +1,13 @@
 """The hotline agent's intake form, keyboard-first, with live duplicate hints."""
 
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
 from jiesu.common.errors import DomainError, InvalidInput
 from jiesu.dispatch.services import recommend_on_create
-from jiesu.org.models import Role
-from jiesu.org.selectors import local_units
+from jiesu.org.models import PropertyProject, Role
+from jiesu.org.selectors import local_units, property_project_label, search_property_projects
 from jiesu.web import forms, integrations
 from jiesu.web.roles import role_required
 from jiesu.web.views.common import error_page
@@ -21,8 +22,47 @@ def _context(**extra) -> dict:
         "urgencies": Urgency.choices,
         "categories": Category.objects.filter(is_active=True, level__gte=2),
         "streets": local_units(),
+        "project": _project_state(extra.get("data")),
         **extra,
     }
+
+
+def _project_state(data, *, project: PropertyProject | None = None, by: str = "", note: str = "") -> dict:
+    """What the 物业项目 field shows: the chosen or proposed project, how it got there
+    (clerk | address_match | cleared | "") and the matcher's note."""
+    if project is None and data is not None and by == "":
+        by = forms.text(data, "property_project_by")
+        if by not in PROJECT_STATES:
+            by = ""
+        pk = forms.text(data, "property_project")
+        project = (
+            PropertyProject.objects.select_related("company", "street").filter(pk=pk).first() if pk.isdigit() else None
+        )
+        if project is None:
+            return {"id": "", "label": forms.text(data, "property_project_label"), "by": by, "note": ""}
+        note = forms.text(data, "property_project_note")
+    if project is None:
+        return {"id": "", "label": "", "by": by, "note": note}
+    return {"id": project.pk, "label": property_project_label(project), "by": by, "note": note}
+
+
+# How the clerk left the field: picked a project, kept the proposal, cleared the proposal.
+PROJECT_STATES = ("clerk", "address_match", "cleared")
+
+
+def _project_arguments(data) -> dict:
+    """create_order's property-project arguments from the form."""
+    by = forms.text(data, "property_project_by")
+    pk = forms.text(data, "property_project")
+    if pk:
+        return {"property_project": pk, "property_project_by": "address_match" if by == "address_match" else "clerk"}
+    if forms.text(data, "property_project_label") and by != "cleared":
+        raise InvalidInput(
+            "物业项目请从下拉列表中选择，或清空该栏",
+            code="property_project_not_chosen",
+            details={"field": "property_project"},
+        )
+    return {"match_property_project": by != "cleared"}
 
 
 @role_required(*INTAKE_ROLES)
@@ -45,6 +85,7 @@ def intake(request):
             category=forms.category(data),
             street=forms.unit(data, "street", "所属街镇", required=False),
             client_ref=forms.text(data, "client_ref") or None,
+            **_project_arguments(data),
         )
     except InvalidInput as error:
         return render(request, "web/intake.html", _context(data=data, error=error), status=400)
@@ -83,3 +124,39 @@ def duplicate_hints(request):
             "same_requester": sum(1 for m in matches if m.same_requester and not m.same_place),
         },
     )
+
+
+@login_required  # the order page's 更正物业项目 uses it too (handlers)
+def project_options(request):
+    """htmx fragment: the type-ahead's <option>s for what the clerk typed in 物业项目."""
+    query = forms.text(request.GET, "property_project_label") or forms.text(request.GET, "q")
+    projects = search_property_projects(query=query) if query else []
+    return render(
+        request,
+        "web/_project_options.html",
+        {"options": [{"id": p.pk, "label": property_project_label(p)} for p in projects]},
+    )
+
+
+@role_required(*INTAKE_ROLES)
+def project_proposal(request):
+    """htmx fragment: the 物业项目 field again, with the project the address (or text) names
+    pre-selected — unless the clerk already picked one or cleared the proposal."""
+    data = request.POST
+    state = _project_state(data)
+    if state["by"] in ("clerk", "cleared"):
+        return render(request, "web/_project_field.html", {"project": state})
+    street = forms.text(data, "street")
+    proposal = services.propose_property_project(
+        address=forms.text(data, "address"),
+        text=f"{forms.text(data, 'title')}\n{forms.text(data, 'content')}",
+        street_id=int(street) if street.isdigit() else None,
+    )
+    project = None
+    if proposal is not None and proposal.confident:
+        project = PropertyProject.objects.select_related("company", "street").filter(pk=proposal.project_id).first()
+    if project is None:
+        state = _project_state(None)
+    else:
+        state = _project_state(None, project=project, by="address_match", note=proposal.explanation)
+    return render(request, "web/_project_field.html", {"project": state})

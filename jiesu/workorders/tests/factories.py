@@ -43,6 +43,16 @@ ACTOR_OF = {
 }
 
 
+def any_property_project(units):
+    from jiesu.org.models import PropertyCompany, PropertyProject
+
+    company, _ = PropertyCompany.objects.get_or_create(credit_code="91110106FACTORY01", defaults={"name": "测试物业"})
+    project, _ = PropertyProject.objects.get_or_create(
+        company=company, name="测试小区", defaults={"street": units[FANGZHUANG]}
+    )
+    return project
+
+
 def actor_of(action: str) -> str:
     return ACTOR_OF.get(action, "dispatcher")
 
@@ -54,6 +64,9 @@ def do(action: str, *, order: WorkOrder, users, units, at: dt.datetime | None = 
         "edit": lambda: services.edit_order(user=users["agent"], order_id=order.pk, title="修改后的标题", at=at),
         "citizen_rate": lambda: services.rate_by_citizen(
             number=order.number, phone_tail=order.requester_phone[-4:], satisfaction=4, at=at
+        ),
+        "set_property": lambda: services.set_property_project(
+            user=d, order_id=order.pk, property_project=any_property_project(units), at=at
         ),
         "dispatch": lambda: services.dispatch(user=d, order_id=order.pk, lead_unit=units[FANGZHUANG], at=at),
         "acknowledge": lambda: services.acknowledge(user=h, order_id=order.pk, at=at),

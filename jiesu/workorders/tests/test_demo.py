@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from jiesu.org.models import PropertyProject
 from jiesu.workorders.demo import create_demo_users, load_demo
 from jiesu.workorders.models import State, WorkOrder, WorkOrderEvent
 
@@ -38,5 +39,12 @@ def test_demo_keeps_original_times_and_plays_the_loop(reference):
     assert not WorkOrderEvent.objects.filter(at__gt=now).exists()
     labelled = WorkOrder.objects.filter(external_ref__startswith="tipdm2-")
     assert labelled.filter(category__isnull=False).count() == labelled.count()
+    # Property messages are placed in a demo compound and linked by the address matching.
+    linked = WorkOrder.objects.filter(property_project__isnull=False).select_related("property_project")
+    assert PropertyProject.objects.count() == 8 and linked.exists()
+    for order in linked:
+        assert order.property_project.name in order.address
+        assert order.street_id == order.property_project.street_id
+        assert order.events.get(action="create").payload["property_project_by"] == "address_match"
     again = load_demo(data_dir=DATA, replied_limit=15, labelled_limit=15, live_count=30, now=now)
     assert again.orders == 0 and WorkOrder.objects.count() == 60

@@ -87,6 +87,7 @@ def _minimal_kwargs(action, users, units):
         "reopen": {"reason": "未解决"},
         "merge": {"master_id": _master(users).pk},
         "mark_unreasonable": {"kind": "repeat"},
+        "set_property": {"property_project": None},
     }.get(action, {})
 
 
