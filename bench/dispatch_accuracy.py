@@ -50,8 +50,9 @@ def majority():
 
 def tfidf_logreg():
     """The plain baseline: word-unigram TF-IDF of the same tokens, default logistic regression."""
-    return make_pipeline(TfidfVectorizer(tokenizer=word_analyzer, token_pattern=None, lowercase=False),
-                         LogisticRegression(max_iter=2000))
+    return make_pipeline(
+        TfidfVectorizer(tokenizer=word_analyzer, token_pattern=None, lowercase=False), LogisticRegression(max_iter=2000)
+    )
 
 
 def scores(truth, pred) -> tuple[float, float]:
@@ -89,8 +90,10 @@ def print_table(title: str, per_fold: list[dict[str, tuple[float, float]]], n_te
     for name in per_fold[0]:
         f1s = np.array([f[name][0] for f in per_fold])
         accs = np.array([f[name][1] for f in per_fold])
-        print(f"{name:<22} {f1s[0]:>11.4f} {accs[0]:>12.4f} {f1s.mean():>13.4f}±{f1s.std():.4f}"
-              f" {accs.mean():>9.4f}±{accs.std():.4f}")
+        print(
+            f"{name:<22} {f1s[0]:>11.4f} {accs[0]:>12.4f} {f1s.mean():>13.4f}±{f1s.std():.4f}"
+            f" {accs.mean():>9.4f}±{accs.std():.4f}"
+        )
     print(f"held-out = fold 0 (n={n_test[0]}); fold sizes {n_test}")
 
 
@@ -105,8 +108,11 @@ def report(params: TrainParams, n_splits: int) -> None:
     seg_groups = data.group_ids(corpus.seg_tokens)
     seg_folds = data.grouped_folds(corpus.seg_labels, seg_groups, seed=params.seed, n_splits=n_splits)
     seg = [seg_fold_scores(corpus.seg_tokens, corpus.seg_labels, tr, te, models) for tr, te in seg_folds]
-    print_table(f"segmented text (n={len(corpus.seg_tokens)}, {len(set(seg_groups))} groups)", seg,
-                [len(te) for _, te in seg_folds])
+    print_table(
+        f"segmented text (n={len(corpus.seg_tokens)}, {len(set(seg_groups))} groups)",
+        seg,
+        [len(te) for _, te in seg_folds],
+    )
     print(f"\ntotal {time.perf_counter() - t0:.0f} s")
 
 
@@ -136,7 +142,9 @@ def tune(params: TrainParams, n_splits: int) -> None:
     print(f"# inner 4-fold grouped CV on the {len(train_idx)} training raw messages (fold 0 test excluded)")
     for name in rows[0]:
         f1s = [r[name][0] for r in rows]
-        print(f"{name:<20} macro-F1 {np.mean(f1s):.4f}±{np.std(f1s):.4f}  acc {np.mean([r[name][1] for r in rows]):.4f}")
+        print(
+            f"{name:<20} macro-F1 {np.mean(f1s):.4f}±{np.std(f1s):.4f}  acc {np.mean([r[name][1] for r in rows]):.4f}"
+        )
 
 
 def raw_fold_scores_only_val(corpus, train_idx, val_idx, test_idx, params_list):
@@ -194,18 +202,24 @@ def tune_self_training(params: TrainParams, n_splits: int, threshold: float = 0.
         proba = teacher.predict_proba(unl)
         keep = proba.max(axis=1) >= threshold
         pseudo = teacher.classes_[proba.argmax(axis=1)][keep]
-        student = build_pipeline(params).fit(ts.docs + [d for d, k in zip(unl, keep, strict=True) if k],
-                                             np.concatenate([ts.labels, pseudo]))
+        student = build_pipeline(params).fit(
+            ts.docs + [d for d, k in zip(unl, keep, strict=True) if k], np.concatenate([ts.labels, pseudo])
+        )
         out = {}
         for name, pipe in (("teacher", teacher), (f"self-training p≥{threshold}", student)):
             clf = TextClassifier(version="bench", pipeline=pipe, stop_words=ts.stop_words, manifest={})
             out[name] = scores(truth, clf.predict(texts))
-        print(f"  pool {len(unl)} (-{len(leaks)} similar to val/test), pseudo {int(keep.sum())}: "
-              + ", ".join(f"{k} {v[0]:.4f}" for k, v in out.items()), flush=True)
+        print(
+            f"  pool {len(unl)} (-{len(leaks)} similar to val/test), pseudo {int(keep.sum())}: "
+            + ", ".join(f"{k} {v[0]:.4f}" for k, v in out.items()),
+            flush=True,
+        )
         rows.append(out)
     for name in rows[0]:
         f1s = [r[name][0] for r in rows]
-        print(f"{name:<24} macro-F1 {np.mean(f1s):.4f}±{np.std(f1s):.4f}  acc {np.mean([r[name][1] for r in rows]):.4f}")
+        print(
+            f"{name:<24} macro-F1 {np.mean(f1s):.4f}±{np.std(f1s):.4f}  acc {np.mean([r[name][1] for r in rows]):.4f}"
+        )
 
 
 if __name__ == "__main__":
