@@ -47,9 +47,9 @@ class TrainParams:
     limit: int | None = None  # keep ~limit rows of each file (tests)
 
 
-def build_pipeline(params: TrainParams) -> Pipeline:
-    """jieba word n-grams + character n-grams → linear SVM with sigmoid-calibrated probabilities."""
-    features = FeatureUnion(
+def build_features(params: TrainParams) -> FeatureUnion:
+    """jieba word n-grams (down-weighted) + character n-grams, TF-IDF each."""
+    return FeatureUnion(
         [
             (
                 "words",
@@ -76,6 +76,11 @@ def build_pipeline(params: TrainParams) -> Pipeline:
         ],
         transformer_weights={"words": params.word_weight, "chars": 1.0},
     )
+
+
+def build_pipeline(params: TrainParams) -> Pipeline:
+    """`build_features` → linear SVM with sigmoid-calibrated probabilities."""
+    features = build_features(params)
     svm = LinearSVC(C=params.C, class_weight=params.class_weight, random_state=params.seed)
     model = CalibratedClassifierCV(
         svm, method="sigmoid", cv=params.calibration_folds, ensemble=params.calibration_ensemble
