@@ -236,6 +236,17 @@ FASTTEXT_CONFIGS = {  # wordNgrams=2, 25 epochs, lr 0.5, dim 100; with / without
 }
 
 
+CLEANED = "current, conflicting near-duplicates dropped"
+
+
+def _without_conflicting_duplicates(docs: list[str], labels: np.ndarray, threshold: float = 0.9) -> np.ndarray:
+    """Indices of training rows not in a near-duplicate pair (character-bigram cosine ≥ threshold)
+    whose two rows carry different labels."""
+    vecs, _ = data._bigram_vectors(docs, [])
+    bad = {x for i, j, _ in data.similar_pairs(vecs, vecs, threshold) if labels[i] != labels[j] for x in (i, j)}
+    return np.setdiff1d(np.arange(len(labels)), sorted(bad))
+
+
 def tune_more(params: TrainParams, n_splits: int) -> None:
     """Round 4 (docs/dispatch.md): NB-SVM, SGD, feature variants, fastText and its ensemble, on the
     same inner folds as `tune`. Features are computed once per fold and variant (equivalent to the
@@ -257,7 +268,7 @@ def tune_more(params: TrainParams, n_splits: int) -> None:
         "chars 1-4 min_df 5": {"chars__ngram_range": (1, 4), "chars__min_df": 5},
     }
     current, nbsvm = "current: SVM C=3 calibrated", "NB-SVM presence C=1 calibrated"
-    candidates = [  # (name, feature variant, classifier factory)
+    candidates = [  # (name, feature variant, classifier factory); features always fitted on all training rows
         (current, "default", lambda: _calibrated(_svm(params), params)),
         ("SVM C=3 argmax", "default", lambda: _svm(params)),
         ("NB-SVM tf-idf-sum C=1 β=1 argmax", "default", lambda: NBSVM(C=1, presence=False)),
@@ -281,6 +292,8 @@ def tune_more(params: TrainParams, n_splits: int) -> None:
         ),
         ("SVM C=3 binary tf argmax", "binary tf", lambda: _svm(params)),
         ("SVM C=3 chars 1-4 min_df 5 argmax", "chars 1-4 min_df 5", lambda: _svm(params)),
+        # label noise: drop training rows that are near-duplicates (cosine ≥ 0.9) of a row with another label
+        (CLEANED, "default", lambda: _calibrated(_svm(params), params)),
     ]
     rows = []
     for k, (tr, va) in enumerate(inner):
@@ -289,12 +302,14 @@ def tune_more(params: TrainParams, n_splits: int) -> None:
         canon = corpus.raw_canonical(ts.stop_words)
         val_docs, truth = [canon[i] for i in va_abs], corpus.raw_labels[va_abs]
         matrices, probas, out = {}, {}, {}
+        all_rows, clean_rows = np.arange(len(ts.labels)), _without_conflicting_duplicates(ts.docs, ts.labels)
         for name, variant, factory in candidates:
             if variant not in matrices:
                 features = build_features(params).set_params(**feature_variants[variant])
                 matrices[variant] = (features.fit_transform(ts.docs), features.transform(val_docs))
             x_train, x_val = matrices[variant]
-            model = factory().fit(x_train, ts.labels)
+            keep = clean_rows if name == CLEANED else all_rows
+            model = factory().fit(x_train[keep], ts.labels[keep])
             out[name] = scores(truth, model.predict(x_val))
             if hasattr(model, "predict_proba"):
                 probas[name] = model.predict_proba(x_val)
