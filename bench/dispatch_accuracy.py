@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/dispatch_accuracy.py            # held-out + 5-fold CV, raw and segmented
     .venv/bin/python bench/dispatch_accuracy.py --tune     # model selection by inner CV (no test data)
+    .venv/bin/python bench/dispatch_accuracy.py --tune-more  # round 4: NB-SVM, SGD, fastText, ... (inner CV)
 
 Raw text: grouped (same user / near-duplicate) stratified 5-fold split of the 3,715 raw messages,
 seed fixed; fold 0 is THE held-out split that `train_classifier` leaves out. For each fold, training
