@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/dispatch_accuracy.py            # held-out + 5-fold CV, raw and segmented
     .venv/bin/python bench/dispatch_accuracy.py --tune     # model selection by inner CV (no test data)
+    .venv/bin/python bench/dispatch_accuracy.py --tune-more  # round 4: NB-SVM, SGD, fastText, ... (inner CV)
 
 Raw text: grouped (same user / near-duplicate) stratified 5-fold split of the 3,715 raw messages,
 seed fixed; fold 0 is THE held-out split that `train_classifier` leaves out. For each fold, training
@@ -27,17 +28,22 @@ import django
 
 django.setup()
 
+from scipy import sparse  # noqa: E402
+from sklearn.base import BaseEstimator, ClassifierMixin  # noqa: E402
+from sklearn.calibration import CalibratedClassifierCV  # noqa: E402
 from sklearn.dummy import DummyClassifier  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.linear_model import LogisticRegression, SGDClassifier  # noqa: E402
 from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.svm import LinearSVC  # noqa: E402
 
 from jiesu.dispatch.classifier import data  # noqa: E402
 from jiesu.dispatch.classifier.model import (  # noqa: E402
     TextClassifier,
     TrainParams,
     assemble_training,
+    build_features,
     build_pipeline,
     raw_folds,
 )
@@ -50,8 +56,9 @@ def majority():
 
 def tfidf_logreg():
     """The plain baseline: word-unigram TF-IDF of the same tokens, default logistic regression."""
-    return make_pipeline(TfidfVectorizer(tokenizer=word_analyzer, token_pattern=None, lowercase=False),
-                         LogisticRegression(max_iter=2000))
+    return make_pipeline(
+        TfidfVectorizer(tokenizer=word_analyzer, token_pattern=None, lowercase=False), LogisticRegression(max_iter=2000)
+    )
 
 
 def scores(truth, pred) -> tuple[float, float]:
@@ -89,8 +96,10 @@ def print_table(title: str, per_fold: list[dict[str, tuple[float, float]]], n_te
     for name in per_fold[0]:
         f1s = np.array([f[name][0] for f in per_fold])
         accs = np.array([f[name][1] for f in per_fold])
-        print(f"{name:<22} {f1s[0]:>11.4f} {accs[0]:>12.4f} {f1s.mean():>13.4f}±{f1s.std():.4f}"
-              f" {accs.mean():>9.4f}±{accs.std():.4f}")
+        print(
+            f"{name:<22} {f1s[0]:>11.4f} {accs[0]:>12.4f} {f1s.mean():>13.4f}±{f1s.std():.4f}"
+            f" {accs.mean():>9.4f}±{accs.std():.4f}"
+        )
     print(f"held-out = fold 0 (n={n_test[0]}); fold sizes {n_test}")
 
 
@@ -105,8 +114,11 @@ def report(params: TrainParams, n_splits: int) -> None:
     seg_groups = data.group_ids(corpus.seg_tokens)
     seg_folds = data.grouped_folds(corpus.seg_labels, seg_groups, seed=params.seed, n_splits=n_splits)
     seg = [seg_fold_scores(corpus.seg_tokens, corpus.seg_labels, tr, te, models) for tr, te in seg_folds]
-    print_table(f"segmented text (n={len(corpus.seg_tokens)}, {len(set(seg_groups))} groups)", seg,
-                [len(te) for _, te in seg_folds])
+    print_table(
+        f"segmented text (n={len(corpus.seg_tokens)}, {len(set(seg_groups))} groups)",
+        seg,
+        [len(te) for _, te in seg_folds],
+    )
     print(f"\ntotal {time.perf_counter() - t0:.0f} s")
 
 
@@ -136,7 +148,9 @@ def tune(params: TrainParams, n_splits: int) -> None:
     print(f"# inner 4-fold grouped CV on the {len(train_idx)} training raw messages (fold 0 test excluded)")
     for name in rows[0]:
         f1s = [r[name][0] for r in rows]
-        print(f"{name:<20} macro-F1 {np.mean(f1s):.4f}±{np.std(f1s):.4f}  acc {np.mean([r[name][1] for r in rows]):.4f}")
+        print(
+            f"{name:<20} macro-F1 {np.mean(f1s):.4f}±{np.std(f1s):.4f}  acc {np.mean([r[name][1] for r in rows]):.4f}"
+        )
 
 
 def raw_fold_scores_only_val(corpus, train_idx, val_idx, test_idx, params_list):
@@ -150,6 +164,177 @@ def raw_fold_scores_only_val(corpus, train_idx, val_idx, test_idx, params_list):
         out[name] = scores(truth, clf.predict(texts))
         print(f"  {name}: {out[name][0]:.4f}", flush=True)
     return out
+
+
+class NBSVM(BaseEstimator, ClassifierMixin):
+    """NB-SVM (Wang & Manning 2012), one-vs-rest: per class, features scaled by the naive-Bayes
+    log-count ratio r = log((p/|p|₁)/(q/|q|₁)), a binary linear SVM on the scaled features, weights
+    interpolated w' = (1-β)·mean|w| + β·w. `presence`: p, q count documents containing the feature
+    (the paper's binarised counts); otherwise they sum the TF-IDF values. One linear model per class
+    at inference (r folded into the weights)."""
+
+    def __init__(self, C=1.0, beta=1.0, alpha=1.0, class_weight="balanced", presence=True, random_state=20200):
+        self.C, self.beta, self.alpha = C, beta, alpha
+        self.class_weight, self.presence, self.random_state = class_weight, presence, random_state
+
+    def fit(self, X, y):
+        X, y = sparse.csr_matrix(X), np.asarray(y)
+        counts = (X > 0).astype(np.float64) if self.presence else X
+        self.classes_ = np.unique(y)
+        coefs, intercepts = [], []
+        for c in self.classes_:
+            pos = y == c
+            p = self.alpha + np.asarray(counts[pos].sum(0)).ravel()
+            q = self.alpha + np.asarray(counts[~pos].sum(0)).ravel()
+            r = np.log(p / p.sum()) - np.log(q / q.sum())
+            svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
+            svm.fit(X.multiply(r).tocsr(), pos)
+            w = svm.coef_.ravel()
+            coefs.append(r * ((1 - self.beta) * np.abs(w).mean() + self.beta * w))
+            intercepts.append(svm.intercept_[0])
+        self.coef_, self.intercept_ = np.vstack(coefs), np.array(intercepts)
+        return self
+
+    def decision_function(self, X):
+        return np.asarray(sparse.csr_matrix(X) @ self.coef_.T) + self.intercept_
+
+    def predict(self, X):
+        return self.classes_[self.decision_function(X).argmax(axis=1)]
+
+
+def _svm(params: TrainParams) -> LinearSVC:
+    return LinearSVC(C=params.C, class_weight=params.class_weight, random_state=params.seed)
+
+
+def _calibrated(estimator, params: TrainParams) -> CalibratedClassifierCV:
+    return CalibratedClassifierCV(
+        estimator, method="sigmoid", cv=params.calibration_folds, ensemble=params.calibration_ensemble
+    )
+
+
+def _fasttext_proba(train_docs, train_labels, val_docs, classes, **kw) -> np.ndarray:
+    """fastText supervised (not a project dependency: only if importable), one thread → deterministic."""
+    import tempfile
+
+    import fasttext
+
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False) as fh:
+        fh.writelines(f"__label__{y} {d}\n" for d, y in zip(train_docs, train_labels, strict=True))
+    model = fasttext.train_supervised(fh.name, thread=1, seed=20200, verbose=0, **kw)
+    Path(fh.name).unlink()
+    labs, ps = model.predict([d or " " for d in val_docs], k=-1)
+    proba = np.zeros((len(val_docs), len(classes)))
+    col = {c: i for i, c in enumerate(classes)}
+    for i, (ls, pr) in enumerate(zip(labs, ps, strict=True)):
+        for lab, v in zip(ls, pr, strict=True):
+            proba[i, col[lab.removeprefix("__label__")]] = v
+    return proba
+
+
+FASTTEXT_CONFIGS = {  # wordNgrams=2, 25 epochs, lr 0.5, dim 100; with / without character subwords 1-3
+    "fastText words": {"wordNgrams": 2, "epoch": 25, "lr": 0.5, "dim": 100, "minn": 0, "maxn": 0},
+    "fastText words+subwords 1-3": {"wordNgrams": 2, "epoch": 25, "lr": 0.5, "dim": 100, "minn": 1, "maxn": 3},
+}
+
+
+CLEANED = "current, conflicting near-duplicates dropped"
+
+
+def _without_conflicting_duplicates(docs: list[str], labels: np.ndarray, threshold: float = 0.9) -> np.ndarray:
+    """Indices of training rows not in a near-duplicate pair (character-bigram cosine ≥ threshold)
+    whose two rows carry different labels."""
+    vecs, _ = data._bigram_vectors(docs, [])
+    bad = {x for i, j, _ in data.similar_pairs(vecs, vecs, threshold) if labels[i] != labels[j] for x in (i, j)}
+    return np.setdiff1d(np.arange(len(labels)), sorted(bad))
+
+
+def tune_more(params: TrainParams, n_splits: int) -> None:
+    """Round 4 (docs/dispatch.md): NB-SVM, SGD, feature variants, fastText and its ensemble, on the
+    same inner folds as `tune`. Features are computed once per fold and variant (equivalent to the
+    pipeline). Rows marked "argmax" use the decision function without calibration (cheaper screen;
+    compare them with the uncalibrated baseline row)."""
+    try:
+        import fasttext  # noqa: F401
+
+        has_fasttext = True
+    except ImportError:
+        has_fasttext = False
+    corpus = data.load_corpus(limit=params.limit)
+    train_idx, test_idx = raw_folds(corpus, seed=params.seed, n_splits=n_splits)[params.holdout_fold]
+    groups = data.group_ids(corpus.raw_canonical(frozenset()), corpus.raw_users)[train_idx]
+    inner = data.grouped_folds(corpus.raw_labels[train_idx], groups, seed=params.seed + 1, n_splits=4)
+    feature_variants = {
+        "default": {},
+        "binary tf": {"words__binary": True, "chars__binary": True},
+        "chars 1-4 min_df 5": {"chars__ngram_range": (1, 4), "chars__min_df": 5},
+    }
+    current, nbsvm = "current: SVM C=3 calibrated", "NB-SVM presence C=1 calibrated"
+    candidates = [  # (name, feature variant, classifier factory); features always fitted on all training rows
+        (current, "default", lambda: _calibrated(_svm(params), params)),
+        ("SVM C=3 argmax", "default", lambda: _svm(params)),
+        ("NB-SVM tf-idf-sum C=1 β=1 argmax", "default", lambda: NBSVM(C=1, presence=False)),
+        ("NB-SVM tf-idf-sum C=1 β=0.25 argmax", "default", lambda: NBSVM(C=1, beta=0.25, presence=False)),
+        ("NB-SVM presence C=0.3 argmax", "default", lambda: NBSVM(C=0.3)),
+        ("NB-SVM presence C=1 argmax", "default", lambda: NBSVM(C=1)),
+        ("NB-SVM presence C=3 argmax", "default", lambda: NBSVM(C=3)),
+        (nbsvm, "default", lambda: _calibrated(NBSVM(C=1), params)),
+        (
+            "SGD modified_huber averaged argmax",
+            "default",
+            lambda: SGDClassifier(
+                loss="modified_huber",
+                alpha=1e-5,
+                average=True,
+                class_weight="balanced",
+                max_iter=50,
+                tol=None,
+                random_state=params.seed,
+            ),
+        ),
+        ("SVM C=3 binary tf argmax", "binary tf", lambda: _svm(params)),
+        ("SVM C=3 chars 1-4 min_df 5 argmax", "chars 1-4 min_df 5", lambda: _svm(params)),
+        # label noise: drop training rows that are near-duplicates (cosine ≥ 0.9) of a row with another label
+        (CLEANED, "default", lambda: _calibrated(_svm(params), params)),
+    ]
+    rows = []
+    for k, (tr, va) in enumerate(inner):
+        tr_abs, va_abs = train_idx[tr], train_idx[va]
+        ts = assemble_training(corpus, raw_train_idx=tr_abs, raw_test_idx=np.concatenate([va_abs, test_idx]))
+        canon = corpus.raw_canonical(ts.stop_words)
+        val_docs, truth = [canon[i] for i in va_abs], corpus.raw_labels[va_abs]
+        matrices, probas, out = {}, {}, {}
+        all_rows, clean_rows = np.arange(len(ts.labels)), _without_conflicting_duplicates(ts.docs, ts.labels)
+        for name, variant, factory in candidates:
+            if variant not in matrices:
+                features = build_features(params).set_params(**feature_variants[variant])
+                matrices[variant] = (features.fit_transform(ts.docs), features.transform(val_docs))
+            x_train, x_val = matrices[variant]
+            keep = clean_rows if name == CLEANED else all_rows
+            model = factory().fit(x_train[keep], ts.labels[keep])
+            out[name] = scores(truth, model.predict(x_val))
+            if hasattr(model, "predict_proba"):
+                probas[name] = model.predict_proba(x_val)
+            print(f"  fold {k} {name}: {out[name][0]:.4f}", flush=True)
+        if has_fasttext:
+            classes = sorted(set(ts.labels))
+            for name, kw in FASTTEXT_CONFIGS.items():
+                probas[name] = _fasttext_proba(ts.docs, ts.labels, val_docs, classes, **kw)
+                out[name] = scores(truth, np.array(classes)[probas[name].argmax(axis=1)])
+            for base in (current, nbsvm):
+                for w in (0.2, 0.3, 0.5):
+                    mix = (1 - w) * probas[base] + w * probas["fastText words+subwords 1-3"]
+                    out[f"{base} + fastText×{w}"] = scores(truth, np.array(classes)[mix.argmax(axis=1)])
+        rows.append(out)
+    print(
+        f"# round 4, inner 4-fold grouped CV on the {len(train_idx)} training raw messages (fold 0 test excluded)"
+        + ("" if has_fasttext else "; fastText not installed: its rows skipped")
+    )
+    for name in rows[0]:
+        f1s = [r[name][0] for r in rows]
+        print(
+            f"{name:<44} macro-F1 {np.mean(f1s):.4f}±{np.std(f1s):.4f}  acc {np.mean([r[name][1] for r in rows]):.4f}"
+            f"  folds {' '.join(f'{f:.4f}' for f in f1s)}"
+        )
 
 
 UNLABELLED = ("attachment3_hot_issues.csv", "attachment4_replies.csv", "attachment2_official_testset_unlabeled.csv")
@@ -194,25 +379,36 @@ def tune_self_training(params: TrainParams, n_splits: int, threshold: float = 0.
         proba = teacher.predict_proba(unl)
         keep = proba.max(axis=1) >= threshold
         pseudo = teacher.classes_[proba.argmax(axis=1)][keep]
-        student = build_pipeline(params).fit(ts.docs + [d for d, k in zip(unl, keep, strict=True) if k],
-                                             np.concatenate([ts.labels, pseudo]))
+        student = build_pipeline(params).fit(
+            ts.docs + [d for d, k in zip(unl, keep, strict=True) if k], np.concatenate([ts.labels, pseudo])
+        )
         out = {}
         for name, pipe in (("teacher", teacher), (f"self-training p≥{threshold}", student)):
             clf = TextClassifier(version="bench", pipeline=pipe, stop_words=ts.stop_words, manifest={})
             out[name] = scores(truth, clf.predict(texts))
-        print(f"  pool {len(unl)} (-{len(leaks)} similar to val/test), pseudo {int(keep.sum())}: "
-              + ", ".join(f"{k} {v[0]:.4f}" for k, v in out.items()), flush=True)
+        print(
+            f"  pool {len(unl)} (-{len(leaks)} similar to val/test), pseudo {int(keep.sum())}: "
+            + ", ".join(f"{k} {v[0]:.4f}" for k, v in out.items()),
+            flush=True,
+        )
         rows.append(out)
     for name in rows[0]:
         f1s = [r[name][0] for r in rows]
-        print(f"{name:<24} macro-F1 {np.mean(f1s):.4f}±{np.std(f1s):.4f}  acc {np.mean([r[name][1] for r in rows]):.4f}")
+        print(
+            f"{name:<24} macro-F1 {np.mean(f1s):.4f}±{np.std(f1s):.4f}  acc {np.mean([r[name][1] for r in rows]):.4f}"
+        )
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tune", action="store_true")
     parser.add_argument("--tune-self-training", action="store_true")
+    parser.add_argument("--tune-more", action="store_true", help="round 4: NB-SVM, SGD, feature variants, fastText")
+    parser.add_argument("--limit", type=int, default=None, help="keep ~N rows of each file (smoke runs only)")
     parser.add_argument("--seed", type=int, default=TrainParams().seed)
     args = parser.parse_args()
-    p = replace(TrainParams(), seed=args.seed)
-    (tune_self_training if args.tune_self_training else tune if args.tune else report)(p, 5)
+    p = replace(TrainParams(), seed=args.seed, limit=args.limit)
+    if args.tune_more:
+        tune_more(p, 5)
+    else:
+        (tune_self_training if args.tune_self_training else tune if args.tune else report)(p, 5)

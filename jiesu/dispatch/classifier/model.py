@@ -47,17 +47,44 @@ class TrainParams:
     limit: int | None = None  # keep ~limit rows of each file (tests)
 
 
+def build_features(params: TrainParams) -> FeatureUnion:
+    """jieba word n-grams (down-weighted) + character n-grams, TF-IDF each."""
+    return FeatureUnion(
+        [
+            (
+                "words",
+                TfidfVectorizer(
+                    tokenizer=word_analyzer,
+                    token_pattern=None,
+                    lowercase=False,
+                    ngram_range=params.word_ngrams,
+                    min_df=params.min_df,
+                    sublinear_tf=True,
+                ),
+            ),
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char",
+                    preprocessor=char_analyzer_input,
+                    lowercase=False,
+                    ngram_range=params.char_ngrams,
+                    min_df=params.min_df,
+                    sublinear_tf=True,
+                ),
+            ),
+        ],
+        transformer_weights={"words": params.word_weight, "chars": 1.0},
+    )
+
+
 def build_pipeline(params: TrainParams) -> Pipeline:
-    """jieba word n-grams + character n-grams → linear SVM with sigmoid-calibrated probabilities."""
-    features = FeatureUnion([
-        ("words", TfidfVectorizer(tokenizer=word_analyzer, token_pattern=None, lowercase=False,
-                                  ngram_range=params.word_ngrams, min_df=params.min_df, sublinear_tf=True)),
-        ("chars", TfidfVectorizer(analyzer="char", preprocessor=char_analyzer_input, lowercase=False,
-                                  ngram_range=params.char_ngrams, min_df=params.min_df, sublinear_tf=True)),
-    ], transformer_weights={"words": params.word_weight, "chars": 1.0})
+    """`build_features` → linear SVM with sigmoid-calibrated probabilities."""
+    features = build_features(params)
     svm = LinearSVC(C=params.C, class_weight=params.class_weight, random_state=params.seed)
-    model = CalibratedClassifierCV(svm, method="sigmoid", cv=params.calibration_folds,
-                                   ensemble=params.calibration_ensemble)
+    model = CalibratedClassifierCV(
+        svm, method="sigmoid", cv=params.calibration_folds, ensemble=params.calibration_ensemble
+    )
     return Pipeline([("features", features), ("model", model)])
 
 
@@ -113,11 +140,20 @@ def assemble_training(corpus: data.Corpus, *, raw_train_idx: np.ndarray, raw_tes
     keep_seg = np.setdiff1d(np.arange(len(seg_canon)), leaks)
     docs = [seg_canon[i] for i in keep_seg] + [raw_canon[i] for i in raw_train_idx]
     labels = np.concatenate([corpus.seg_labels[keep_seg], corpus.raw_labels[raw_train_idx]])
-    return TrainingSet(docs=docs, labels=labels, stop_words=stop, raw_test_idx=raw_test_idx,
-                       dropped_segmented=len(leaks),
-                       info={"segmented_rows": len(keep_seg), "raw_rows": len(raw_train_idx),
-                             "held_out_raw": len(raw_test_idx), "dropped_segmented": len(leaks),
-                             "stop_words": len(stop)})
+    return TrainingSet(
+        docs=docs,
+        labels=labels,
+        stop_words=stop,
+        raw_test_idx=raw_test_idx,
+        dropped_segmented=len(leaks),
+        info={
+            "segmented_rows": len(keep_seg),
+            "raw_rows": len(raw_train_idx),
+            "held_out_raw": len(raw_test_idx),
+            "dropped_segmented": len(leaks),
+            "stop_words": len(stop),
+        },
+    )
 
 
 def _drop_pruned_vocabulary(pipeline: Pipeline) -> None:
@@ -145,8 +181,14 @@ def models_dir() -> Path:
     return Path(settings.VAR_DIR) / "models"
 
 
-def train(*, params: TrainParams, out_dir: Path | None = None, corpus: data.Corpus | None = None,
-          extra: tuple[list[str], list[str]] | None = None, extra_sha256: str | None = None) -> dict:
+def train(
+    *,
+    params: TrainParams,
+    out_dir: Path | None = None,
+    corpus: data.Corpus | None = None,
+    extra: tuple[list[str], list[str]] | None = None,
+    extra_sha256: str | None = None,
+) -> dict:
     """Build, evaluate on the held-out raw messages, save artefact + manifest, mark as current.
 
     `extra` = (texts, labels) of corrected orders (退单/改派 relabelled by the centre) added to training."""
@@ -176,8 +218,13 @@ def train(*, params: TrainParams, out_dir: Path | None = None, corpus: data.Corp
     if len(test_idx):
         texts, truth = [corpus.raw_texts[i] for i in test_idx], corpus.raw_labels[test_idx]
         pred = clf.predict(texts)
-        metrics = {"held_out_raw": {"macro_f1": round(float(f1_score(truth, pred, average="macro")), 4),
-                                    "accuracy": round(float(accuracy_score(truth, pred)), 4), "n": len(texts)}}
+        metrics = {
+            "held_out_raw": {
+                "macro_f1": round(float(f1_score(truth, pred, average="macro")), 4),
+                "accuracy": round(float(accuracy_score(truth, pred)), 4),
+                "n": len(texts),
+            }
+        }
         heldout_file = out_dir / f"classifier-{version}-heldout-raw.csv"
         with heldout_file.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
@@ -185,20 +232,41 @@ def train(*, params: TrainParams, out_dir: Path | None = None, corpus: data.Corp
             writer.writerows(zip(texts, truth, strict=True))
 
     manifest = {
-        "version": version, "format": FORMAT, "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "labels": clf.labels, "params": asdict(params), "data_sha256": corpus.hashes, "training": ts.info,
-        "metrics": metrics, "held_out_file": heldout_file.name if heldout_file else None,
+        "version": version,
+        "format": FORMAT,
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "labels": clf.labels,
+        "params": asdict(params),
+        "data_sha256": corpus.hashes,
+        "training": ts.info,
+        "metrics": metrics,
+        "held_out_file": heldout_file.name if heldout_file else None,
         "build_seconds": round(time.perf_counter() - started, 1),
-        "libraries": {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
-                      "numpy": np.__version__, "scipy": scipy.__version__, "jieba": jieba.__version__,
-                      "joblib": joblib.__version__},
+        "libraries": {
+            "python": platform.python_version(),
+            "scikit-learn": sklearn.__version__,
+            "numpy": np.__version__,
+            "scipy": scipy.__version__,
+            "jieba": jieba.__version__,
+            "joblib": joblib.__version__,
+        },
     }
     clf.manifest = manifest
     path = out_dir / f"classifier-{version}.joblib"
-    joblib.dump({"format": FORMAT, "version": version, "pipeline": pipeline,
-                 "stop_words": sorted(ts.stop_words), "manifest": manifest}, path, compress=3)
-    (out_dir / f"classifier-{version}.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
-                                                        encoding="utf-8")
+    joblib.dump(
+        {
+            "format": FORMAT,
+            "version": version,
+            "pipeline": pipeline,
+            "stop_words": sorted(ts.stop_words),
+            "manifest": manifest,
+        },
+        path,
+        compress=3,
+    )
+    (out_dir / f"classifier-{version}.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     (out_dir / "CURRENT").write_text(version + "\n", encoding="utf-8")
     manifest["path"] = str(path)
     return manifest
@@ -208,5 +276,9 @@ def load(path: Path) -> TextClassifier:
     blob = joblib.load(path)
     if blob.get("format") != FORMAT:
         raise ValueError(f"模型文件格式 {blob.get('format')} 与当前代码 ({FORMAT}) 不符，请重新训练")
-    return TextClassifier(version=blob["version"], pipeline=blob["pipeline"],
-                          stop_words=frozenset(blob["stop_words"]), manifest=blob["manifest"])
+    return TextClassifier(
+        version=blob["version"],
+        pipeline=blob["pipeline"],
+        stop_words=frozenset(blob["stop_words"]),
+        manifest=blob["manifest"],
+    )
