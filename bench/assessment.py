@@ -52,6 +52,7 @@ def parse_args():
     p.add_argument("--year", type=int, default=2025)
     p.add_argument("--month", default="2025-06")
     p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--full-repeat", type=int, default=None, help="runs of compute_month (default: --repeat)")
     p.add_argument("--chunk", type=int, default=2_000_000, help="orders generated and loaded per step (memory)")
     p.add_argument("--seed", type=int, default=12345)
     p.add_argument("--db", default="postgres://postgres@127.0.0.1:5432/jiesu_assess_bench")
@@ -487,7 +488,9 @@ def main():
     start, end = rules.cycle.window(month)
     print(f"database: {n_orders:,} orders, {n_events:,} events; month {args.month}, rule {rule.version}")
 
-    full_times, rows = timed(lambda: selectors.compute_month(month=month, kind="street", rule=rule), args.repeat)
+    full_times, rows = timed(
+        lambda: selectors.compute_month(month=month, kind="street", rule=rule), args.full_repeat or args.repeat
+    )
     if args.check_ytd:
         check_year_to_date(rules=rules, month=month)
     from jiesu.assessment.services import publish_month

@@ -399,16 +399,74 @@ def tune_self_training(params: TrainParams, n_splits: int, threshold: float = 0.
         )
 
 
+def _short_copies(docs: list[str], labels: np.ndarray, *, seed: int, low: int, high: int):
+    """One copy of each training document cut at a token boundary after a random low–high number of
+    (canonical) characters: posts on other boards are often short or truncated."""
+    rng = np.random.default_rng(seed)
+    out_docs, out_labels = [], []
+    for doc, label, limit in zip(docs, labels, rng.integers(low, high + 1, len(docs)), strict=True):
+        kept, length = [], 0
+        for token in doc.split():
+            if length >= limit:
+                break
+            kept.append(token)
+            length += len(token)
+        if kept and len(kept) < len(doc.split()):
+            out_docs.append(" ".join(kept))
+            out_labels.append(label)
+    return docs + out_docs, np.concatenate([labels, np.array(out_labels, dtype=labels.dtype)])
+
+
+def tune_short(params: TrainParams, n_splits: int) -> None:
+    """Round 5: training with truncated copies, scored on whole and on truncated validation messages."""
+    corpus = data.load_corpus(limit=params.limit)
+    train_idx, test_idx = raw_folds(corpus, seed=params.seed, n_splits=n_splits)[params.holdout_fold]
+    groups = data.group_ids(corpus.raw_canonical(frozenset()), corpus.raw_users)[train_idx]
+    inner = data.grouped_folds(corpus.raw_labels[train_idx], groups, seed=params.seed + 1, n_splits=4)
+    variants = [("current", None), ("short copies 8-40", (8, 40)), ("short copies 5-25", (5, 25))]
+    cuts = [None, 50, 20]
+    rows = []
+    for tr, va in inner:
+        ts = assemble_training(
+            corpus, raw_train_idx=train_idx[tr], raw_test_idx=np.concatenate([train_idx[va], test_idx])
+        )
+        truth = corpus.raw_labels[train_idx[va]]
+        row = {}
+        for name, span in variants:
+            docs, labels = (
+                (ts.docs, ts.labels)
+                if span is None
+                else _short_copies(ts.docs, ts.labels, seed=params.seed, low=span[0], high=span[1])
+            )
+            pipe = build_pipeline(params).fit(docs, labels)
+            clf = TextClassifier(version="bench", pipeline=pipe, stop_words=ts.stop_words, manifest={})
+            for cut in cuts:
+                texts = [corpus.raw_texts[i][:cut] if cut else corpus.raw_texts[i] for i in train_idx[va]]
+                row[(name, cut)] = scores(truth, clf.predict(texts))
+            print("  " + name + ": " + ", ".join(f"{c or 'whole'} {row[(name, c)][0]:.4f}" for c in cuts), flush=True)
+        rows.append(row)
+    print(f"# round 5, inner 4-fold grouped CV on the {len(train_idx)} training raw messages (fold 0 excluded)")
+    for name, _ in variants:
+        cells = []
+        for cut in cuts:
+            f1s = [r[(name, cut)][0] for r in rows]
+            cells.append(f"{'whole' if cut is None else f'first {cut}'} {np.mean(f1s):.4f}±{np.std(f1s):.4f}")
+        print(f"{name:<20} macro-F1: " + "; ".join(cells))
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tune", action="store_true")
     parser.add_argument("--tune-self-training", action="store_true")
     parser.add_argument("--tune-more", action="store_true", help="round 4: NB-SVM, SGD, feature variants, fastText")
+    parser.add_argument("--tune-short", action="store_true", help="round 5: truncated training copies")
     parser.add_argument("--limit", type=int, default=None, help="keep ~N rows of each file (smoke runs only)")
     parser.add_argument("--seed", type=int, default=TrainParams().seed)
     args = parser.parse_args()
     p = replace(TrainParams(), seed=args.seed, limit=args.limit)
     if args.tune_more:
         tune_more(p, 5)
+    elif args.tune_short:
+        tune_short(p, 5)
     else:
         (tune_self_training if args.tune_self_training else tune if args.tune else report)(p, 5)
