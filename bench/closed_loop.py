@@ -59,9 +59,16 @@ def _prepare(db: str) -> None:
         create_user(username=f"b_h_{unit.code}", password="", password_hash=hashed, role=Role.HANDLER, unit=unit)
 
 
-def _worker(db: str, count: int, seed: int, queue) -> None:
+def _worker(db: str, count: int, seed: int, queue, facts: bool = True) -> None:
     _setup_django(db)
     from django.db import connection
+
+    if not facts:  # measure what keeping the assessment's monthly facts costs each event
+        from django.db.models.signals import post_save
+
+        from jiesu.workorders.models import WorkOrderEvent
+
+        post_save.disconnect(sender=WorkOrderEvent, dispatch_uid="assessment-order-facts")
 
     from jiesu.org.models import User
     from jiesu.workorders import services
@@ -90,11 +97,11 @@ def _worker(db: str, count: int, seed: int, queue) -> None:
     queue.put((elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
 
 
-def run_once(db: str, orders: int, workers: int, run: int) -> tuple[float, int]:
+def run_once(db: str, orders: int, workers: int, run: int, facts: bool = True) -> tuple[float, int]:
     queue = mp.get_context("fork").Queue()
     per_worker = orders // workers
     procs = [
-        mp.get_context("fork").Process(target=_worker, args=(db, per_worker, run * 100_000 + w * 10_000, queue))
+        mp.get_context("fork").Process(target=_worker, args=(db, per_worker, run * 100_000 + w * 10_000, queue, facts))
         for w in range(workers)
     ]
     started = time.perf_counter()
@@ -119,6 +126,11 @@ def main() -> None:
         default=None,
         help="PostgreSQL only: set synchronous_commit for the benchmark's sessions",
     )
+    parser.add_argument(
+        "--compare-order-facts",
+        action="store_true",
+        help="alternate runs with and without the monthly-facts refresh per event and print both",
+    )
     args = parser.parse_args()
     if args.synchronous_commit:
         os.environ["JIESU_PG_SYNCHRONOUS_COMMIT"] = args.synchronous_commit
@@ -126,14 +138,21 @@ def main() -> None:
     from django.db import connections
 
     connections.close_all()  # forked workers open their own
-    walls, peaks = [], []
+    walls, peaks, bare = [], [], []
+    done = args.orders // args.workers * args.workers
     for run in range(args.runs):
         wall, peak = run_once(args.db, args.orders, args.workers, run)
         walls.append(wall)
         peaks.append(peak)
-        done = args.orders // args.workers * args.workers
         print(f"run {run + 1}: {done} loops in {wall:.2f} s = {done / wall:.0f} loops/s")
-    done = args.orders // args.workers * args.workers
+        if args.compare_order_facts:
+            wall, _ = run_once(args.db, args.orders, args.workers, args.runs + run, facts=False)
+            bare.append(wall)
+            print(f"run {run + 1} without the monthly facts: {done} loops in {wall:.2f} s = {done / wall:.0f} loops/s")
+    if bare:
+        with_facts, without = statistics.median(walls), statistics.median(bare)
+        print(f"monthly facts per event: {(with_facts - without) / (done * STEPS) * 1000:.2f} ms "
+              f"({with_facts / without:.2f}× the loop time without them)")  # fmt: skip
     median = statistics.median(walls)
     print(
         f"db={args.db} workers={args.workers} orders/run={done} runs={args.runs} "

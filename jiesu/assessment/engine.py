@@ -7,7 +7,12 @@ unit (or per property project). "Last X" is taken without a second pass by packi
 into one integer and keeping the MAX: seq grows with every event of an order.
 
 The SQL text is the same on SQLite, PostgreSQL and DuckDB (the benchmark's reference) except for
-four tiny helpers (JSON field, epoch seconds, integer division, parameters) chosen by `Dialect`."""
+four tiny helpers (JSON field, epoch seconds, integer division, parameters) chosen by `Dialect`.
+
+Two sources of the per-order facts, same figures: `events` folds the raw event log (DuckDB, the
+benchmark's reference, and the check in the tests); `facts` (the default in the Django database)
+combines the per-order-and-month folds kept in `assessment_ordermonthfacts` (jiesu.assessment.facts)
+and folds raw events only for the part of a cycle that is not a whole calendar month."""
 
 import contextlib
 import contextvars
@@ -18,7 +23,8 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from jiesu.assessment.rules import Rules
+from jiesu.assessment.rules import TZ, Rules
+from jiesu.workorders.models import COUNTED_ACTIONS
 
 UNIT_PACK = 1_000_000  # unit ids below a million
 DUE_PACK = 10_000_000_000  # epoch seconds below 10^10 (year 2286)
@@ -60,12 +66,29 @@ class Dialect:
             return value
         return connection.ops.adapt_datetimefield_value(value)
 
+    def local_month(self, expr: str) -> str:
+        """The local calendar month (yyyymm) of a timestamp column, in the zone of the cycles."""
+        if self.vendor == "postgresql":
+            return f"CAST(to_char({expr} AT TIME ZONE '{TZ.key}', 'YYYYMM') AS INTEGER)"
+        if self.vendor == "sqlite":
+            return f"CAST(strftime('%%Y%%m', {expr}, '{_utc_offset_hours():+d} hours') AS INTEGER)"
+        raise ValueError(f"no monthly facts on {self.vendor}")
+
+
+def _utc_offset_hours() -> int:
+    """SQLite has no zone data: the cycles' zone (Asia/Shanghai) has kept one offset since 1991."""
+    offset = dt.datetime(2020, 1, 1, tzinfo=TZ).utcoffset()
+    if offset != dt.datetime(2020, 7, 1, tzinfo=TZ).utcoffset():
+        raise ValueError(f"{TZ.key} has daylight saving time: SQLite cannot bucket it by month")
+    return int(offset.total_seconds() // 3600)
+
 
 @dataclass(frozen=True)
 class Tables:
     events: str = "workorders_workorderevent"
     orders: str = "workorders_workorder"
     projects: str = "org_propertyproject"
+    facts: str = "assessment_ordermonthfacts"
 
 
 @dataclass
@@ -83,9 +106,10 @@ class Counts:
     returns: int = 0
 
 
-def _order_aggregates(d: Dialect, rules: Rules) -> list[tuple[str, str, str]]:
-    """(column, aggregate over one order's events, how partial results combine). Every one is a
-    MAX, MIN or SUM, so an order's events may be folded in parts and the parts folded again."""
+def fold_aggregates(d: Dialect) -> list[tuple[str, str, str]]:
+    """(column, aggregate over one order's events `e`, how partial results combine) for the facts
+    that do not depend on the rules. Every one is a MAX or MIN, so an order's events may be folded
+    in parts (per month: jiesu.assessment.facts) and the parts folded again."""
     at = d.epoch("e.at")
     lead = d.json_text("lead_unit")
     # The action test comes first so that the JSON is only read for the events that carry it.
@@ -97,7 +121,7 @@ def _order_aggregates(d: Dialect, rules: Rules) -> list[tuple[str, str, str]]:
     sat = f"COALESCE(CAST({d.json_text('satisfaction')} AS BIGINT), 0)"
     reached = d.json_flag("reached")
     cb_key = f"CAST(e.seq AS BIGINT) * 1000 + {reached} * 100 + {sat} * 10 + {d.json_flag('solved')}"
-    valid_cb = "e.action = 'callback'" + ("" if rules.denominator == "callbacks" else f" AND {reached} = 1")
+    reached_cb = f"e.action = 'callback' AND {reached} = 1"
     return [
         ("created_at", f"MAX(CASE WHEN e.action = 'create' THEN {at} END)", "MAX"),
         ("last_unit_key", f"MAX(CASE WHEN {assign} THEN {unit_key} END)", "MAX"),
@@ -105,14 +129,39 @@ def _order_aggregates(d: Dialect, rules: Rules) -> list[tuple[str, str, str]]:
         ("assigned_at", f"MAX(CASE WHEN {assign} THEN {at} END)", "MAX"),
         ("responded_at", f"MAX(CASE WHEN e.action = 'respond' THEN {at} END)", "MAX"),
         ("resolved_at", f"MAX(CASE WHEN e.action = 'resolve' THEN {at} END)", "MAX"),
-        ("callback_key", f"MAX(CASE WHEN {valid_cb} THEN {cb_key} END)", "MAX"),
-        ("callback_at", f"MAX(CASE WHEN {valid_cb} THEN {at} END)", "MAX"),
+        ("callback_key", f"MAX(CASE WHEN e.action = 'callback' THEN {cb_key} END)", "MAX"),
+        ("callback_at", f"MAX(CASE WHEN e.action = 'callback' THEN {at} END)", "MAX"),
+        ("reached_callback_key", f"MAX(CASE WHEN {reached_cb} THEN {cb_key} END)", "MAX"),
+        ("reached_callback_at", f"MAX(CASE WHEN {reached_cb} THEN {at} END)", "MAX"),
         ("due_key", f"MAX(CASE WHEN {sets_due} THEN {due_key} END)", "MAX"),
         ("due_set_at", f"MAX(CASE WHEN {sets_due} THEN {at} END)", "MAX"),
         ("returned_at", f"MAX(CASE WHEN e.action = 'return' THEN {at} END)", "MAX"),
         ("ruled_at", f"MAX(CASE WHEN e.action = 'rule_dispute' THEN {at} END)", "MAX"),
         ("unreasonable", "MAX(CASE WHEN e.action = 'mark_unreasonable' THEN 1 ELSE 0 END)", "MAX"),
         ("merged", "MAX(CASE WHEN e.action = 'merge' THEN 1 ELSE 0 END)", "MAX"),
+    ]
+
+
+# The facts one cycle reads, in this order; the callback pair is taken from the variant the rules'
+# denominator names (every callback, or only those that reached the citizen).
+_FACTS = (
+    "created_at", "last_unit_key", "first_unit_key", "assigned_at", "responded_at", "resolved_at",
+    "callback_key", "callback_at", "due_key", "due_set_at", "returned_at", "ruled_at", "unreasonable", "merged",
+)  # fmt: skip
+_CALLBACK_PAIR = ("callback_key", "callback_at")
+
+
+def _stored_name(name: str, rules: Rules) -> str:
+    """The column of the fold (or of the facts table) behind one of `_FACTS` under these rules."""
+    if name in _CALLBACK_PAIR and rules.denominator != "callbacks":
+        return f"reached_{name}"
+    return name
+
+
+def _order_aggregates(d: Dialect, rules: Rules) -> list[tuple[str, str, str]]:
+    """The rules' facts folded from raw events, plus the in-cycle counters."""
+    fold = {name: (expr, how) for name, expr, how in fold_aggregates(d)}
+    return [(name, *fold[_stored_name(name, rules)]) for name in _FACTS] + [
         ("supervised", "SUM(CASE WHEN e.action = 'supervise' AND e.at >= :start THEN 1 ELSE 0 END)", "SUM"),
         ("reopens", "SUM(CASE WHEN e.action = 'reopen' AND e.at >= :start THEN 1 ELSE 0 END)", "SUM"),
     ]
@@ -152,6 +201,63 @@ def _facts_cte(d: Dialect, rules: Rules, t: Tables) -> str:
         ) p GROUP BY p.order_id)"""
 
 
+def _projection_cte(d: Dialect, rules: Rules, t: Tables, *, tail: bool) -> str:
+    """`facts` as `_facts_cte` gives them, from the per-order-and-month folds (`t.facts`).
+
+    Candidates are the orders with a monthly row in the cycle's months (:m_start ≤ month < :m_end),
+    with a deadline inside the cycle, or — when the cycle does not end at a month's start
+    (`tail`) — with an event between that month's start (:aligned) and the cycle end: only those
+    can add to a sum. Their rows of the months [:m_lb, :m_end) (the look-back's months) are combined
+    with the tail's raw events; an order keeps only if it has an event since the look-back
+    (MAX(last_at) ≥ :lookback_s), as in `_facts_cte`, and one begun before :m_lb gets its older rows.
+    The in-cycle counters come from the few counted events (index `event_counted_at`)."""
+    stored = ", ".join(f"p.{_stored_name(n, rules)} AS {n}" for n in _FACTS)
+    names = ", ".join(_FACTS)
+    combined = ", ".join(f"{how}(q.{n}) AS {n}" for n, _, how in _order_aggregates(d, rules) if n in _FACTS)
+    cand_tail = raw_tail = ""
+    if tail:
+        folded = ",\n              ".join(f"{expr} AS {n}" for n, expr, _ in _order_aggregates(d, rules) if n in _FACTS)
+        cand_tail = f"UNION SELECT e.order_id FROM {t.events} e WHERE e.at >= :aligned AND e.at < :end"
+        raw_tail = f"""UNION ALL
+                SELECT e.order_id AS order_id,
+                  {folded},
+                  MAX({d.epoch("e.at")}) AS last_at
+                FROM {t.events} e WHERE e.at >= :aligned AND e.at < :end
+                GROUP BY e.order_id"""
+    counted = ", ".join(repr(a) for a in COUNTED_ACTIONS)
+    return f"""
+    cand AS (
+        SELECT p.order_id FROM {t.facts} p WHERE p.month >= :m_start AND p.month < :m_end
+        UNION SELECT p.order_id FROM {t.facts} p
+          WHERE p.due_at >= :start_s AND p.due_at < :end_s AND p.month < :m_end
+        {cand_tail}),
+    ranged AS MATERIALIZED (
+        SELECT q.order_id AS order_id, {combined}, MAX(q.last_at) AS last_at FROM (
+            SELECT p.order_id AS order_id, {stored}, p.last_at AS last_at FROM {t.facts} p
+            WHERE p.month >= :m_lb AND p.month < :m_end AND p.order_id IN (SELECT order_id FROM cand)
+            {raw_tail}
+        ) q GROUP BY q.order_id),
+    folded AS (
+        SELECT order_id, {names} FROM ranged WHERE created_at IS NOT NULL AND last_at >= :lookback_s
+        UNION ALL
+        SELECT q.order_id, {combined} FROM (
+            SELECT order_id, {names} FROM ranged WHERE created_at IS NULL AND last_at >= :lookback_s
+            UNION ALL
+            SELECT p.order_id AS order_id, {stored} FROM {t.facts} p
+            WHERE p.month < :m_lb AND p.order_id IN (
+                SELECT order_id FROM ranged WHERE created_at IS NULL AND last_at >= :lookback_s)
+        ) q GROUP BY q.order_id),
+    counted AS (
+        SELECT e.order_id AS order_id,
+          SUM(CASE WHEN e.action = 'supervise' THEN 1 ELSE 0 END) AS supervised,
+          SUM(CASE WHEN e.action = 'reopen' THEN 1 ELSE 0 END) AS reopens
+        FROM {t.events} e WHERE e.action IN ({counted}) AND e.at >= :start AND e.at < :end
+        GROUP BY e.order_id),
+    facts AS (
+        SELECT x.*, COALESCE(c.supervised, 0) AS supervised, COALESCE(c.reopens, 0) AS reopens
+        FROM folded x LEFT JOIN counted c ON c.order_id = x.order_id)"""
+
+
 def _callback_terms(d: Dialect, rules: Rules) -> dict[str, str]:
     """The per-order tests on the facts `f` behind the callback-based sums (responded, solved,
     satisfaction points) and the exclusions, shared by the one-cycle and the many-cycle queries
@@ -185,7 +291,7 @@ def _callback_terms(d: Dialect, rules: Rules) -> dict[str, str]:
     }
 
 
-def _aggregate_sql(d: Dialect, rules: Rules, t: Tables, *, group: str) -> str:
+def _aggregate_sql(d: Dialect, rules: Rules, t: Tables, *, group: str, source: str, tail: bool) -> str:
     """Sum the facts per group: `unit` (the final or first lead unit), `project` or `company`."""
     unit_key = "f0.last_unit_key" if rules.attribution == "final" else "f0.first_unit_key"
     unit = f"({unit_key} - {d.idiv(unit_key, UNIT_PACK)} * {UNIT_PACK})"
@@ -213,7 +319,7 @@ def _aggregate_sql(d: Dialect, rules: Rules, t: Tables, *, group: str) -> str:
         " OR f0.supervised > 0 OR f0.reopens > 0)"
     )
     sql = f"""
-        WITH {_facts_cte(d, rules, t)}
+        WITH {_facts_cte(d, rules, t) if source == "events" else _projection_cte(d, rules, t, tail=tail)}
         SELECT f.grp AS grp,
           SUM(CASE WHEN f.created_at >= :start_s AND f.created_at < :end_s THEN 1 ELSE 0 END) AS received,
           SUM(CASE WHEN {cb} THEN 1 ELSE 0 END) AS callbacks,
@@ -234,9 +340,12 @@ def _aggregate_sql(d: Dialect, rules: Rules, t: Tables, *, group: str) -> str:
 
 def _returns_sql(d: Dialect, t: Tables) -> str:
     unit = f"CAST({d.json_text('returned_by_unit')} AS BIGINT)"
+    # Same action list as the partial index `event_counted_at`, which the planner then uses.
+    counted = ", ".join(repr(a) for a in COUNTED_ACTIONS)
     return f"""
         SELECT {unit} AS grp, COUNT(*) AS returns FROM {t.events} e
-        WHERE e.action = 'return' AND e.at >= :start AND e.at < :end AND {unit} IS NOT NULL
+        WHERE e.action IN ({counted}) AND e.at >= :start AND e.at < :end
+          AND e.action = 'return' AND {unit} IS NOT NULL
         GROUP BY {unit}"""
 
 
@@ -251,23 +360,52 @@ def _bind(sql: str, values: dict) -> tuple[str, list]:
     return _MARKER.sub(marker, sql), params
 
 
-_MARKER = re.compile(r":(start_s|end_s|start|end|lookback)\b")
+_MARKER = re.compile(r":(start_s|end_s|start|end|lookback_s|lookback|aligned|m_start|m_end|m_lb)\b")
+
+
+def month_key(value: dt.datetime) -> int:
+    """yyyymm of the local calendar month holding `value` (the facts table's `month`)."""
+    local = value.astimezone(TZ)
+    return local.year * 100 + local.month
+
+
+def month_floor(value: dt.datetime) -> dt.datetime:
+    local = value.astimezone(TZ)
+    return dt.datetime(local.year, local.month, 1, tzinfo=TZ)
 
 
 def build(
-    *, dialect: Dialect, rules: Rules, start: dt.datetime, end: dt.datetime, group: str = "unit", tables=None
+    *,
+    dialect: Dialect,
+    rules: Rules,
+    start: dt.datetime,
+    end: dt.datetime,
+    group: str = "unit",
+    tables=None,
+    source: str = "events",
 ) -> list[tuple[str, list]]:
-    """The statements (SQL, params) that compute the window [start, end); run them with `run`."""
+    """The statements (SQL, params) that compute the window [start, end); run them with `run`.
+    `source`: "events" folds the raw log, "facts" reads jiesu.assessment.facts' table."""
+    if source not in ("events", "facts"):
+        raise ValueError(f"unknown source {source!r}")
     t = tables or Tables()
     tp = dialect.time_param
+    lookback = start - dt.timedelta(days=rules.lookback_days)
+    aligned = month_floor(end)
     values = {
         "start": tp(start),
         "end": tp(end),
-        "lookback": tp(start - dt.timedelta(days=rules.lookback_days)),
+        "lookback": tp(lookback),
+        "aligned": tp(aligned),
         "start_s": int(start.timestamp()),
         "end_s": int(end.timestamp()),
+        "lookback_s": int(lookback.timestamp()),
+        "m_start": month_key(start),
+        "m_end": month_key(aligned),
+        "m_lb": month_key(lookback),
     }
-    statements = [_bind(_aggregate_sql(dialect, rules, t, group=group), values)]
+    tail = aligned != end
+    statements = [_bind(_aggregate_sql(dialect, rules, t, group=group, source=source, tail=tail), values)]
     if group == "unit":
         statements.append(_bind(_returns_sql(dialect, t), values))
     return statements
@@ -315,9 +453,63 @@ _CALLBACK_FACTS = (
 )  # fmt: skip
 
 
-def _callback_months_sql(d: Dialect, rules: Rules, t: Tables, *, cycles: int) -> str:
+def _callback_parts_from_events(d: Dialect, rules: Rules, t: Tables, *, cycles: int) -> tuple[str, str]:
+    """`ranged` (per order and cycle k = 1..n) and `older` (bucket 0) folded from raw events."""
+    aggs = {name: (expr, how) for name, expr, how in _order_aggregates(d, rules)}
+    valid_cb = "e.action = 'callback'" + (
+        "" if rules.denominator == "callbacks" else f" AND {d.json_flag('reached')} = 1"
+    )
+    folded = ",\n          ".join(f"{aggs[name][0]} AS {name}" for name in _CALLBACK_FACTS)
+    bucket = "CASE " + " ".join(f"WHEN e.at < :b{k} THEN {k}" for k in range(cycles + 1)) + f" ELSE {cycles + 1} END"
+    ranged = f"""
+        ranged AS MATERIALIZED (
+            SELECT e.order_id AS order_id, e.k AS k,
+              {folded},
+              MAX(CASE WHEN {valid_cb} THEN 1 ELSE 0 END) AS has_cb,
+              MAX(CASE WHEN e.action = 'create' THEN 1 ELSE 0 END) AS has_create
+            FROM (SELECT e.*, {bucket} AS k FROM {t.events} e WHERE e.at >= :b0 AND e.at < :b{cycles}) e
+            GROUP BY e.order_id, e.k)"""
+    return (
+        ranged,
+        f"""
+        older_parts AS (
+            SELECT e.order_id AS order_id, 0 AS k,
+              {folded},
+              0 AS has_cb
+            FROM {t.events} e
+            WHERE e.at < :b0 AND e.order_id IN (SELECT order_id FROM older)
+            GROUP BY e.order_id)""",
+    )
+
+
+def _callback_parts_from_facts(d: Dialect, rules: Rules, t: Tables, *, cycles: int) -> tuple[str, str]:
+    """The same from the monthly facts, when every cycle is a calendar month (:mb0 … :mbn are the
+    boundaries' month keys): a cycle is then exactly one row per order."""
+    aggs = {name: how for name, _, how in _order_aggregates(d, rules)}
+    stored = ", ".join(f"p.{_stored_name(name, rules)} AS {name}" for name in _CALLBACK_FACTS)
+    combined = ", ".join(f"{aggs[name]}(p.{_stored_name(name, rules)}) AS {name}" for name in _CALLBACK_FACTS)
+    bucket = "CASE " + " ".join(f"WHEN p.month < :mb{k} THEN {k}" for k in range(1, cycles + 1)) + " END"
+    has_cb = f"CASE WHEN p.{_stored_name('callback_at', rules)} IS NOT NULL THEN 1 ELSE 0 END"
+    ranged = f"""
+        ranged AS MATERIALIZED (
+            SELECT p.order_id AS order_id, {bucket} AS k, {stored},
+              {has_cb} AS has_cb,
+              CASE WHEN p.created_at IS NOT NULL THEN 1 ELSE 0 END AS has_create
+            FROM {t.facts} p WHERE p.month >= :mb0 AND p.month < :mb{cycles})"""
+    return (
+        ranged,
+        f"""
+        older_parts AS (
+            SELECT p.order_id AS order_id, 0 AS k, {combined}, 0 AS has_cb
+            FROM {t.facts} p
+            WHERE p.month < :mb0 AND p.order_id IN (SELECT order_id FROM older)
+            GROUP BY p.order_id)""",
+    )
+
+
+def _callback_months_sql(d: Dialect, rules: Rules, t: Tables, *, cycles: int, source: str) -> str:
     """Callbacks, responded, solved and satisfaction points per (cycle, unit) for `cycles`
-    consecutive cycles, in one pass over their events.
+    consecutive cycles, in one pass over their events (or their monthly facts).
 
     The one-cycle query folds an order's events up to the cycle end. Here each order's events are
     folded per cycle (bucket k = 1..n; bucket 0 holds the events before the first cycle, read only
@@ -326,36 +518,23 @@ def _callback_months_sql(d: Dialect, rules: Rules, t: Tables, *, cycles: int) ->
     when its last valid callback up to the end of k lies in k, i.e. when bucket k has one, so only
     the buckets that exist are needed. Markers :b0 … :bn are the cycle boundaries."""
     aggs = {name: (expr, how) for name, expr, how in _order_aggregates(d, rules)}
-    valid_cb = "e.action = 'callback'" + (
-        "" if rules.denominator == "callbacks" else f" AND {d.json_flag('reached')} = 1"
-    )
-    folded = ",\n          ".join(f"{aggs[name][0]} AS {name}" for name in _CALLBACK_FACTS)
+    parts = _callback_parts_from_events if source == "events" else _callback_parts_from_facts
+    ranged, older_parts = parts(d, rules, t, cycles=cycles)
     columns = ", ".join(_CALLBACK_FACTS)
-    bucket = "CASE " + " ".join(f"WHEN e.at < :b{k} THEN {k}" for k in range(cycles + 1)) + f" ELSE {cycles + 1} END"
     running = ",\n          ".join(f"{aggs[name][1]}({name}) OVER w AS {name}" for name in _CALLBACK_FACTS)
     unit_key = "f.last_unit_key" if rules.attribution == "final" else "f.first_unit_key"
     unit = f"({unit_key} - {d.idiv(unit_key, UNIT_PACK)} * {UNIT_PACK})"
     terms = _callback_terms(d, rules)
     return f"""
-        WITH ranged AS MATERIALIZED (
-            SELECT e.order_id AS order_id, e.k AS k,
-              {folded},
-              MAX(CASE WHEN {valid_cb} THEN 1 ELSE 0 END) AS has_cb,
-              MAX(CASE WHEN e.action = 'create' THEN 1 ELSE 0 END) AS has_create
-            FROM (SELECT e.*, {bucket} AS k FROM {t.events} e WHERE e.at >= :b0 AND e.at < :b{cycles}) e
-            GROUP BY e.order_id, e.k),
+        WITH {ranged.strip()},
         older AS (
             SELECT order_id FROM ranged GROUP BY order_id HAVING MAX(has_create) = 0 AND MAX(has_cb) = 1),
+        {older_parts.strip()},
         parts AS (
             SELECT order_id, k, {columns}, has_cb FROM ranged
             WHERE order_id IN (SELECT order_id FROM ranged WHERE has_cb = 1)
             UNION ALL
-            SELECT e.order_id AS order_id, 0 AS k,
-              {folded},
-              0 AS has_cb
-            FROM {t.events} e
-            WHERE e.at < :b0 AND e.order_id IN (SELECT order_id FROM older)
-            GROUP BY e.order_id),
+            SELECT order_id, k, {columns}, has_cb FROM older_parts),
         running AS (
             SELECT order_id, k, has_cb,
               {running}
@@ -380,10 +559,14 @@ def count_callback_months(
     dialect: Dialect | None = None,
     tables: Tables | None = None,
     execute=None,
+    source: str | None = None,
 ) -> list[dict[int, Counts]]:
     """For consecutive cycles (each window's end is the next one's start): per unit, the counts
     the rates are taken on — callbacks, responded, solved, satisfaction points — exactly as
-    `count` gives them cycle by cycle, in one query. The other fields stay 0."""
+    `count` gives them cycle by cycle, in one query. The other fields stay 0.
+
+    `source`: "facts" (the default in the Django database when every cycle is a calendar month)
+    or "events" (the raw log: always possible)."""
     if not windows:
         return []
     for (_, end), (start, _) in zip(windows, windows[1:], strict=False):
@@ -392,15 +575,21 @@ def count_callback_months(
     dialect = dialect or Dialect(vendor=connection.vendor)
     t = tables or Tables()
     boundaries = [windows[0][0], *(end for _, end in windows)]
+    calendar = all(b == month_floor(b) for b in boundaries)
+    if source is None:
+        source = "facts" if calendar and dialect.vendor != "duckdb" else "events"
+    if source == "facts" and not calendar:
+        raise ValueError("the monthly facts hold calendar months only: use source='events'")
     values = {f"b{k}": dialect.time_param(value) for k, value in enumerate(boundaries)}
-    sql = _callback_months_sql(dialect, rules, t, cycles=len(windows))
+    values |= {f"mb{k}": month_key(value) for k, value in enumerate(boundaries)}
+    sql = _callback_months_sql(dialect, rules, t, cycles=len(windows), source=source)
     params = []
 
     def marker(match):
         params.append(values[match.group(1)])
         return "%s"
 
-    sql = re.sub(r":(b\d+)\b", marker, sql)
+    sql = re.sub(r":(m?b\d+)\b", marker, sql)
     result: list[dict[int, Counts]] = [{} for _ in windows]
     for k, grp, callbacks, responded, solved, points in (execute or django_execute)(sql, params):
         result[int(k) - 1][int(grp)] = Counts(
@@ -427,14 +616,18 @@ def memo():
         _MEMO.reset(token)
 
 
-def count(*, rules: Rules, start: dt.datetime, end: dt.datetime, group: str = "unit") -> dict[int, Counts]:
-    """Raw sums per group for the window, in the Django database."""
+def count(
+    *, rules: Rules, start: dt.datetime, end: dt.datetime, group: str = "unit", source: str = "facts"
+) -> dict[int, Counts]:
+    """Raw sums per group for the window, in the Django database (from the monthly facts unless
+    `source="events"`: the raw log, kept as the reference the facts are checked against)."""
     dialect = Dialect(vendor=connection.vendor)
     cache = _MEMO.get()
-    key = (repr(rules), start, end, group)
+    key = (repr(rules), start, end, group, source)
     if cache is not None and key in cache:
         return copy.deepcopy(cache[key])
-    result = run(build(dialect=dialect, rules=rules, start=start, end=end, group=group), execute=django_execute)
+    statements = build(dialect=dialect, rules=rules, start=start, end=end, group=group, source=source)
+    result = run(statements, execute=django_execute)
     if cache is not None:
         cache[key] = copy.deepcopy(result)
     return result

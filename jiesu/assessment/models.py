@@ -112,3 +112,45 @@ class WatchListEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.entered_month:%Y-%m}–{self.exited_month or ''}"
+
+
+class OrderMonthFacts(models.Model):
+    """One order's events of one local calendar month folded into the facts the assessment reads
+    (see jiesu.assessment.facts): a projection of the event log, refreshed in the transaction that
+    appends an event and rebuildable from the log (`rebuild_order_facts`). Times are epoch seconds;
+    `*_key` columns pack an event's seq with a value so that the latest one wins under MAX."""
+
+    order = models.ForeignKey(
+        "workorders.WorkOrder", verbose_name="工单", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    month = models.IntegerField("月份", help_text="本地时间年月，如 202506")
+    last_at = models.BigIntegerField("本月最后事件")
+    created_at = models.BigIntegerField("受理", null=True)
+    last_unit_key = models.BigIntegerField(null=True)
+    first_unit_key = models.BigIntegerField(null=True)
+    assigned_at = models.BigIntegerField("派单", null=True)
+    responded_at = models.BigIntegerField("响应", null=True)
+    resolved_at = models.BigIntegerField("办结", null=True)
+    callback_key = models.BigIntegerField(null=True)
+    callback_at = models.BigIntegerField("回访", null=True)
+    reached_callback_key = models.BigIntegerField(null=True)
+    reached_callback_at = models.BigIntegerField("有效回访", null=True)
+    due_key = models.BigIntegerField(null=True)
+    due_set_at = models.BigIntegerField(null=True)
+    due_at = models.BigIntegerField("办理时限", null=True)
+    returned_at = models.BigIntegerField("退单", null=True)
+    ruled_at = models.BigIntegerField("争议裁定", null=True)
+    unreasonable = models.SmallIntegerField(default=0)
+    merged = models.SmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "工单月度事实"
+        verbose_name_plural = "工单月度事实"
+        constraints = [models.UniqueConstraint(fields=["order", "month"], name="order_month_facts_unique")]
+        indexes = [
+            models.Index(fields=["month", "order"], name="order_facts_month"),
+            models.Index(fields=["due_at"], name="order_facts_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.month}"

@@ -19,7 +19,16 @@ from django.utils import timezone
 from jiesu.common.errors import InvalidInput
 from jiesu.org.models import PropertyProject, Unit
 from jiesu.workorders import deadlines, state_machine
-from jiesu.workorders.models import Category, Channel, Satisfaction, State, Urgency, WorkOrder, WorkOrderEvent
+from jiesu.workorders.models import (
+    Category,
+    Channel,
+    Satisfaction,
+    State,
+    Urgency,
+    WorkOrder,
+    WorkOrderEvent,
+    events_bulk_written,
+)
 from jiesu.workorders.services import _HANDLING_KINDS, MAX_REPLY, UNREASONABLE_KINDS, _validate_new_order
 
 # The actions that bring a new order to each state, in order (the main line of the loop).
@@ -307,4 +316,6 @@ def write_batch(built: list[tuple[dict, list[dict]]]) -> tuple[int, int]:
             events.extend(order_events)
         _insert(WorkOrder, [order for order, _ in built], with_pk=True)
         _insert(WorkOrderEvent, events, with_pk=False)
+        # Row-by-row listeners (post_save) do not see a bulk insert: tell them once, in the transaction.
+        events_bulk_written.send(sender=WorkOrderEvent, order_ids=[order["id"] for order, _ in built])
     return len(built), len(events)

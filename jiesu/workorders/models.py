@@ -4,6 +4,7 @@ The order row is a projection of its events; only jiesu.workorders.services writ
 
 from django.conf import settings
 from django.db import models
+from django.dispatch import Signal
 from django.utils import timezone
 
 
@@ -201,6 +202,13 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise TypeError("工单事件只能追加，不能删除")
 
 
+# Sent (order_ids=[…]) after events were inserted in bulk, bypassing post_save (jiesu.workorders.bulk).
+events_bulk_written = Signal()
+
+# Events counted one by one in an assessment cycle (supervision notices, reopenings, returns).
+COUNTED_ACTIONS = ("supervise", "reopen", "return")
+
+
 class WorkOrderEvent(models.Model):
     """One change of one order. Never updated or deleted (also enforced by a PostgreSQL trigger)."""
 
@@ -231,6 +239,10 @@ class WorkOrderEvent(models.Model):
         verbose_name_plural = "工单事件"
         ordering = ["order_id", "seq"]
         constraints = [models.UniqueConstraint(fields=["order", "seq"], name="event_order_seq_unique")]
+        indexes = [
+            # The few events the monthly assessment counts one by one inside a cycle.
+            models.Index(fields=["at"], name="event_counted_at", condition=models.Q(action__in=COUNTED_ACTIONS)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_id}#{self.seq} {self.action}"

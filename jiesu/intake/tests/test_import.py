@@ -271,6 +271,15 @@ def test_bulk_path_gives_the_same_orders_and_events_as_the_services(units):
     replayed = WorkOrder.objects.get(pk=oid)
     assert _shape(imported) == _shape(replayed)
     assert imported.channel == replayed.channel == "import"
+    # The assessment's monthly facts follow the bulk write as they follow each service call.
+    assert _facts(imported) == _facts(replayed) != []
+
+
+def _facts(order: WorkOrder) -> list[tuple]:
+    from jiesu.assessment.models import OrderMonthFacts
+
+    fields = [f.attname for f in OrderMonthFacts._meta.concrete_fields if f.attname not in ("id", "order_id")]
+    return list(OrderMonthFacts.objects.filter(order=order).order_by("month").values_list(*fields))
 
 
 @pytest.mark.skipif(

@@ -264,6 +264,17 @@ def test_intake_by_keyboard_only(new_page, users):
     assert page.evaluate("document.activeElement.id") == "content"  # ready for the next call
 
 
+def saved_order(page, *, after: WorkOrder | None = None) -> WorkOrder:
+    """The order the intake page reports as saved — once the report names a new one (the previous
+    save's report stays on screen until the next answer arrives)."""
+    old = after.number if after else ""
+    page.wait_for_function(
+        "old => { const n = document.querySelector('#saved [data-number]'); return n && n.textContent.trim() && n.textContent.trim() !== old; }",
+        arg=old,
+    )
+    return WorkOrder.objects.get(number=page.locator("#saved [data-number]").inner_text().strip())
+
+
 def test_intake_property_project_by_keyboard(new_page, users, units):
     from jiesu.dispatch import locator
     from jiesu.org.models import PropertyCompany, PropertyProject
@@ -288,7 +299,7 @@ def test_intake_property_project_by_keyboard(new_page, users, units):
     assert page.input_value("#project-search").startswith("阳光花园 · 阳光物业")
     shot(page, "intake-property")
     page.keyboard.press("Control+Enter")
-    first = WorkOrder.objects.get(number=page.locator("#saved [data-number]").inner_text())
+    first = saved_order(page)
     assert first.property_project == sun_garden
     assert first.events.get(action="create").payload["property_project_by"] == "address_match"
 
@@ -299,7 +310,7 @@ def test_intake_property_project_by_keyboard(new_page, users, units):
     page.keyboard.press("Escape")
     assert page.input_value("#project-search") == "" and page.locator("#project-matched").count() == 0
     page.keyboard.press("Control+Enter")
-    second = WorkOrder.objects.get(number=page.locator("#saved [data-number]").inner_text())
+    second = saved_order(page, after=first)
     assert second.property_project is None
 
     # 3. Picked by typing in the type-ahead.
@@ -308,6 +319,6 @@ def test_intake_property_project_by_keyboard(new_page, users, units):
     page.keyboard.type("翠林小区 · 翠林物业 · 右安门街道")
     page.wait_for_function(f"document.getElementById('project-id').value === '{green_court.pk}'")
     page.keyboard.press("Control+Enter")
-    third = WorkOrder.objects.get(number=page.locator("#saved [data-number]").inner_text())
+    third = saved_order(page, after=second)
     assert third.property_project == green_court
     assert third.events.get(action="create").payload["property_project_by"] == "clerk"
