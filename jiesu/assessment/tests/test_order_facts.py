@@ -112,3 +112,17 @@ def test_year_to_date_of_a_19th_cycle_is_read_from_the_raw_events(logged_year):
     assert engine.count_callback_months(rules=rules, windows=windows) == engine.count_callback_months(
         rules=rules, windows=windows, source="events"
     )
+
+
+@pytest.mark.django_db
+def test_rebuild_command_restores_lost_rows(rules, units, capsys):
+    from django.core.management import call_command
+
+    order, _ = services.create_order(user=None, content="重建测试", at=dt.datetime(2025, 3, 3, 9, tzinfo=TZ))
+    services.dispatch(user=None, order_id=order.pk, lead_unit=units[STREETS[0]], at=dt.datetime(2025, 3, 3, 10, tzinfo=TZ))
+    kept = stored_rows()
+    OrderMonthFacts.objects.filter(order=order).delete()
+    assert stored_rows() != kept
+    call_command("rebuild_order_facts")
+    assert stored_rows() == kept
+    assert "已重建工单月度事实 1 行" in capsys.readouterr().out
