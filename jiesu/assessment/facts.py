@@ -25,10 +25,11 @@ def _columns() -> list[str]:
 
 
 def _fold_select(
-    d: engine.Dialect, t: engine.Tables, *, month: str, where: str, group: str, upsert: bool = False
+    d: engine.Dialect, t: engine.Tables, *, month: str, where: str, group: str, on_conflict: str = ""
 ) -> str:
-    """INSERT … SELECT of the folded rows: (order_id, month, last_at, facts…, due_at); with `upsert`
-    a row already there is replaced (one statement instead of DELETE + INSERT per event)."""
+    """INSERT … SELECT of the folded rows: (order_id, month, last_at, facts…, due_at). A row already
+    there is replaced (`on_conflict="update"`: one statement per event instead of DELETE + INSERT)
+    or kept (`"nothing"`)."""
     folded = ",\n          ".join(f"{expr} AS {name}" for name, expr, _ in engine.fold_aggregates(d))
     names = _columns()
     due_at = f"(s.due_key - {d.idiv('s.due_key', engine.DUE_PACK)} * {engine.DUE_PACK})"
@@ -42,10 +43,12 @@ def _fold_select(
             WHERE {where}
             GROUP BY {group}
         ) s"""
-    if upsert:
-        # `WHERE 1 = 1`: SQLite reads "ON" after a bare FROM as a join constraint.
+    # `WHERE 1 = 1`: SQLite reads "ON" after a bare FROM as a join constraint.
+    if on_conflict == "update":
         updated = ", ".join(f"{n} = excluded.{n}" for n in ["last_at", *names, "due_at"])
         sql += f" WHERE 1 = 1 ON CONFLICT (order_id, month) DO UPDATE SET {updated}"
+    elif on_conflict == "nothing":
+        sql += " WHERE 1 = 1 ON CONFLICT (order_id, month) DO NOTHING"
     return sql
 
 
@@ -55,7 +58,7 @@ def _refresh_sql(d: engine.Dialect, t: engine.Tables) -> str:
     # order's few index entries with the whole month's range of the `at` index.
     month = d.local_month("e.at")
     where = f"e.order_id = %s AND {month} = %s"
-    return _fold_select(d, t, month=month, where=where, group=f"e.order_id, {month}", upsert=True)
+    return _fold_select(d, t, month=month, where=where, group=f"e.order_id, {month}", on_conflict="update")
 
 
 def refresh_order_month(*, order_id: int, at: dt.datetime, tables: engine.Tables | None = None) -> None:
@@ -83,27 +86,64 @@ def refresh_orders(*, order_ids: list[int], tables: engine.Tables | None = None,
             cursor.execute(sql, ids)
 
 
+def _chunks(t: engine.Tables, chunk: int) -> list[tuple[int, int]]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(order_id), 0) FROM {t.events}")
+        last = cursor.fetchone()[0]
+    return [(low, min(low + chunk, last)) for low in range(0, last, chunk)]
+
+
 def rebuild(*, chunk: int = 1_000_000, tables: engine.Tables | None = None, progress=None) -> int:
-    """Drop every row and fold the whole log again, `chunk` orders per statement (each its own
-    transaction, so a long rebuild does not hold one). Returns the number of rows written."""
+    """Fold the whole log again, `chunk` orders per transaction (a long rebuild holds no single
+    one). Safe beside live writes: a chunk's rows are deleted and re-folded in one transaction, and
+    a row an event's refresh wrote meanwhile is kept (`DO NOTHING`) — orders' events are serialized
+    by the order lock, so that row holds every event. Returns the number of rows written."""
     t = tables or engine.Tables()
     d = engine.Dialect(vendor=connection.vendor)
     month = d.local_month("e.at")
-    sql = _fold_select(
-        d, t, month=month, where="e.order_id > %s AND e.order_id <= %s", group=f"e.order_id, {month}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {t.facts}")
-        cursor.execute(f"SELECT COALESCE(MAX(order_id), 0) FROM {t.events}")
-        last = cursor.fetchone()[0]
+    where = "e.order_id > %s AND e.order_id <= %s"
+    sql = _fold_select(d, t, month=month, where=where, group=f"e.order_id, {month}", on_conflict="nothing")
+    chunks = _chunks(t, chunk)
     written = 0
-    for low in range(0, last, chunk):
+    for low, high in chunks:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, [low, low + chunk])
+            cursor.execute(f"DELETE FROM {t.facts} WHERE order_id > %s AND order_id <= %s", [low, high])
+            cursor.execute(sql, [low, high])
             written += max(cursor.rowcount, 0)
         if progress:
-            progress(min(low + chunk, last), last, written)
+            progress(high, chunks[-1][1], written)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {t.facts}")
     return written
+
+
+def check(*, chunk: int = 1_000_000, tables: engine.Tables | None = None) -> tuple[int, int]:
+    """Fold the log into a scratch table and compare it with the kept rows, writing nothing to them.
+    Returns (rows kept but not in the fold, rows in the fold but not kept): (0, 0) when in step."""
+    t = tables or engine.Tables()
+    d = engine.Dialect(vendor=connection.vendor)
+    scratch = engine.Tables(events=t.events, orders=t.orders, projects=t.projects, facts="order_facts_check")
+    month = d.local_month("e.at")
+    where = "e.order_id > %s AND e.order_id <= %s"
+    sql = _fold_select(d, scratch, month=month, where=where, group=f"e.order_id, {month}")
+    columns = ", ".join(["order_id", "month", "last_at", *_columns(), "due_at"])
+    # The kept rows and the log compared as of one moment: a snapshot transaction on PostgreSQL
+    # (SQLite's transaction is one already; inside a caller's transaction, that one decides).
+    snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with transaction.atomic(), connection.cursor() as cursor:
+        if snapshot:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute(f"CREATE TEMPORARY TABLE {scratch.facts} AS SELECT * FROM {t.facts} WHERE 1 = 0")
+        try:
+            for low, high in _chunks(t, chunk):
+                cursor.execute(sql, [low, high])
+            found = []
+            for a, b in ((t.facts, scratch.facts), (scratch.facts, t.facts)):
+                cursor.execute(
+                    f"SELECT COUNT(*) FROM (SELECT {columns} FROM {a} EXCEPT SELECT {columns} FROM {b}) x"
+                )
+                found.append(cursor.fetchone()[0])
+        finally:
+            cursor.execute(f"DROP TABLE {scratch.facts}")
+    return found[0], found[1]

@@ -115,14 +115,29 @@ def test_year_to_date_of_a_19th_cycle_is_read_from_the_raw_events(logged_year):
 
 
 @pytest.mark.django_db
-def test_rebuild_command_restores_lost_rows(rules, units, capsys):
-    from django.core.management import call_command
+def test_rebuild_command_checks_and_restores_lost_rows(rules, units, capsys):
+    from django.core.management import CommandError, call_command
 
     order, _ = services.create_order(user=None, content="重建测试", at=dt.datetime(2025, 3, 3, 9, tzinfo=TZ))
     services.dispatch(user=None, order_id=order.pk, lead_unit=units[STREETS[0]], at=dt.datetime(2025, 3, 3, 10, tzinfo=TZ))
     kept = stored_rows()
+    call_command("rebuild_order_facts", "--check")
+    assert "一致" in capsys.readouterr().out
     OrderMonthFacts.objects.filter(order=order).delete()
-    assert stored_rows() != kept
+    with pytest.raises(CommandError, match="缺少或应更新 1 行"):
+        call_command("rebuild_order_facts", "--check")
+    assert stored_rows() == []  # the check writes nothing
     call_command("rebuild_order_facts")
     assert stored_rows() == kept
     assert "已重建工单月度事实 1 行" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_check_finds_a_drifted_row_and_a_rebuild_mends_it(rules, units):
+    order, _ = services.create_order(user=None, content="核对测试", at=dt.datetime(2025, 3, 3, 9, tzinfo=TZ))
+    services.dispatch(user=None, order_id=order.pk, lead_unit=units[STREETS[0]], at=dt.datetime(2025, 3, 3, 10, tzinfo=TZ))
+    OrderMonthFacts.objects.filter(order=order).update(responded_at=1)  # drifted from the log
+    assert facts.check() == (1, 1)
+    facts.rebuild()
+    assert facts.check() == (0, 0)
+    assert OrderMonthFacts.objects.get(order=order).responded_at is None
