@@ -12,6 +12,7 @@ write (jiesu.workorders.bulk) in its transaction, and `rebuild` re-folds everyth
 (`manage.py rebuild_order_facts`, after a bulk load or to check). Rule changes need no rebuild:
 the rows hold raw times and both callback variants, the rules are applied when a month is read."""
 
+import dataclasses
 import datetime as dt
 import functools
 
@@ -19,19 +20,23 @@ from django.db import connection, transaction
 
 from jiesu.assessment import engine
 
+# Rebuild and check fold the log a range of order ids at a time.
+_ID_RANGE = "e.order_id > %s AND e.order_id <= %s"
 
-def _columns() -> list[str]:
-    return [name for name, _, _ in engine.fold_aggregates(engine.Dialect(vendor="postgresql"))]
+
+def _columns(d: engine.Dialect) -> list[str]:
+    """The table's columns besides the key (order_id, month) and id."""
+    return ["last_at", *(name for name, _, _ in engine.fold_aggregates(d)), "due_at"]
 
 
-def _fold_select(
-    d: engine.Dialect, t: engine.Tables, *, month: str, where: str, group: str, on_conflict: str = ""
-) -> str:
-    """INSERT … SELECT of the folded rows: (order_id, month, last_at, facts…, due_at). A row already
+def _fold_select(d: engine.Dialect, t: engine.Tables, *, where: str, on_conflict: str = "") -> str:
+    """INSERT … SELECT of the events matching `where` folded per (order, local month). A row already
     there is replaced (`on_conflict="update"`: one statement per event instead of DELETE + INSERT)
     or kept (`"nothing"`)."""
-    folded = ",\n          ".join(f"{expr} AS {name}" for name, expr, _ in engine.fold_aggregates(d))
-    names = _columns()
+    month = d.local_month("e.at")
+    aggregates = engine.fold_aggregates(d)
+    folded = ",\n          ".join(f"{expr} AS {name}" for name, expr, _ in aggregates)
+    names = [name for name, _, _ in aggregates]
     due_at = f"(s.due_key - {d.idiv('s.due_key', engine.DUE_PACK)} * {engine.DUE_PACK})"
     sql = f"""
         INSERT INTO {t.facts} (order_id, month, last_at, {", ".join(names)}, due_at)
@@ -41,11 +46,11 @@ def _fold_select(
               {folded}
             FROM {t.events} e
             WHERE {where}
-            GROUP BY {group}
+            GROUP BY e.order_id, {month}
         ) s"""
     # `WHERE 1 = 1`: SQLite reads "ON" after a bare FROM as a join constraint.
     if on_conflict == "update":
-        updated = ", ".join(f"{n} = excluded.{n}" for n in ["last_at", *names, "due_at"])
+        updated = ", ".join(f"{n} = excluded.{n}" for n in _columns(d))
         sql += f" WHERE 1 = 1 ON CONFLICT (order_id, month) DO UPDATE SET {updated}"
     elif on_conflict == "nothing":
         sql += " WHERE 1 = 1 ON CONFLICT (order_id, month) DO NOTHING"
@@ -56,9 +61,7 @@ def _fold_select(
 def _refresh_sql(d: engine.Dialect, t: engine.Tables) -> str:
     # The month test is an expression on `at`, not a range: a range lets the planner AND the
     # order's few index entries with the whole month's range of the `at` index.
-    month = d.local_month("e.at")
-    where = f"e.order_id = %s AND {month} = %s"
-    return _fold_select(d, t, month=month, where=where, group=f"e.order_id, {month}", on_conflict="update")
+    return _fold_select(d, t, where=f"e.order_id = %s AND {d.local_month('e.at')} = %s", on_conflict="update")
 
 
 def refresh_order_month(*, order_id: int, at: dt.datetime, tables: engine.Tables | None = None) -> None:
@@ -76,14 +79,12 @@ def refresh_orders(*, order_ids: list[int], tables: engine.Tables | None = None,
     per-event signal: jiesu.workorders.bulk)."""
     t = tables or engine.Tables()
     d = engine.Dialect(vendor=connection.vendor)
-    month = d.local_month("e.at")
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         for low in range(0, len(order_ids), batch):
             ids = list(order_ids[low : low + batch])
             marks = ", ".join(["%s"] * len(ids))
             cursor.execute(f"DELETE FROM {t.facts} WHERE order_id IN ({marks})", ids)
-            sql = _fold_select(d, t, month=month, where=f"e.order_id IN ({marks})", group=f"e.order_id, {month}")
-            cursor.execute(sql, ids)
+            cursor.execute(_fold_select(d, t, where=f"e.order_id IN ({marks})"), ids)
 
 
 def _chunks(t: engine.Tables, chunk: int) -> list[tuple[int, int]]:
@@ -99,10 +100,7 @@ def rebuild(*, chunk: int = 1_000_000, tables: engine.Tables | None = None, prog
     a row an event's refresh wrote meanwhile is kept (`DO NOTHING`) — orders' events are serialized
     by the order lock, so that row holds every event. Returns the number of rows written."""
     t = tables or engine.Tables()
-    d = engine.Dialect(vendor=connection.vendor)
-    month = d.local_month("e.at")
-    where = "e.order_id > %s AND e.order_id <= %s"
-    sql = _fold_select(d, t, month=month, where=where, group=f"e.order_id, {month}", on_conflict="nothing")
+    sql = _fold_select(engine.Dialect(vendor=connection.vendor), t, where=_ID_RANGE, on_conflict="nothing")
     chunks = _chunks(t, chunk)
     written = 0
     for low, high in chunks:
@@ -123,11 +121,9 @@ def check(*, chunk: int = 1_000_000, tables: engine.Tables | None = None) -> tup
     Returns (rows kept but not in the fold, rows in the fold but not kept): (0, 0) when in step."""
     t = tables or engine.Tables()
     d = engine.Dialect(vendor=connection.vendor)
-    scratch = engine.Tables(events=t.events, orders=t.orders, projects=t.projects, facts="order_facts_check")
-    month = d.local_month("e.at")
-    where = "e.order_id > %s AND e.order_id <= %s"
-    sql = _fold_select(d, scratch, month=month, where=where, group=f"e.order_id, {month}")
-    columns = ", ".join(["order_id", "month", "last_at", *_columns(), "due_at"])
+    scratch = dataclasses.replace(t, facts="order_facts_check")
+    sql = _fold_select(d, scratch, where=_ID_RANGE)
+    columns = ", ".join(["order_id", "month", *_columns(d)])
     # The kept rows and the log compared as of one moment: a snapshot transaction on PostgreSQL
     # (SQLite's transaction is one already; inside a caller's transaction, that one decides).
     snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
