@@ -127,6 +127,8 @@ def test_rebuild_command_checks_and_restores_lost_rows(rules, units, capsys):
     with pytest.raises(CommandError, match="缺少或应更新 1 行"):
         call_command("rebuild_order_facts", "--check")
     assert stored_rows() == []  # the check writes nothing
+    with pytest.raises(CommandError, match="正整数"):
+        call_command("rebuild_order_facts", "--chunk", "0")
     call_command("rebuild_order_facts")
     assert stored_rows() == kept
     assert "已重建工单月度事实 1 行" in capsys.readouterr().out

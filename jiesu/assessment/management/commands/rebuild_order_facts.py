@@ -16,6 +16,8 @@ class Command(BaseCommand):
         parser.add_argument("--check", action="store_true", help="只核对，不改动：与事件日志不一致时以非零状态退出")
 
     def handle(self, *args, **options):
+        if options["chunk"] < 1:
+            raise CommandError("--chunk 须为正整数（每条语句处理的工单数）")
         started = time.perf_counter()
         if options["check"]:
             stale, missing = facts.check(chunk=options["chunk"])
