@@ -32,9 +32,7 @@ def end_of(*args) -> dt.datetime:
 
 def dispatch_now(users, units, *, urgency="complex"):
     order = make_order(users=users)
-    return services.dispatch(
-        user=users["dispatcher"], order_id=order.pk, lead_unit=units[FANGZHUANG], urgency=urgency
-    )
+    return services.dispatch(user=users["dispatcher"], order_id=order.pk, lead_unit=units[FANGZHUANG], urgency=urgency)
 
 
 def test_an_order_dispatched_in_2027_gets_an_estimated_deadline_then_the_official_one(users, units):

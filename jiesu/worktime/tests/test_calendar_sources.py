@@ -118,7 +118,9 @@ def test_a_span_across_the_horizon_rests_on_the_estimate_natural_hours_on_nothin
     assert limit_source(at(2026, 11, 2, 10, 0), add_working_days(at(2026, 11, 2, 10), days=7), unit="workdays") == (
         calendar.CHINESECALENDAR
     )
-    assert limit_source(at(2027, 3, 1, 10), add_limit(at(2027, 3, 1, 10), amount=24, unit="hours"), unit="hours") is None
+    assert (
+        limit_source(at(2027, 3, 1, 10), add_limit(at(2027, 3, 1, 10), amount=24, unit="hours"), unit="hours") is None
+    )
 
 
 def test_admin_days_inside_an_estimated_year_make_that_span_official():
