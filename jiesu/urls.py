@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", include("jiesu.dispatch.urls")),
     path("api/v1/", include("jiesu.assessment.urls")),
     path("open311/v2/", include("jiesu.intake.urls")),
+    path("", include("jiesu.attachments.urls")),
     path("reports/", include("jiesu.reports.urls")),
     path("insights/", include("jiesu.insights.urls")),
     path("", include("jiesu.web.urls")),
