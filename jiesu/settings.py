@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "jiesu.dispatch",
     "jiesu.assessment",
     "jiesu.insights",
+    "jiesu.supervision",
     "jiesu.reports",
     "jiesu.web",
     "jiesu.api",

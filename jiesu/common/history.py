@@ -19,10 +19,29 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise TypeError(f"{self.model.history_noun}只能追加，不能删除")
 
 
-class HistoryEvent(models.Model):
+class AppendOnly(models.Model):
+    """A row written once: the model and its queryset refuse UPDATE and DELETE."""
+
+    history_noun = "记录"  # "工单事件", "进展报告": the word the refusals use
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError(f"{self.history_noun}只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(f"{self.history_noun}只能追加，不能删除")
+
+
+class HistoryEvent(AppendOnly):
     """One change of one record. Never updated or deleted."""
 
-    history_noun = "事件"  # "工单事件": the word the refusals use
+    history_noun = "事件"
 
     seq = models.PositiveIntegerField("序号")
     action = models.CharField("动作", max_length=32, db_index=True)
@@ -43,18 +62,8 @@ class HistoryEvent(models.Model):
     reason = models.CharField("原因/说明", max_length=500, blank=True)
     payload = models.JSONField("内容", default=dict, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError(f"{self.history_noun}只能追加，不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError(f"{self.history_noun}只能追加，不能删除")
 
 
 def trigger_sql(*, table: str, function: str, trigger: str) -> tuple[str, str]:

@@ -34,6 +34,8 @@ class Channel(models.TextChoices):
     IMPORT = "import", "批量导入"
     APP = "app", "移动端"
     GRID = "grid", "网格上报"
+    PROACTIVE = "proactive", "主动发现"  # 未诉先办: issued by a 主动治理 item, no citizen call
+    REPORT_MEETING = "report_meeting", "向群众报告会"  # a question collected at a 向群众报告工作 meeting
 
 
 class Urgency(models.TextChoices):
