@@ -163,6 +163,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "工单受理、派单、闭环办理与查询接口。错误统一返回 {code, message}。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Two models call their lifecycle field "state": name each enum after its own model.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStateEnum": "jiesu.workorders.models.State",
+        "SupervisionItemStateEnum": "jiesu.supervision.models.ItemState",
+    },
 }
 
 # Office window used for deadlines counted in working hours (see worktime.services).

@@ -11,6 +11,8 @@ urlpatterns = [
     path("api/", include("jiesu.api.urls")),
     path("api/v1/", include("jiesu.dispatch.urls")),
     path("api/v1/", include("jiesu.assessment.urls")),
+    path("api/v1/", include("jiesu.supervision.urls")),
+    path("supervision/", include("jiesu.supervision.urls_pages")),
     path("open311/v2/", include("jiesu.intake.urls")),
     path("", include("jiesu.attachments.urls")),
     path("reports/", include("jiesu.reports.urls")),

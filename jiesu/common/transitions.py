@@ -12,7 +12,7 @@ listed for such an action may still take it. `roles: []` means only the platform
 (`user=None`: timers, replays) may take it.
 
 The owner of a table supplies its states (value → label), its guards and the noun its messages
-use ("工单", "督办事项"); everything else — parsing, validation, the 403/409 checks and the list
+use ("工单", "督办事项"; "主办单位", "牵头单位"); everything else — parsing, validation, the 403/409 checks and the list
 of actions a user may take now — is here once."""
 
 from __future__ import annotations
@@ -60,12 +60,14 @@ class TransitionTable:
         guards: Guards,
         unit_roles: tuple[str, ...],
         noun: str,
+        lead_label: str = "主办单位",
     ):
         self.path = path
         self.states = dict(states)
         self.guards = guards
         self.unit_roles = tuple(unit_roles)
         self.noun = noun
+        self.lead_label = lead_label
         self._table: dict[str, Transition] | None = None
 
     def table(self) -> dict[str, Transition]:
@@ -121,7 +123,7 @@ class TransitionTable:
             raise Forbidden(f"您的角色（{user.get_role_display()}）不能执行“{transition.label}”")
         if transition.scope == "lead_unit" and user.role in self.unit_roles:
             if record is None or user.unit_id is None or record.lead_unit_id != user.unit_id:
-                raise Forbidden(f"只有主办单位可以执行“{transition.label}”")
+                raise Forbidden(f"只有{self.lead_label}可以执行“{transition.label}”")
 
     def allowed(self, *, user, record, skip: tuple[str, ...] = ("create",)) -> list[Transition]:
         """The actions `user` may take on `record` now: what the buttons and the API offer."""

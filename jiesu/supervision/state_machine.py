@@ -27,6 +27,7 @@ ITEMS = TransitionTable(
     guards=GUARDS,
     unit_roles=UNIT_ROLES,
     noun="督办事项",
+    lead_label="牵头单位",
 )
 QUESTIONS = TransitionTable(
     path=Path(__file__).with_name("question_machine.yaml"),

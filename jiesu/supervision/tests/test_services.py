@@ -51,7 +51,7 @@ def test_only_the_lead_unit_reports_progress(make_item, users):
     for name in ("other_handler", "dept_handler"):
         with pytest.raises(Forbidden) as refused:
             services.report_progress(user=users[name], item_id=item.pk, text="我们也在推进")
-        assert refused.value.status == 403 and "主办单位" in refused.value.message
+        assert refused.value.status == 403 and "只有牵头单位可以执行“报送进展”" in refused.value.message
     for name in ("dispatcher", "district_leader", "auditor"):
         with pytest.raises(Forbidden):
             services.report_progress(user=users[name], item_id=item.pk, text="代报")
