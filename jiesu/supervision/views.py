@@ -104,6 +104,10 @@ def index(request):
 
 @role_required(*ALL_ROLES)
 def item(request, item_id: int):
+    return _item_page(request, item_id)
+
+
+def _item_page(request, item_id: int, *, error: str = "", status: int = 200):
     try:
         detail = selectors.item_detail(user=request.user, item_id=item_id)
     except DomainError as exc:
@@ -116,8 +120,9 @@ def item(request, item_id: int):
         "units": _handling_units(),
         "watch": assistance.watch_status(detail.item),
         "issued": [h for h in detail.history if h.action == "issue_order"],
+        "error": error,
     }
-    return render(request, "supervision/item.html", context)
+    return render(request, "supervision/item.html", context, status=status)
 
 
 def _files(request):
@@ -206,11 +211,9 @@ def act(request, item_id: int, action: str):
     try:
         messages.success(request, _do(request, item_id, action))
     except DomainError as exc:
-        messages.error(request, exc.message)
         if exc.status == 403:
-            response = item(request, item_id)
-            response.status_code = 403
-            return response
+            return _item_page(request, item_id, error=exc.message, status=403)
+        messages.error(request, exc.message)
     return redirect("supervision:item", item_id=item_id)
 
 
