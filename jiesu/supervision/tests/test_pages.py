@@ -1,10 +1,9 @@
 """The supervision pages render for each audience and refuse what they must."""
 
-import datetime as dt
-
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
 from jiesu.attachments.tests import samples
 from jiesu.supervision import services
@@ -16,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo(reference):
-    return load_all(data_dir=settings.BASE_DIR / "data" / "supervision", today=dt.date.today())
+    return load_all(data_dir=settings.BASE_DIR / "data" / "supervision", today=timezone.localdate())
 
 
 def logged_in(user) -> Client:
