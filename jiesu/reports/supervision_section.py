@@ -12,6 +12,7 @@ from jiesu.supervision import effect, selectors
 from jiesu.supervision.models import Milestone, Source, Status, SupervisionItem
 
 LAGGING_LISTED = 40
+PROACTIVE_LISTED = 60  # the newest; each one counts orders four times
 _SOURCE_ORDER = [s for s, _ in Source.choices]
 
 
@@ -91,9 +92,12 @@ def build_section(*, month: dt.date | None = None, source: str | None = None) ->
     for item in lagging_items[:LAGGING_LISTED]:
         due, title = selectors.next_step(item)
         rows.append(LaggingRow(item=item, next_due=due, next_title=title, late_milestones=late.get(item.pk, [])))
+    proactive_items = items.filter(source=Source.PROACTIVE).select_related(
+        "lead_unit", "category", "street", "community"
+    )
     proactive = [
         ProactiveRow(item=i, status=selectors.status_of(i, today=day), effect=effect.measure(i, today=day))
-        for i in items.filter(source=Source.PROACTIVE).select_related("lead_unit", "category", "street", "community")
+        for i in proactive_items.order_by("-start_date", "number")[:PROACTIVE_LISTED]
     ]
     return SupervisionSection(
         as_of=day,

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from jiesu.org.models import Unit, User
+from jiesu.org.models import Role, Unit, User
 from jiesu.supervision import meetings, proactive, services
 from jiesu.supervision.models import Area, LeaderPatch, ReportMeeting, Source, SupervisionItem
 from jiesu.supervision.services import MilestoneSpec
@@ -108,6 +108,8 @@ def _evidence(label: str) -> tuple[str, bytes]:
 
 def _play(item: SupervisionItem, progress: list, *, today: dt.date, complete: bool, close: bool) -> None:
     milestones = {m.seq: m for m in item.milestones.all()}
+    # The street's own demo handler (h_<code>, created by load_demo) reports, when there is one.
+    reporter = User.objects.filter(unit=item.lead_unit, role=Role.HANDLER, is_active=True).order_by("pk").first()
     last_at = None
     for step in progress:
         offset, text = step[0], step[1]
@@ -115,7 +117,7 @@ def _play(item: SupervisionItem, progress: list, *, today: dt.date, complete: bo
         at = _at(today, offset)
         last_at = at
         services.report_progress(
-            user=None,
+            user=reporter,
             item_id=item.pk,
             text=text,
             milestone_id=milestones[done].pk if done else None,
@@ -127,7 +129,7 @@ def _play(item: SupervisionItem, progress: list, *, today: dt.date, complete: bo
     if complete:
         at = (last_at or _at(today, -1)) + dt.timedelta(hours=2)
         services.report_completion(
-            user=None, item_id=item.pk, text="项目完成，报请销号", files=[_evidence(f"{item.number}-done")], at=at
+            user=reporter, item_id=item.pk, text="项目完成，报请销号", files=[_evidence(f"{item.number}-done")], at=at
         )
         if close:
             services.close_item(

@@ -264,10 +264,14 @@ def create(request):
 @role_required(*ALL_ROLES)
 def proactive_list(request):
     day = selectors.today()
-    items = selectors.list_items(user=request.user, source=Source.PROACTIVE)
-    rows = [{**row, "effect": effect.measure(row["item"], today=day)} for row in _rows(items, day)]
+    items = selectors.list_items(user=request.user, source=Source.PROACTIVE).select_related(
+        "category", "street", "community"
+    )
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{**row, "effect": effect.measure(row["item"], today=day)} for row in _rows(page.object_list, day)]
     context = {
         "rows": rows,
+        "page": page,
         "can_create": access.is_supervisor(request.user),
         "topics": MonthlyTopic.objects.filter(rank=1).select_related("category").order_by("-month")[:12],
         "categories": Category.objects.filter(level__lte=2, is_active=True).order_by("code"),
