@@ -167,14 +167,16 @@ class MeetingFigures:
     asked: int
     collected: int
     solved: int
-    itemised: bool  # False: the organiser's reported figures (报送数), no questions entered yet
+    itemised: bool  # False: the organiser's reported figures (报送数) are shown
+    entered: int = 0  # questions entered one by one
     satisfied: int = 0
     evaluated: int = 0
 
 
 def meeting_figures(*, meetings=None) -> list[MeetingFigures]:
-    """Per meeting (so per street): 提问 / 收集 / 答复解决 — counted from the entered questions;
-    a meeting with none entered shows the organiser's reported figures."""
+    """Per meeting (so per street): 提问 / 收集 / 答复解决. A meeting whose organiser reported its
+    figures (the seed's district totals) shows those — questions entered one by one later are
+    counted beside them, not in their place; otherwise the entered questions are counted."""
     meetings = meetings if meetings is not None else ReportMeeting.objects.all()
     counted = meetings.annotate(
         n=Count("questions"),
@@ -186,12 +188,12 @@ def meeting_figures(*, meetings=None) -> list[MeetingFigures]:
     ).select_related("street")
     rows = []
     for m in counted.order_by("-held_on", "id"):
-        if m.n:
-            rows.append(MeetingFigures(m, m.asked, m.collected, m.solved, True, m.satisfied, m.evaluated))
+        reported = m.reported_asked is not None or m.reported_collected is not None
+        if reported:
+            figures = (m.reported_asked or 0, m.reported_collected or 0, m.reported_solved or 0)
         else:
-            rows.append(
-                MeetingFigures(m, m.reported_asked or 0, m.reported_collected or 0, m.reported_solved or 0, False)
-            )
+            figures = (m.asked, m.collected, m.solved)
+        rows.append(MeetingFigures(m, *figures, not reported, m.n, m.satisfied, m.evaluated))
     return rows
 
 

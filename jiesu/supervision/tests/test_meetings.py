@@ -21,13 +21,16 @@ def meeting(users, units):
         held_on=dt.date(2026, 6, 20),
         street=units[FANGZHUANG],
         attendance=180,
-        reported=(12, 80, 40),
     )
 
 
-def test_reported_figures_until_questions_are_entered(meeting):
+def test_reported_figures_stay_when_questions_are_entered(users):
+    reported = meetings.create_meeting(
+        user=users["dispatcher"], title="全区汇总", held_on=None, street=None, reported=(191, 1216, 725)
+    )
+    meetings.collect_question(user=users["dispatcher"], meeting_id=reported.pk, kind="asked", text="小区停车难")
     (row,) = meetings.meeting_figures()
-    assert (row.asked, row.collected, row.solved, row.itemised) == (12, 80, 40, False)
+    assert (row.asked, row.collected, row.solved, row.itemised, row.entered) == (191, 1216, 725, False, 1)
 
 
 def test_question_loop_to_an_order_and_to_an_item(meeting, users, units):
