@@ -238,9 +238,9 @@ def create(request):
             "is_public": post.get("is_public") == "1",
         }
         if source == Source.PROACTIVE:
-            origin, _ = (None, None)
-            if post.get("topic"):
-                origin, _ = proactive.origin_from_monthly_topic(topic_id=int(post["topic"]))
+            origin = None
+            if post.get("topic", "").isdigit():
+                origin, _suggested = proactive.origin_from_monthly_topic(topic_id=int(post["topic"]))
             category = Category.objects.filter(pk=post.get("category") or 0).first()
             community = Community.objects.filter(pk=post.get("community") or 0).first()
             street = Unit.objects.filter(pk=post.get("street") or 0, kind__in=LOCAL_KINDS).first()

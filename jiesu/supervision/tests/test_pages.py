@@ -118,3 +118,21 @@ def test_other_pages_render(demo, users):
     assert "1216" in meetings and "725" in meetings and "191" in meetings
     proactive = client.get("/supervision/proactive/").content.decode()
     assert "治理成效" in proactive and SupervisionItem.objects.filter(source=Source.PROACTIVE).exists()
+
+
+def test_admin_lists_supervision_records(demo, users):
+    client = logged_in(users["admin"])
+    users["admin"].is_staff = users["admin"].is_superuser = True
+    users["admin"].save()
+    item = SupervisionItem.objects.get(number="ZRS2024-01")
+    for path in (
+        "/admin/supervision/supervisionitem/",
+        f"/admin/supervision/supervisionitem/{item.pk}/change/",
+        "/admin/supervision/area/",
+        "/admin/supervision/leaderpatch/",
+        "/admin/supervision/supervisionevent/",
+        "/admin/supervision/reportmeeting/",
+        "/admin/attachments/attachment/",
+    ):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/admin/supervision/supervisionitem/add/").status_code == 403
