@@ -114,6 +114,7 @@ def make_items(count: int) -> int:
                     title=f"第{k + 1}个节点",
                     due_date=due,
                     done_at=now if k < done else None,
+                    done_on_time=(due >= today) if k < done else None,
                 )
                 for item, (dues, done, _r) in zip(created, plans, strict=True)
                 for k, due in enumerate(dues)

@@ -163,6 +163,9 @@ class Milestone(models.Model):
     due_text = models.CharField("时限原文", max_length=64, blank=True)
     target_value = models.DecimalField("节点目标值", max_digits=14, decimal_places=2, null=True, blank=True)
     done_at = models.DateTimeField("完成时间", null=True, blank=True)
+    done_on_time = models.BooleanField(
+        "按期完成", null=True, blank=True, help_text="完成日（本地日期）不晚于时限；完成时写入，供按时率统计"
+    )
     done_report = models.ForeignKey(
         "ProgressReport", verbose_name="完成报送", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -11,7 +11,7 @@ Status rule (docs/supervision.md), for an item in state 在办 on day `today`:
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from jiesu.attachments import selectors as attachment_selectors
@@ -281,14 +281,11 @@ def _counts(items: QuerySet[SupervisionItem], key: str, *, day: dt.date) -> dict
 
 def _milestone_counts(items: QuerySet[SupervisionItem], key: str, *, day: dt.date) -> dict:
     due = Q(done_at__isnull=False) | Q(due_date__lt=day)
-    # "on time": done on or before the deadline day (local date; the deadline is the day's end).
+    # "on time": done on or before the deadline day (local date), recorded when it was completed.
     rows = (
         Milestone.objects.filter(item__in=items.values("pk"))
         .values(f"item__{key}")
-        .annotate(
-            due=Count("pk", filter=due),
-            on_time=Count("pk", filter=Q(done_at__isnull=False, done_at__date__lte=F("due_date"))),
-        )
+        .annotate(due=Count("pk", filter=due), on_time=Count("pk", filter=Q(done_on_time=True)))
     )
     return {r[f"item__{key}"]: r for r in rows}
 

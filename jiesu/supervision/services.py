@@ -504,7 +504,8 @@ def report_progress(
             item.current_value = number
             fields.append("current_value")
         if completes_milestone:
-            Milestone.objects.filter(pk=milestone.pk).update(done_at=when, done_report=report)
+            on_time = timezone.localtime(when).date() <= milestone.due_date
+            Milestone.objects.filter(pk=milestone.pk).update(done_at=when, done_report=report, done_on_time=on_time)
             fields += _projection(item)
         if completes_item:
             item.completed_at = when

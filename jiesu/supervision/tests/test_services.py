@@ -271,3 +271,25 @@ def test_timezone_naive_times_are_refused(make_item, users):
     with pytest.raises(InvalidInput):
         services.supervise(user=users["dispatcher"], item_id=item.pk, reason="x", at=dt.datetime(2026, 1, 1))
     assert timezone.is_aware(item.created_at)
+
+
+def test_rollups_completion_and_on_time_rates(make_item, users):
+    item = make_item()  # milestones due 2026-05-31 and 2026-08-31
+    first, second = item.milestones.order_by("seq")
+    late = timezone.make_aware(dt.datetime(2026, 6, 10, 10))
+    early = timezone.make_aware(dt.datetime(2026, 8, 31, 23))  # the deadline day itself counts as on time
+    for milestone, when in ((first, late), (second, early)):
+        services.report_progress(
+            user=users["handler"],
+            item_id=item.pk,
+            text="完成",
+            milestone_id=milestone.pk,
+            completes_milestone=True,
+            files=[("a.pdf", samples.pdf())],
+            at=when,
+        )
+    make_item(title="另一项", milestones=[])
+    (row,) = selectors.rollups(items=SupervisionItem.objects.all(), by="unit", day=dt.date(2026, 9, 1))
+    assert (row.label, row.total, row.completed, row.lagging) == ("方庄街道", 2, 0, 0)
+    assert (row.milestones_due, row.milestones_on_time, row.on_time_rate) == (2, 1, 0.5)
+    assert row.completion_rate == 0
