@@ -39,14 +39,17 @@ def s3_server():
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 90  # moto imports Flask and botocore: slow on a busy machine
+        while True:
             try:
-                requests.get(url, timeout=0.5)
+                requests.get(url, timeout=2)
                 break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("the S3 test server did not start")
+            except (requests.ConnectionError, requests.Timeout):
+                if process.poll() is not None:
+                    raise RuntimeError(f"the S3 test server exited with {process.returncode}") from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the S3 test server did not start within 90 s") from None
+                time.sleep(0.2)
         boto3.client("s3", endpoint_url=url, **CREDENTIALS).create_bucket(Bucket=BUCKET)
         yield url
     finally:
