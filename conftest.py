@@ -75,3 +75,17 @@ def users(units):
         "other_handler": make("other_handler", Role.HANDLER, YOUANMEN),
         "dept_handler": make("dept_handler", Role.HANDLER, ZHUJIANWEI),
     }
+
+
+@pytest.fixture(autouse=True)
+def _attachments_in_tmp(settings, tmp_path_factory):
+    """Attachment files of a test go to a fresh folder, never to var/media."""
+    folder = tmp_path_factory.mktemp("attachments")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(folder), "base_url": None},
+        },
+    }
+    return folder

@@ -59,7 +59,9 @@ def parse_args():
     p.add_argument("--workdir", default=None, help="where CSV/Parquet files go (default: a temp dir)")
     p.add_argument("--reuse", action="store_true", help="keep the database and files of a previous run")
     p.add_argument(
-        "--load-only", action="store_true", help="generate, load and export to Parquet, then stop (time later with --reuse)"
+        "--load-only",
+        action="store_true",
+        help="generate, load and export to Parquet, then stop (time later with --reuse)",
     )
     p.add_argument(
         "--check-ytd",

@@ -31,11 +31,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "jiesu.org",
     "jiesu.worktime",
+    "jiesu.attachments",
     "jiesu.workorders",
     "jiesu.intake",
     "jiesu.dispatch",
     "jiesu.assessment",
     "jiesu.insights",
+    "jiesu.supervision",
     "jiesu.reports",
     "jiesu.web",
     "jiesu.api",
@@ -100,6 +102,40 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 
+
+def _attachment_storage() -> dict:
+    """Attachments (jiesu.attachments): local files by default; any S3-compatible object store
+    when JIESU_S3_BUCKET is set (JIESU_S3_ENDPOINT_URL for MinIO and the like)."""
+    bucket = os.environ.get("JIESU_S3_BUCKET", "")
+    if not bucket:
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(MEDIA_ROOT / "attachments"), "base_url": None},
+        }
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": os.environ.get("JIESU_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("JIESU_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("JIESU_S3_SECRET_KEY") or None,
+            "region_name": os.environ.get("JIESU_S3_REGION") or None,
+            "file_overwrite": False,
+            "querystring_auth": True,  # files are private; the app hands out signed URLs
+            "querystring_expire": 300,
+            "default_acl": None,
+        },
+    }
+
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "attachments": _attachment_storage(),
+}
+# Larger uploads go to a temporary file instead of memory; attachment limits: jiesu/attachments/limits.py.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -127,6 +163,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "工单受理、派单、闭环办理与查询接口。错误统一返回 {code, message}。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Two models call their lifecycle field "state": name each enum after its own model.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStateEnum": "jiesu.workorders.models.State",
+        "SupervisionItemStateEnum": "jiesu.supervision.models.ItemState",
+    },
 }
 
 # Office window used for deadlines counted in working hours (see worktime.services).

@@ -72,6 +72,73 @@ def _cards(ws, cards) -> None:
     )
 
 
+def supervision_sheets(wb, section) -> None:
+    """The supervision part: by source, the 民生项目池 ranking, lagging items, the 主动治理清单."""
+    if section is None:
+        return
+    ws = wb.create_sheet("督办汇总")
+    ws["A1"] = section.summary
+    ws["A1"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells("A1:F1")
+    ws.row_dimensions[1].height = 48
+    end = _table(
+        ws,
+        ["来源", "事项", "已完成", "推进中", "滞后", "未启动"],
+        [
+            [label, f["total"], f["completed"] + f["closed"], f["in_progress"], f["lagging"], f["not_started"]]
+            for label, f in section.by_source
+        ],
+        start_row=3,
+        widths=[16, 8, 8, 8, 8, 8],
+    )
+    ws.cell(row=end + 1, column=1, value=f"滞后事项（共{section.lagging_total}项）").font = Font(bold=True)
+    _table(
+        ws,
+        ["编号", "事项", "牵头单位", "逾期节点"],
+        [
+            [
+                r.item.number,
+                r.item.title,
+                r.item.lead_unit.name if r.item.lead_unit_id else "待确定",
+                "；".join(r.late_milestones) or f"完成时限 {r.item.due_date}",
+            ]
+            for r in section.lagging
+        ],
+        start_row=end + 2,
+        widths=[16, 50, 16, 60],
+    )
+    if section.pool:
+        _table(
+            wb.create_sheet("民生项目池"),
+            ["名次", "街镇", "项目", "已完成", "滞后"],
+            [[p.rank, p.unit.name, p.total, p.completed, p.lagging] for p in section.pool],
+            widths=[6, 16, 8, 8, 8],
+        )
+    header = ["编号", "事项", "问题", "地点", "牵头单位", "状态", "治理前", "治理后", "去年同期前", "去年同期后"]
+    _table(
+        wb.create_sheet("主动治理"),
+        [*header, "扣除季节因素", "成效"],
+        [
+            [
+                r.item.number,
+                r.item.title,
+                r.item.category.path if r.item.category_id else "",
+                r.effect.place if r.effect else "",
+                r.item.lead_unit.name if r.item.lead_unit_id else "",
+                r.status_label,
+                r.effect.before if r.effect else None,
+                r.effect.after if r.effect else None,
+                r.effect.before_last_year if r.effect else None,
+                r.effect.after_last_year if r.effect else None,
+                r.effect.beyond_season if r.effect else None,
+                r.effect.summary if r.effect else "",
+            ]
+            for r in section.proactive
+        ],
+        widths=[16, 36, 24, 12, 14, 8, 8, 8, 10, 10, 12, 60],
+    )
+
+
 def review_workbook(review: Review) -> bytes:
     wb = Workbook()
     a, d = review.assessment, review.assessment.district
@@ -213,6 +280,17 @@ def review_workbook(review: Review) -> bytes:
         bars.set_categories(Reference(ws, min_col=1, min_row=2, max_row=top + 1))
         ws.add_chart(bars, "E2")
 
+    supervision_sheets(wb, review.supervision)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def supervision_workbook(section) -> bytes:
+    """The supervision export on its own (督办事项 page → Excel)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    supervision_sheets(wb, section)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

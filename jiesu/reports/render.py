@@ -26,3 +26,8 @@ def review_pdf(html: str) -> tuple[bytes, int]:
 
     document = HTML(string=html, base_url=str(CSS.parent)).render()
     return document.write_pdf(), len(document.pages)
+
+
+def supervision_html(section) -> str:
+    """The supervision export as a standalone document (same styles as the review pack)."""
+    return render_to_string("reports/supervision_document.html", {"section": section, "css": _css()})

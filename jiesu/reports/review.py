@@ -15,6 +15,7 @@ from jiesu.org.models import LOCAL_KINDS, Unit
 from jiesu.reports import charts, scorecard, sources
 from jiesu.reports.figures import Assessment, DistrictMonth
 from jiesu.reports.streetmap import CAPTIONS, MapStreet, score_map_svg
+from jiesu.reports.supervision_section import SupervisionSection, build_section
 
 TREND_MONTHS = 6
 TOP_CATEGORIES = 10
@@ -34,6 +35,7 @@ class Review:
     summary: list[str]
     charts: dict[str, str] = field(default_factory=dict)
     map_mode: str = ""
+    supervision: SupervisionSection | None = None
 
     @property
     def previous(self) -> DistrictMonth | None:
@@ -80,6 +82,7 @@ def build_review(*, month: dt.date | str, rule_version: str | None = None) -> Re
         topic_candidates=list(insights.topic_candidates(month=month)),
         categories=categories,
         summary=[],
+        supervision=build_section(month=month),
     )
     review.summary = summary_paragraphs(review)
     review.charts, review.map_mode = _charts(review)
@@ -145,6 +148,8 @@ def summary_paragraphs(review: Review) -> list[str]:
     lines.append(
         f"物业企业红黑榜：红榜{len(red)}家，黑榜{len(black)}家（当月关联诉求不少于{a.red_black_min_orders}件方可上榜）。"
     )
+    if review.supervision is not None and review.supervision.figures["total"]:
+        lines.append(review.supervision.summary)
     return lines
 
 

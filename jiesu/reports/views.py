@@ -2,6 +2,7 @@
 downloading the review pack."""
 
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -108,3 +109,32 @@ def download(request, pk: int, fmt: str):
         raise Http404("材料文件已被移除，请重新生成")
     name = f"{pack.month:%Y年%m月}{FILE_NAMES[fmt]}"
     return FileResponse(path.open("rb"), as_attachment=fmt != "html", filename=name, content_type=CONTENT_TYPES[fmt])
+
+
+@role_required(*ANALYSIS_ROLES)
+def supervision_export(request):
+    """督办事项 as Excel or PDF (format=xlsx|pdf, optional source=)."""
+    from django.http import HttpResponse
+
+    from jiesu.reports.excel import supervision_workbook
+    from jiesu.reports.render import review_pdf, supervision_html
+    from jiesu.reports.supervision_section import build_section
+    from jiesu.supervision.models import Source
+
+    source = request.GET.get("source") or None
+    if source is not None and source not in Source.values:
+        source = None
+    section = build_section(source=source)
+    fmt = request.GET.get("format", "xlsx")
+    name = f"督办事项-{section.as_of:%Y%m%d}"
+    if fmt == "pdf":
+        pdf, _pages = review_pdf(supervision_html(section))
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}.pdf"
+        return response
+    response = HttpResponse(
+        supervision_workbook(section),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}.xlsx"
+    return response

@@ -22,18 +22,28 @@ HOME_BY_ROLE = {
 # The navigation each role sees: (url name, label).
 NAV_BY_ROLE = {
     Role.AGENT: [("web:intake", "热线受理"), ("web:orders", "工单查询")],
-    Role.DISPATCHER: [("web:console", "派单台"), ("web:intake", "热线受理"), ("web:orders", "工单查询")],
+    Role.DISPATCHER: [
+        ("web:console", "派单台"),
+        ("web:intake", "热线受理"),
+        ("web:orders", "工单查询"),
+        ("supervision:index", "督办"),
+    ],
     Role.CALLBACK_AGENT: [("web:callback", "回访"), ("web:orders", "工单查询")],
-    Role.HANDLER: [("web:workbench", "承办工作台"), ("web:orders", "本单位工单")],
-    Role.UNIT_LEADER: [("web:workbench", "承办工作台"), ("web:orders", "本单位工单")],
-    Role.DISTRICT_LEADER: [("web:overview", "运行总览"), ("web:orders", "工单查询")],
-    Role.AUDITOR: [("web:orders", "工单查询"), ("web:overview", "运行总览")],
+    Role.HANDLER: [("web:workbench", "承办工作台"), ("web:orders", "本单位工单"), ("supervision:index", "督办事项")],
+    Role.UNIT_LEADER: [
+        ("web:workbench", "承办工作台"),
+        ("web:orders", "本单位工单"),
+        ("supervision:index", "督办事项"),
+    ],
+    Role.DISTRICT_LEADER: [("web:overview", "运行总览"), ("web:orders", "工单查询"), ("supervision:index", "督办")],
+    Role.AUDITOR: [("web:orders", "工单查询"), ("web:overview", "运行总览"), ("supervision:index", "督办")],
     Role.ADMIN: [
         ("web:console", "派单台"),
         ("web:intake", "热线受理"),
         ("web:callback", "回访"),
         ("web:overview", "运行总览"),
         ("web:orders", "工单查询"),
+        ("supervision:index", "督办"),
     ],
 }
 

@@ -2,10 +2,11 @@
 
 The order row is a projection of its events; only jiesu.workorders.services writes either."""
 
-from django.conf import settings
 from django.db import models
 from django.dispatch import Signal
 from django.utils import timezone
+
+from jiesu.common.history import HistoryEvent
 
 
 class State(models.TextChoices):
@@ -33,6 +34,8 @@ class Channel(models.TextChoices):
     IMPORT = "import", "批量导入"
     APP = "app", "移动端"
     GRID = "grid", "网格上报"
+    PROACTIVE = "proactive", "主动发现"  # 未诉先办: issued by a 主动治理 item, no citizen call
+    REPORT_MEETING = "report_meeting", "向群众报告会"  # a question collected at a 向群众报告工作 meeting
 
 
 class Urgency(models.TextChoices):
@@ -201,14 +204,6 @@ class WorkOrder(models.Model):
         return self.is_response_overdue(now=now) or self.is_handling_overdue(now=now)
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("工单事件只能追加，不能修改")
-
-    def delete(self):
-        raise TypeError("工单事件只能追加，不能删除")
-
-
 # Sent (order_ids=[…]) after events were inserted in bulk, bypassing post_save (jiesu.workorders.bulk).
 events_bulk_written = Signal()
 
@@ -216,30 +211,12 @@ events_bulk_written = Signal()
 COUNTED_ACTIONS = ("supervise", "reopen", "return")
 
 
-class WorkOrderEvent(models.Model):
+class WorkOrderEvent(HistoryEvent):
     """One change of one order. Never updated or deleted (also enforced by a PostgreSQL trigger)."""
 
-    order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="events")
-    seq = models.PositiveIntegerField("序号")
-    action = models.CharField("动作", max_length=32, db_index=True)
-    from_state = models.CharField("原状态", max_length=16, blank=True)
-    to_state = models.CharField("新状态", max_length=16)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="操作人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    actor_unit = models.ForeignKey(
-        "org.Unit", verbose_name="操作单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    at = models.DateTimeField("时间", db_index=True)
-    reason = models.CharField("原因/说明", max_length=500, blank=True)
-    payload = models.JSONField("内容", default=dict, blank=True)
+    history_noun = "工单事件"
 
-    objects = AppendOnlyQuerySet.as_manager()
+    order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="events")
 
     class Meta:
         verbose_name = "工单事件"
@@ -253,11 +230,3 @@ class WorkOrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}#{self.seq} {self.action}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("工单事件只能追加，不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("工单事件只能追加，不能删除")
