@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "jiesu.dispatch",
     "jiesu.assessment",
     "jiesu.insights",
+    "jiesu.indicators",
     "jiesu.reports",
     "jiesu.web",
     "jiesu.api",
@@ -131,6 +132,10 @@ SPECTACULAR_SETTINGS = {
 
 # Office window used for deadlines counted in working hours (see worktime.services).
 JIESU_OFFICE_HOURS = (9, 18)
+
+# Who keeps the follow-up of a leader's 点评 (docs/indicators.md): the local items by default; a
+# class over the 督办 engine when it is wired (create_follow_up / statuses / report_progress).
+JIESU_FOLLOW_UP_BACKEND = os.environ.get("JIESU_FOLLOW_UP_BACKEND", "jiesu.indicators.followup.LocalFollowUps")
 
 LOGGING = {
     "version": 1,

@@ -12,7 +12,9 @@ urlpatterns = [
     path("api/v1/", include("jiesu.dispatch.urls")),
     path("api/v1/", include("jiesu.assessment.urls")),
     path("open311/v2/", include("jiesu.intake.urls")),
+    path("api/v1/", include("jiesu.indicators.api_urls")),
     path("reports/", include("jiesu.reports.urls")),
+    path("scorecard/", include("jiesu.indicators.urls")),
     path("insights/", include("jiesu.insights.urls")),
     path("", include("jiesu.web.urls")),
 ]
