@@ -25,6 +25,8 @@ class RowView:
     change_class: str  # good | bad | ""
     rank_change: str  # "升2位" / "降1位" / ""
     ytd: str
+    ytd_value: str
+    ytd_rank: str
     top_months: int
     target: str
     origin: str  # 平台计算 / 导入 / 演示数据
@@ -67,9 +69,10 @@ def row_view(line: Line, *, month: dt.date) -> RowView:
         reasons.append("未达目标" if spec.higher_is_better else "超过控制值")
     if place.bottom:
         reasons.append("排名后列")
-    ytd = ""
+    ytd = ytd_value = ytd_rank = ""
     if line.ytd is not None and line.ytd.value is not None:
-        ytd = f"{spec.shown(line.ytd.value)}（第{line.ytd.rank}位）"
+        ytd_value, ytd_rank = spec.shown(line.ytd.value), f"{line.ytd.rank}/{line.ytd.of}"
+        ytd = f"{ytd_value}（第{line.ytd.rank}位）"
     return RowView(
         code=spec.code,
         name=spec.name,
@@ -84,6 +87,8 @@ def row_view(line: Line, *, month: dt.date) -> RowView:
         change_class=change_class,
         rank_change="" if not rank_change else (f"升{rank_change}位" if rank_change > 0 else f"降{-rank_change}位"),
         ytd=ytd,
+        ytd_value=ytd_value or "—",
+        ytd_rank=ytd_rank or "—",
         top_months=line.top_months,
         target=spec.shown(spec.target) if spec.target is not None else "—",
         origin=_origin(line) if place.value is not None else "",
@@ -123,6 +128,10 @@ class CardView:
     @property
     def unit(self):
         return self.card.unit
+
+    @property
+    def has_demo(self) -> bool:
+        return any(ln.demo for ln in self.card.lines)
 
 
 def card_view(card: Card, *, month: dt.date, of: int) -> CardView:

@@ -330,3 +330,44 @@ def topic_lead(*, month: dt.date) -> str | None:
     if topic is None:
         return None
     return f"{topic.lead_label}（每月一题“{topic.category.path}”牵头单位）"
+
+
+@dataclass
+class PackScorecard:
+    """The scorecard section of the monthly review pack (HTML/PDF/Excel)."""
+
+    board: Board
+    views: list  # presenters.CardView, best overall first
+    city: list[CityRanking]
+    speaker_basis: str
+    topic_lead: str | None
+    has_demo: bool
+
+    @property
+    def speakers(self) -> list:
+        return [v for v in self.views if v.card.speaker]
+
+    @property
+    def spec_names(self) -> list[str]:
+        from jiesu.indicators.presenters import short_name
+
+        return [short_name(s) for s in self.board.specs]
+
+
+def pack_scorecard(*, month: dt.date) -> PackScorecard | None:
+    """The street scorecard for the pack, or None when no catalogue is loaded (the pack then
+    covers the hotline alone, as before)."""
+    from jiesu.indicators import presenters
+
+    try:
+        result = board(month=month, kind="street")
+    except NotFound:
+        return None
+    return PackScorecard(
+        board=result,
+        views=presenters.board_views(result),
+        city=city_rankings(month=month),
+        speaker_basis=speaker_basis(result),
+        topic_lead=topic_lead(month=month) if result.catalogue.speakers.include_topic_lead else None,
+        has_demo=presenters.has_demo(result),
+    )

@@ -317,6 +317,25 @@ def refresh_platform_values(*, month: dt.date | str, version: str | None = None)
     return stored
 
 
+def ensure_platform_values(*, month: dt.date | str) -> dict[str, int]:
+    """Before a review pack: recompute the month, and compute the earlier months of its year (and
+    the month before) that have no platform value yet — the year so far and "累计N次前列" read them.
+    Does nothing when no catalogue is loaded."""
+    from jiesu.indicators.standings import month_add
+
+    month = parse_month(month)
+    try:
+        stored = refresh_platform_values(month=month)
+    except NotFound:
+        return {}
+    earlier = month_add(month, -1)
+    while earlier >= min(dt.date(month.year, 1, 1), month_add(month, -1)):
+        if not IndicatorValue.objects.filter(month=earlier, origin=Origin.PLATFORM).exists():
+            refresh_platform_values(month=earlier)
+        earlier = month_add(earlier, -1)
+    return stored
+
+
 @contextlib.contextmanager
 def _dimension_memo():
     from jiesu.indicators import dimensions
@@ -348,6 +367,8 @@ def _store_platform(spec, month: dt.date, unit_ids: list[int], result: dict) -> 
             )  # fmt: skip
             continue
         pk, value, origin, source = found
+        if origin == Origin.DEMO and provided.value is None:
+            continue  # the platform has no figure here: the demo one keeps filling the gap
         if origin != Origin.PLATFORM and origin != Origin.DEMO:
             revisions.append(
                 ValueRevision(

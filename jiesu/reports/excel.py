@@ -8,6 +8,7 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from jiesu.indicators.workbook import add_scorecard_sheets
 from jiesu.reports.review import Review
 
 HEAD_FILL = PatternFill("solid", fgColor="F3E8E8")
@@ -212,6 +213,9 @@ def review_workbook(review: Review) -> bytes:
         bars.add_data(Reference(ws, min_col=2, max_col=3, min_row=1, max_row=top + 1), titles_from_data=True)
         bars.set_categories(Reference(ws, min_col=1, min_row=2, max_row=top + 1))
         ws.add_chart(bars, "E2")
+
+    if review.street_scorecard is not None:
+        add_scorecard_sheets(wb, review.street_scorecard)
 
     buffer = io.BytesIO()
     wb.save(buffer)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from jiesu.indicators.selectors import PackScorecard, pack_scorecard
 from jiesu.insights import selectors as insights
 from jiesu.insights.models import MonthlyTopic
 from jiesu.insights.topic import parse_month, previous_month
@@ -34,6 +35,7 @@ class Review:
     summary: list[str]
     charts: dict[str, str] = field(default_factory=dict)
     map_mode: str = ""
+    street_scorecard: PackScorecard | None = None  # 各街镇综合评分卡 (jiesu.indicators), when a catalogue is loaded
 
     @property
     def previous(self) -> DistrictMonth | None:
@@ -80,6 +82,7 @@ def build_review(*, month: dt.date | str, rule_version: str | None = None) -> Re
         topic_candidates=list(insights.topic_candidates(month=month)),
         categories=categories,
         summary=[],
+        street_scorecard=pack_scorecard(month=month),
     )
     review.summary = summary_paragraphs(review)
     review.charts, review.map_mode = _charts(review)
