@@ -52,6 +52,7 @@ class IndicatorSpec:
     participants: int | None = None  # rank measure: how many take part (全市17个参评区)
     max_lag_months: int = 0  # a month without a value may show the latest of this many months before
     description: str = ""  # 口径说明
+    short: str = ""  # a short label for narrow places (the overview's column heads); default: the name
     params: dict = field(default_factory=dict)  # the provider's own rules (e.g. 七有/五性 scoring)
 
     @property
@@ -153,7 +154,7 @@ def _text(value, *, what: str, required: bool = True, limit: int = 100) -> str:
 _INDICATOR_KEYS = {
     "code", "name", "owner", "unit", "direction", "kinds", "area", "source", "provider", "period", "ytd",
     "judge", "top_n", "bottom_n", "target", "minimum", "maximum", "integer", "decimals", "weight",
-    "count_top_months", "phrase_first", "phrase_top", "measure", "participants", "max_lag_months", "description", "params",
+    "count_top_months", "phrase_first", "phrase_top", "measure", "participants", "max_lag_months", "description", "short", "params",
 }  # fmt: skip
 
 
@@ -215,6 +216,7 @@ def _indicator(doc, *, defaults: dict, position: int) -> IndicatorSpec:
         participants=participants,
         max_lag_months=_integer(doc.get("max_lag_months", 0), what=f"{where} 的可沿用月数", low=0, high=11),
         description=_text(doc.get("description"), what=f"{where} 的口径说明", required=False, limit=500),
+        short=_text(doc.get("short"), what=f"{where} 的简称", required=False, limit=12),
         params=dict(doc.get("params") or {}),
     )
     if spec.minimum is not None and spec.maximum is not None and spec.minimum > spec.maximum:

@@ -59,6 +59,17 @@ def _origin(line: Line) -> str:
     return "平台计算" if line.spec.source == "platform" else "导入"
 
 
+def _note(line: Line, month: dt.date) -> str:
+    """ "1-11月累计" for a year-to-date figure; "10月数据" for an older month's figure."""
+    spec, when = line.spec, line.place.month
+    if line.place.value is None:
+        return ""
+    if spec.judge == "ytd" or spec.period == "cumulative":
+        end = (when or month).month
+        return f"{'1' if end == 1 else f'1-{end}'}月累计"
+    return f"{when.month}月数据" if when is not None and when != month else ""
+
+
 def row_view(line: Line, *, month: dt.date) -> RowView:
     spec, place = line.spec, line.place
     state = "top" if place.strength else ("short" if place.shortfall else "")
@@ -92,7 +103,7 @@ def row_view(line: Line, *, month: dt.date) -> RowView:
         top_months=line.top_months,
         target=spec.shown(spec.target) if spec.target is not None else "—",
         origin=_origin(line) if place.value is not None else "",
-        note=f"{place.month.month}月数据" if place.month is not None and place.month != month else "",
+        note=_note(line, month),
         reason="、".join(reasons),
     )
 
@@ -109,7 +120,7 @@ def cell(line: Line) -> Cell:
 
 
 def short_name(spec: IndicatorSpec) -> str:
-    return spec.name.replace("“", "").replace("”", "")
+    return (spec.short or spec.name).replace("“", "").replace("”", "")
 
 
 @dataclass

@@ -6,6 +6,7 @@ app_name = "indicators"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("mine/", views.mine, name="mine"),
     path("comment/<int:comment_id>/progress/", views.report_progress, name="progress"),
     path("<str:month>/", views.board_page, name="board"),
     path("<str:month>/compute/", views.compute, name="compute"),

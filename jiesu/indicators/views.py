@@ -18,6 +18,7 @@ from jiesu.common.errors import DomainError, InvalidInput
 from jiesu.common.months import parse_month, previous_month
 from jiesu.indicators import presenters, selectors, services
 from jiesu.indicators.models import IndicatorValue, ReviewComment
+from jiesu.indicators.validation import KIND_UNITS
 from jiesu.insights.access import ANALYSIS_ROLES, PUBLISH_ROLES, role_required
 from jiesu.org.models import UNIT_ROLES, Unit
 
@@ -37,6 +38,15 @@ def _forbidden(request, message: str):
 @role_required(*ANALYSIS_ROLES)
 def index(request):
     return redirect("indicators:board", month=f"{default_month():%Y-%m}")
+
+
+@login_required
+def mine(request):
+    """A street's or department's own people: their unit's card of the latest month."""
+    unit = request.user.unit
+    if unit is None or not any(unit.kind in kinds for k, kinds in KIND_UNITS.items() if k != "district"):
+        return _forbidden(request, "您所在单位不参与月度点评排名")
+    return redirect("indicators:unit", month=f"{default_month():%Y-%m}", code=unit.code)
 
 
 @role_required(*ANALYSIS_ROLES)

@@ -25,14 +25,23 @@ NAV_BY_ROLE = {
     Role.DISPATCHER: [("web:console", "派单台"), ("web:intake", "热线受理"), ("web:orders", "工单查询")],
     Role.CALLBACK_AGENT: [("web:callback", "回访"), ("web:orders", "工单查询")],
     Role.HANDLER: [("web:workbench", "承办工作台"), ("web:orders", "本单位工单")],
-    Role.UNIT_LEADER: [("web:workbench", "承办工作台"), ("web:orders", "本单位工单")],
-    Role.DISTRICT_LEADER: [("web:overview", "运行总览"), ("web:orders", "工单查询")],
-    Role.AUDITOR: [("web:orders", "工单查询"), ("web:overview", "运行总览")],
+    Role.UNIT_LEADER: [
+        ("web:workbench", "承办工作台"),
+        ("web:orders", "本单位工单"),
+        ("indicators:mine", "本单位评分卡"),
+    ],
+    Role.DISTRICT_LEADER: [
+        ("web:overview", "运行总览"),
+        ("indicators:index", "月度点评评分卡"),
+        ("web:orders", "工单查询"),
+    ],
+    Role.AUDITOR: [("web:orders", "工单查询"), ("web:overview", "运行总览"), ("indicators:index", "月度点评评分卡")],
     Role.ADMIN: [
         ("web:console", "派单台"),
         ("web:intake", "热线受理"),
         ("web:callback", "回访"),
         ("web:overview", "运行总览"),
+        ("indicators:index", "月度点评评分卡"),
         ("web:orders", "工单查询"),
     ],
 }

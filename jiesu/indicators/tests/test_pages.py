@@ -99,3 +99,10 @@ def test_recompute_button_for_leaders_only(users, demo_values):
     done = client(users["admin"]).post(f"/scorecard/{NOV}/compute/", follow=True)
     assert "已重新计算2026年11月平台指标" in done.content.decode()
     assert IndicatorValue.objects.exists()
+
+
+def test_mine_opens_the_users_own_card(users, demo_values):
+    with time_machine.travel(dt.datetime(2026, 12, 3, 10, tzinfo=dt.UTC), tick=False):
+        own = client(users["unit_leader"]).get("/scorecard/mine/")
+        assert own.status_code == 302 and own["Location"].endswith(f"/scorecard/{NOV}/110106013/")
+        assert client(users["agent"]).get("/scorecard/mine/").status_code == 403  # the command centre is not ranked

@@ -26,4 +26,5 @@ class Command(BaseCommand):
                 row = load_catalogue_file(path=path)
             except DomainError as exc:
                 raise CommandError(exc.message) from None
-            self.stdout.write(f"已加载 {row}（{len(row.parsed().indicators)} 个指标）")
+            if options["verbosity"] >= 1:
+                self.stdout.write(f"已加载 {row}（{len(row.parsed().indicators)} 个指标）")
