@@ -136,7 +136,9 @@ def check(*, chunk: int = 1_000_000, tables: engine.Tables | None = None) -> tup
                 cursor.execute(sql, [low, high])
             found = []
             for a, b in ((t.facts, scratch.facts), (scratch.facts, t.facts)):
-                cursor.execute(f"SELECT COUNT(*) FROM (SELECT {columns} FROM {a} EXCEPT SELECT {columns} FROM {b}) x")
+                cursor.execute(
+                    f"SELECT COUNT(*) FROM (SELECT {columns} FROM {a} EXCEPT SELECT {columns} FROM {b}) x"
+                )
                 found.append(cursor.fetchone()[0])
         finally:
             cursor.execute(f"DROP TABLE {scratch.facts}")

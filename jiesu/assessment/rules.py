@@ -60,9 +60,7 @@ class Rules:
     source: str = ""
     cycle: Cycle = field(default_factory=Cycle)
     # Hours between the final dispatch and the unit's first contact that count as "in time".
-    response_limit_hours: dict = field(
-        default_factory=lambda: {"urgent": 1, "utility": 2, "general": 24, "complex": 24}
-    )
+    response_limit_hours: dict = field(default_factory=lambda: {"urgent": 1, "utility": 2, "general": 24, "complex": 24})
     response_numerator: str = "in_time"  # in_time | responded
     resolution_numerator: str = "solved"  # solved (callback says solved) | resolved (unit reported done)
     denominator: str = "valid_callbacks"  # valid_callbacks (reached) | callbacks (reached or not)

@@ -129,20 +129,16 @@ def update_watch_list(*, month: dt.date | str, rule_version: str | None = None) 
     touched = []
     with transaction.atomic():
         for kind in watch.kinds:
-            history = {
-                m: {r.unit_id: r for r in selectors.month_ranking(month=m, kind=kind, rule_version=rule.version)}
-                for m in months
-            }
+            history = {m: {r.unit_id: r for r in selectors.month_ranking(month=m, kind=kind, rule_version=rule.version)}
+                       for m in months}
             for unit_id, row in history[month].items():
                 open_entry = WatchListEntry.objects.filter(unit_id=unit_id, exited_month__isnull=True).first()
-                lows = [
-                    m in history and unit_id in history[m] and _is_low(history[m][unit_id], watch=watch) for m in months
-                ]
+                lows = [m in history and unit_id in history[m] and _is_low(history[m][unit_id], watch=watch)
+                        for m in months]
                 if open_entry is None:
-                    if (
-                        all(lows[: watch.enter_months])
-                        and not WatchListEntry.objects.filter(unit_id=unit_id, exited_month=month).exists()
-                    ):
+                    if all(lows[: watch.enter_months]) and not WatchListEntry.objects.filter(
+                        unit_id=unit_id, exited_month=month
+                    ).exists():
                         reason = f"连续{watch.enter_months}个月低位：{_low_reason(row, watch=watch)}"
                         touched.append(
                             WatchListEntry.objects.create(

@@ -105,10 +105,7 @@ def _allowed(category: Category | None, allowed: str) -> bool:
     if category is None:
         return False
     return any(
-        category.code == a
-        or category.code.startswith(a + ".")
-        or category.path == a
-        or category.path.startswith(a + "/")
+        category.code == a or category.code.startswith(a + ".") or category.path == a or category.path.startswith(a + "/")
         for a in items
     )
 
@@ -145,9 +142,7 @@ def build(
             if share > entry["best"]:  # explain a unit by the category that contributes most
                 prob = "" if category_source == "order" else f"（概率 {p:.2f}）"
                 entry["best"], entry["assisting"] = share, cand.assisting
-                entry["reasons"] = [
-                    r.replace(f"类别：{category.path}", f"类别：{category.path}{prob}", 1) for r in cand.reasons
-                ]
+                entry["reasons"] = [r.replace(f"类别：{category.path}", f"类别：{category.path}{prob}", 1) for r in cand.reasons]
     ranked = sorted(units.items(), key=lambda kv: (-kv[1]["confidence"], kv[0]))[:TOP_N]
     lead_rows = []
     for unit_id, entry in ranked:
@@ -160,11 +155,7 @@ def build(
                 "confidence": round(entry["confidence"], 4),
                 "reasons": entry["reasons"],
                 "assisting_units": [
-                    {
-                        "unit_id": a,
-                        "code": router.unit_label(a, data=data)[0],
-                        "name": router.unit_label(a, data=data)[1],
-                    }
+                    {"unit_id": a, "code": router.unit_label(a, data=data)[0], "name": router.unit_label(a, data=data)[1]}
                     for a in entry["assisting"]
                 ],
             }
@@ -239,17 +230,7 @@ def build(
 
 
 def _auto_decision(
-    *,
-    order,
-    settings,
-    category,
-    category_p,
-    category_source,
-    confidence,
-    location,
-    has_duplicates,
-    has_lead,
-    lead_is_local,
+    *, order, settings, category, category_p, category_source, confidence, location, has_duplicates, has_lead, lead_is_local
 ) -> tuple[bool, list[str]]:
     """May the platform dispatch by itself? Every condition that fails is named."""
     why = []

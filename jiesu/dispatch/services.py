@@ -112,10 +112,7 @@ def update_settings(
     duplicate_days: int | None = None,
 ) -> DispatchSettings:
     current = DispatchSettings.current()
-    for name, value in (
-        ("confidence_threshold", confidence_threshold),
-        ("min_category_probability", min_category_probability),
-    ):
+    for name, value in (("confidence_threshold", confidence_threshold), ("min_category_probability", min_category_probability)):
         if value is not None and not 0 <= value <= 1:
             raise InvalidInput("阈值须在 0 到 1 之间", code="invalid_threshold", details={"field": name})
     if duplicate_days is not None and not 1 <= duplicate_days <= 90:
@@ -256,7 +253,9 @@ def retrain_routing_memory(*, keep_versions: int = 3, include_resolved: bool = T
         ],
         batch_size=1000,
     )
-    old = list(RoutingMemory.objects.values_list("version", flat=True).distinct().order_by("-version")[keep_versions:])
+    old = list(
+        RoutingMemory.objects.values_list("version", flat=True).distinct().order_by("-version")[keep_versions:]
+    )
     if old:
         RoutingMemory.objects.filter(version__in=old).delete()
     transaction.on_commit(router.cache.clear)

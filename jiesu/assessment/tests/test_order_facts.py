@@ -53,9 +53,7 @@ def test_rows_follow_the_log_and_a_rebuild_gives_the_same(logged_year):
 @pytest.mark.django_db
 def test_a_new_event_refreshes_only_its_month(rules, units):
     order, _ = services.create_order(user=None, content="跨月工单", at=dt.datetime(2025, 1, 30, 9, tzinfo=TZ))
-    services.dispatch(
-        user=None, order_id=order.pk, lead_unit=units[DEPARTMENT], at=dt.datetime(2025, 1, 30, 10, tzinfo=TZ)
-    )
+    services.dispatch(user=None, order_id=order.pk, lead_unit=units[DEPARTMENT], at=dt.datetime(2025, 1, 30, 10, tzinfo=TZ))
     january = OrderMonthFacts.objects.get(order=order, month=202501)
     services.acknowledge(user=None, order_id=order.pk, at=dt.datetime(2025, 2, 2, 9, tzinfo=TZ))
     services.respond(user=None, order_id=order.pk, at=dt.datetime(2025, 2, 2, 10, tzinfo=TZ))
@@ -121,9 +119,7 @@ def test_rebuild_command_checks_and_restores_lost_rows(rules, units, capsys):
     from django.core.management import CommandError, call_command
 
     order, _ = services.create_order(user=None, content="重建测试", at=dt.datetime(2025, 3, 3, 9, tzinfo=TZ))
-    services.dispatch(
-        user=None, order_id=order.pk, lead_unit=units[STREETS[0]], at=dt.datetime(2025, 3, 3, 10, tzinfo=TZ)
-    )
+    services.dispatch(user=None, order_id=order.pk, lead_unit=units[STREETS[0]], at=dt.datetime(2025, 3, 3, 10, tzinfo=TZ))
     kept = stored_rows()
     call_command("rebuild_order_facts", "--check")
     assert "一致" in capsys.readouterr().out
@@ -141,9 +137,7 @@ def test_rebuild_command_checks_and_restores_lost_rows(rules, units, capsys):
 @pytest.mark.django_db
 def test_check_finds_a_drifted_row_and_a_rebuild_mends_it(rules, units):
     order, _ = services.create_order(user=None, content="核对测试", at=dt.datetime(2025, 3, 3, 9, tzinfo=TZ))
-    services.dispatch(
-        user=None, order_id=order.pk, lead_unit=units[STREETS[0]], at=dt.datetime(2025, 3, 3, 10, tzinfo=TZ)
-    )
+    services.dispatch(user=None, order_id=order.pk, lead_unit=units[STREETS[0]], at=dt.datetime(2025, 3, 3, 10, tzinfo=TZ))
     OrderMonthFacts.objects.filter(order=order).update(responded_at=1)  # drifted from the log
     assert facts.check() == (1, 1)
     facts.rebuild()

@@ -141,21 +141,13 @@ def test_no_auto_dispatch_below_threshold_or_outside_allowed_categories(users, f
     assert any("低于阈值" in r for r in body["recommendation"]["auto_dispatch"]["reasons"])
 
     update_settings(confidence_threshold=0.5, allowed_categories="交通运输")
-    body = (
-        client_for(users["agent"])
-        .post("/api/v1/orders", {**PROPERTY, "requester_phone": "13900000000", "address": "方庄路1号"}, format="json")
-        .json()
-    )
+    body = client_for(users["agent"]).post("/api/v1/orders", {**PROPERTY, "requester_phone": "13900000000", "address": "方庄路1号"}, format="json").json()
     assert body["state"] == State.RECEIVED
     assert any("不在允许自动派单的范围内" in r for r in body["recommendation"]["auto_dispatch"]["reasons"])
 
     update_settings(allowed_categories="")
     fake_classifier.top_probability = 0.6  # an unsure model
-    body = (
-        client_for(users["agent"])
-        .post("/api/v1/orders", {**PROPERTY, "requester_phone": "13700000000", "address": "方庄路2号"}, format="json")
-        .json()
-    )
+    body = client_for(users["agent"]).post("/api/v1/orders", {**PROPERTY, "requester_phone": "13700000000", "address": "方庄路2号"}, format="json").json()
     assert body["state"] == State.RECEIVED
     assert any("类别概率" in r for r in body["recommendation"]["auto_dispatch"]["reasons"])
 

@@ -30,9 +30,7 @@ class Command(BaseCommand):
             return
 
         def progress(done, total, written):
-            self.stdout.write(
-                f"  工单 {done:,}/{total:,}，已写 {written:,} 行（{time.perf_counter() - started:.0f} 秒）"
-            )
+            self.stdout.write(f"  工单 {done:,}/{total:,}，已写 {written:,} 行（{time.perf_counter() - started:.0f} 秒）")
 
         written = facts.rebuild(chunk=options["chunk"], progress=progress if options["verbosity"] > 1 else None)
         self.stdout.write(f"已重建工单月度事实 {written:,} 行，用时 {time.perf_counter() - started:.1f} 秒")
