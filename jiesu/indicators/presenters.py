@@ -3,6 +3,7 @@ in Python: the page of 26 cards × 20 indicators stays a plain loop in the templ
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.utils.html import escape
 
@@ -126,9 +127,23 @@ def short_name(spec: IndicatorSpec) -> str:
 @dataclass
 class CardView:
     card: Card
-    rows: list[RowView]
-    cells: list[Cell]
-    sparkline: str
+    month: dt.date
+    of: int
+
+    @cached_property
+    def rows(self) -> list[RowView]:
+        """Only the unit page, the pack and the workbook show them: made when first read."""
+        return [row_view(ln, month=self.month) for ln in self.card.lines]
+
+    @cached_property
+    def cells(self) -> list[Cell]:
+        return [cell(ln) for ln in self.card.lines]
+
+    @cached_property
+    def sparkline(self) -> str:
+        from jiesu.indicators.sparkline import rank_sparkline
+
+        return rank_sparkline(self.card.history, of=self.of)
 
     @property
     def cells_html(self) -> str:
@@ -146,14 +161,7 @@ class CardView:
 
 
 def card_view(card: Card, *, month: dt.date, of: int) -> CardView:
-    from jiesu.indicators.sparkline import rank_sparkline
-
-    return CardView(
-        card=card,
-        rows=[row_view(ln, month=month) for ln in card.lines],
-        cells=[cell(ln) for ln in card.lines],
-        sparkline=rank_sparkline(card.history, of=of),
-    )
+    return CardView(card=card, month=month, of=of)
 
 
 def board_views(board: Board) -> list[CardView]:

@@ -94,7 +94,7 @@ def load_values(*, codes: list[str], start: dt.date, end: dt.date, unit_ids: lis
     months: dict[object, dt.date] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for code, month, unit_id, value, is_demo in cursor.fetchall():
+        for code, month, unit_id, value, is_demo in cursor:  # row by row: no list of 18,000 tuples
             if unit_id not in wanted:
                 continue
             when = months.get(month)
@@ -198,10 +198,16 @@ def board(
     units = units_of(kind)
     refs = [UnitRef(u.pk, u.code, u.name) for u in units]
     specs = catalogue.for_kind(kind)
-    first = min(month_add(month, -(catalogue.history_months - 1)), month_add(month, -1))
-    values, demo = load_values(
-        codes=[s.code for s in specs], start=dt.date(first.year, 1, 1), end=month, unit_ids=[u.pk for u in units]
-    )
+    first = min(month_add(month, -(catalogue.history_months - 1)), month_add(month, -1), dt.date(month.year, 1, 1))
+    # Year-to-date figures need January of the trend's first year; monthly ones only the months shown.
+    yearly = [s.code for s in specs if s.judge == "ytd" or s.period == "cumulative"]
+    monthly = [s.code for s in specs if s.code not in yearly]
+    ids = [u.pk for u in units]
+    values, demo = load_values(codes=yearly, start=dt.date(first.year, 1, 1), end=month, unit_ids=ids)
+    lag = max((s.max_lag_months for s in specs if s.code in monthly), default=0)
+    more, more_demo = load_values(codes=monthly, start=month_add(first, -lag), end=month, unit_ids=ids)
+    values.update(more)
+    demo |= more_demo
     result = build_board(catalogue=catalogue, kind=kind, month=month, units=refs, values=values, demo=demo)
     for card in result.cards:
         drafting.draft(card, month=month, group=GROUP_LABELS[kind], top_months_min=catalogue.top_months_min)

@@ -134,35 +134,10 @@ def _plan(clean: list[CleanRow], *, replace: bool):
 
 
 def _write(*, creates, updates, batch: ImportBatch, origin: str) -> None:
-    now = timezone.now()
-    IndicatorValue.objects.bulk_create(
-        [
-            IndicatorValue(
-                indicator=r.spec.code,
-                unit_id=r.unit_id,
-                month=r.month,
-                value=r.value,
-                participants=r.participants,
-                origin=origin,
-                source=r.source,
-                batch=batch,
-            )
-            for r in creates
-        ],
-        batch_size=BATCH,
-    )
+    """Insert the new values; a corrected one is replaced (its row deleted and written again —
+    nothing refers to a value's id, and this is one statement per chunk where bulk_update's CASE
+    per row took 30 s for 8,000 rows on SQLite) after its old value is kept as a revision."""
     if updates:
-        objects = []
-        for pk, r, _old, _source in updates:
-            objects.append(
-                IndicatorValue(
-                    pk=pk, value=r.value, participants=r.participants, origin=origin, source=r.source,
-                    batch=batch, updated_at=now, detail={},
-                )
-            )  # fmt: skip
-        IndicatorValue.objects.bulk_update(
-            objects, ["value", "participants", "origin", "source", "batch", "updated_at", "detail"], batch_size=BATCH
-        )
         ValueRevision.objects.bulk_create(
             [
                 ValueRevision(
@@ -178,6 +153,25 @@ def _write(*, creates, updates, batch: ImportBatch, origin: str) -> None:
             ],  # fmt: skip
             batch_size=BATCH,
         )
+        pks = [pk for pk, *_ in updates]
+        for start in range(0, len(pks), BATCH):
+            IndicatorValue.objects.filter(pk__in=pks[start : start + BATCH]).delete()
+    IndicatorValue.objects.bulk_create(
+        [
+            IndicatorValue(
+                indicator=r.spec.code,
+                unit_id=r.unit_id,
+                month=r.month,
+                value=r.value,
+                participants=r.participants,
+                origin=origin,
+                source=r.source,
+                batch=batch,
+            )
+            for r in [*creates, *(row for _pk, row, _old, _source in updates)]
+        ],
+        batch_size=BATCH,
+    )
 
 
 def import_rows(

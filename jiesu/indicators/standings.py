@@ -65,10 +65,11 @@ def rank_places(
     *,
     spec: IndicatorSpec,
     max_tie_share: float,
+    month: dt.date | None = None,
     months: dict[int, dt.date] | None = None,
 ) -> dict[int, Place]:
-    """Places of every unit with a value (units without one are left out); `months` tells which
-    month each value is from, when not all from the same one."""
+    """Places of every unit with a value (units without one are left out); the values are from
+    `month`, except those `months` names an earlier month for."""
     rounded = {k: round(v, spec.decimals) for k, v in values.items() if v is not None}
     ordered = sorted(rounded.values(), reverse=spec.higher_is_better)
     ranked = len(ordered)
@@ -93,17 +94,19 @@ def rank_places(
             top=top,
             bottom=bottom,
             below_target=spec.worse_than_target(values[key]),
-            month=months.get(key),
+            month=months.get(key, month),
         )
     return out
 
 
 @dataclass
 class Series:
-    """One indicator's figures per month and unit, as judged: `judged[m][unit] = (value, from month)`
-    and the year so far `ytd[m][unit]`."""
+    """One indicator's figures per month and unit, as judged — `judged[m][unit]`, with
+    `judged_from[m][unit]` for the few figures from an earlier month (lag, cumulative reports) —
+    and the year so far `ytd[m][unit]`. Plain numbers in dicts: few objects for the collector."""
 
-    judged: dict[dt.date, dict[int, tuple[float, dt.date]]] = field(default_factory=dict)
+    judged: dict[dt.date, dict[int, float]] = field(default_factory=dict)
+    judged_from: dict[dt.date, dict[int, dt.date]] = field(default_factory=dict)
     ytd: dict[dt.date, dict[int, float]] = field(default_factory=dict)
 
 
@@ -117,7 +120,8 @@ def series(spec: IndicatorSpec, monthly: dict[dt.date, dict[int, float]], months
     sums: dict[int, float] = {}
     counts: dict[int, int] = {}
     lasts: dict[int, float] = {}
-    latest: dict[int, tuple[float, dt.date]] = {}
+    latest: dict[int, float] = {}
+    latest_when: dict[int, dt.date] = {}
     while cursor <= months[-1]:
         if cursor.month == 1:
             sums, counts, lasts = {}, {}, {}
@@ -126,12 +130,14 @@ def series(spec: IndicatorSpec, monthly: dict[dt.date, dict[int, float]], months
                 continue
             sums[unit] = sums.get(unit, 0.0) + value
             counts[unit] = counts.get(unit, 0) + 1
-            lasts[unit] = value
-            latest[unit] = (value, cursor)
+            lasts[unit] = latest[unit] = value
+            latest_when[unit] = cursor
         if cursor >= months[0]:
             oldest = month_add(cursor, -spec.max_lag_months)
             if spec.period == "cumulative":
-                ytd = {u: v for u, (v, when) in latest.items() if when.year == cursor.year and when >= oldest}
+                ytd = {
+                    u: v for u, v in latest.items() if latest_when[u].year == cursor.year and latest_when[u] >= oldest
+                }
             elif spec.ytd == "sum":
                 ytd = dict(sums)
             elif spec.ytd == "mean":
@@ -139,12 +145,13 @@ def series(spec: IndicatorSpec, monthly: dict[dt.date, dict[int, float]], months
             else:
                 ytd = dict(lasts)
             if spec.judge == "ytd":
-                if spec.period == "cumulative":
-                    judged = {u: (v, latest[u][1]) for u, v in ytd.items()}
-                else:
-                    judged = {u: (v, cursor) for u, v in ytd.items()}
+                judged = ytd
             else:
-                judged = {u: (v, when) for u, (v, when) in latest.items() if when >= oldest}
+                judged = {u: v for u, v in latest.items() if latest_when[u] >= oldest}
+            if spec.period == "cumulative" or spec.judge == "month":
+                earlier = {u: latest_when[u] for u in judged if latest_when[u] != cursor}
+                if earlier:
+                    out.judged_from[cursor] = earlier
             out.ytd[cursor], out.judged[cursor] = ytd, judged
         cursor = month_add(cursor, 1)
     return out
@@ -213,17 +220,32 @@ class Card:
         return self.previous_overall_rank - self.overall_rank
 
 
-def percentiles(values: dict[int, float], *, spec: IndicatorSpec) -> dict[int, float]:
-    """{unit: 100 × (of − rank) ÷ (of − 1)} — Place.percentile without building places (for the
-    overall standing's history)."""
+def light_ranks(
+    values: dict[int, float], *, spec: IndicatorSpec, max_tie_share: float
+) -> tuple[dict[int, float], set[int]]:
+    """({unit: percentile}, {units with a strength}) — what Place.percentile and Place.strength
+    say, without building places: for the months of the trend and of the year so far, which only
+    feed the overall standing and "months in the top group"."""
     rounded = {k: round(v, spec.decimals) for k, v in values.items() if v is not None}
     ranked = len(rounded)
     if ranked < 2:
-        return {}
+        return {}, set()
     first: dict[float, int] = {}
+    counts: dict[float, int] = {}
     for position, value in enumerate(sorted(rounded.values(), reverse=spec.higher_is_better), start=1):
-        first.setdefault(value, position)
-    return {k: 100.0 * (ranked - first[v]) / (ranked - 1) for k, v in rounded.items()}
+        if value in first:
+            counts[value] += 1
+        else:
+            first[value], counts[value] = position, 1
+    limit = min(spec.top_n, ranked / 2)
+    pct = {}
+    strong = set()
+    for k, v in rounded.items():
+        rank = first[v]
+        pct[k] = 100.0 * (ranked - rank) / (ranked - 1)
+        if rank <= limit and counts[v] / ranked < max_tie_share and not spec.worse_than_target(values[k]):
+            strong.add(k)
+    return pct, strong
 
 
 def overall_ranks(scores: dict[str, dict[int, float]], specs: list[IndicatorSpec], units: list[int]):
@@ -290,27 +312,28 @@ def build_board(
         months.append(month_add(months[-1], 1))
     unit_ids = [u.id for u in units]
 
-    # Full places for last month and this year; only percentiles for the older history months.
-    full = [m for m in months if m >= min(previous, year_start)]
-    by_month_places: dict[dt.date, dict[str, dict[int, Place]]] = {m: {} for m in full}
+    # Full places for this month and the last; percentiles (and, this year, strengths) for the others.
+    by_month_places: dict[dt.date, dict[str, dict[int, Place]]] = {m: {} for m in (previous, month)}
     scores: dict[dt.date, dict[str, dict[int, float]]] = {m: {} for m in months}
+    strong: dict[dt.date, dict[str, set[int]]] = {m: {} for m in months if m >= year_start}
     ytd_places: dict[str, dict[int, Place]] = {}
+    share = catalogue.max_tie_share
     for spec in specs:
         s = series(spec, values.get(spec.code, {}), months)
         for m in months:
             judged = s.judged.get(m, {})
             if m in by_month_places:
-                placed = rank_places(
-                    {u: v for u, (v, _) in judged.items()},
-                    spec=spec,
-                    max_tie_share=catalogue.max_tie_share,
-                    months={u: when for u, (_, when) in judged.items()},
-                )
+                placed = rank_places(judged, spec=spec, max_tie_share=share, month=m, months=s.judged_from.get(m))
                 by_month_places[m][spec.code] = placed
                 scores[m][spec.code] = {u: p.percentile for u, p in placed.items() if p.percentile is not None}
+                if m in strong:
+                    strong[m][spec.code] = {u for u, p in placed.items() if p.strength}
             else:
-                scores[m][spec.code] = percentiles({u: v for u, (v, _) in judged.items()}, spec=spec)
-        ytd_places[spec.code] = rank_places(s.ytd.get(month, {}), spec=spec, max_tie_share=catalogue.max_tie_share)
+                pct, strengths = light_ranks(judged, spec=spec, max_tie_share=share)
+                scores[m][spec.code] = pct
+                if m in strong:
+                    strong[m][spec.code] = strengths
+        ytd_places[spec.code] = rank_places(s.ytd.get(month, {}), spec=spec, max_tie_share=share)
 
     overall = {m: overall_ranks(scores[m], specs, unit_ids) for m in months}
     cards = []
@@ -319,11 +342,7 @@ def build_board(
         for spec in specs:
             now = by_month_places[month][spec.code].get(unit.id) or Place(value=None)
             before = by_month_places[previous][spec.code].get(unit.id)
-            top_months = sum(
-                1
-                for m in full
-                if m >= year_start and (p := by_month_places[m][spec.code].get(unit.id)) is not None and p.strength
-            )
+            top_months = sum(1 for by_code in strong.values() if unit.id in by_code[spec.code])
             lines.append(
                 Line(
                     spec=spec,

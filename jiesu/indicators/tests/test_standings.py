@@ -72,7 +72,7 @@ def test_year_to_date_sum_mean_and_cumulative():
     data = _monthly({(2026, 1): {1: 2.0}, (2026, 2): {1: 4.0}, (2026, 4): {1: 6.0}})
     c = catalogue(spec_doc("s", judge="ytd", ytd="sum"), spec_doc("m", ytd="mean"), spec_doc("c", period="cumulative"))
     s = series(c.get("s"), data, months)
-    assert s.ytd[month(2026, 4)] == {1: 12.0} and s.judged[month(2026, 4)][1] == (12.0, month(2026, 4))
+    assert s.ytd[month(2026, 4)] == {1: 12.0} and s.judged[month(2026, 4)][1] == 12.0
     m = series(c.get("m"), data, months)
     assert m.ytd[month(2026, 4)] == {1: 4.0}
     assert month(2026, 3) not in {k for k, v in m.judged.items() if v}  # no March figure, no lag
@@ -92,7 +92,7 @@ def test_lagged_month_shows_the_latest_figure_within_the_lag():
     c = catalogue(spec_doc("e", max_lag_months=1))
     data = _monthly({(2026, 6): {1: 80.0}})
     s = series(c.get("e"), data, [month(2026, 6), month(2026, 7), month(2026, 8)])
-    assert s.judged[month(2026, 7)][1] == (80.0, month(2026, 6))
+    assert s.judged[month(2026, 7)][1] == 80.0 and s.judged_from[month(2026, 7)][1] == month(2026, 6)
     assert 1 not in s.judged[month(2026, 8)]
 
 
@@ -140,3 +140,20 @@ def test_units_without_any_figure_come_last_without_rank():
 def test_months_helper():
     assert month_add(dt.date(2026, 1, 1), -1) == dt.date(2025, 12, 1)
     assert month_add(dt.date(2025, 12, 1), 13) == dt.date(2027, 1, 1)
+
+
+def test_light_ranks_agree_with_places():
+    import random
+
+    from jiesu.indicators.standings import light_ranks
+
+    rng = random.Random(7)
+    for _ in range(200):
+        c = catalogue(spec_doc("x", direction=rng.choice(["higher", "lower"]), target=rng.choice([None, 50.0]),
+                               top_n=rng.choice([1, 3, 5])))  # fmt: skip
+        spec = c.get("x")
+        values = {u: float(rng.choice([0, 10, 40, 50, 60, 90, 100])) for u in range(rng.randint(0, 12))}
+        placed = rank_places(values, spec=spec, max_tie_share=c.max_tie_share)
+        pct, strong = light_ranks(values, spec=spec, max_tie_share=c.max_tie_share)
+        assert pct == {u: p.percentile for u, p in placed.items() if p.percentile is not None}
+        assert strong == {u for u, p in placed.items() if p.strength}
