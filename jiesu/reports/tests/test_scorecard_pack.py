@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from jiesu.indicators import demo
@@ -26,7 +27,7 @@ def scorecard_month(month_of_orders, users, units):
     demo.load_demo_values(end=OCT)  # every other indicator and street (演示数据)
     record_comment(
         month=dt.date(2026, 9, 1), unit=units["110106001"], text="解决率偏低", requirement="复盘未解决诉求",
-        user=users["district_leader"], due=dt.date(2026, 12, 31), is_demo=False,
+        user=users["district_leader"], due=timezone.localdate() + dt.timedelta(days=30),
     )  # fmt: skip
 
 
