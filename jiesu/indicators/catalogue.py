@@ -7,6 +7,7 @@ a missing or malformed key. Every threshold here is data, not a constant: see do
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from jiesu.common.errors import InvalidInput
 
@@ -107,10 +108,13 @@ class Catalogue:
     def for_kind(self, kind: str) -> list[IndicatorSpec]:
         return [i for i in self.indicators if kind in i.kinds]
 
+    @cached_property
+    def _by_key(self) -> dict[str, IndicatorSpec]:
+        return {key: i for i in self.indicators for key in (i.name, i.code)}
+
     def lookup(self, text: str) -> IndicatorSpec | None:
         """By code or by name (as a clerk writes it in a spreadsheet)."""
-        text = (text or "").strip()
-        return next((i for i in self.indicators if text in (i.code, i.name)), None)
+        return self._by_key.get((text or "").strip())
 
 
 def _bad(message: str) -> InvalidInput:
