@@ -174,9 +174,10 @@ def comments(*, month: dt.date, unit_ids: list[int] | None = None) -> list[Comme
 
 def earlier_follow_ups(*, month: dt.date, unit_ids: list[int] | None = None) -> list[CommentView]:
     """What the meeting on `month` reports on: the comments of the previous meeting, and every
-    older one that was still open (or done only after the previous meeting)."""
+    older one (of the last twelve months) still open or done only since the previous meeting."""
     previous = month_add(month, -1)
-    rows = ReviewComment.objects.filter(month__lt=month).select_related("unit")
+    # A year back at most: the meeting reports on its recent comments, not the whole archive.
+    rows = ReviewComment.objects.filter(month__lt=month, month__gte=month_add(month, -12)).select_related("unit")
     if unit_ids is not None:
         rows = rows.filter(unit_id__in=unit_ids)
     views = _views(rows.order_by("-month", "unit__sort_order", "id"))
