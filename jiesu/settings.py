@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "jiesu.assessment",
     "jiesu.insights",
     "jiesu.supervision",
+    "jiesu.indicators",
     "jiesu.reports",
     "jiesu.web",
     "jiesu.api",
@@ -172,6 +173,10 @@ SPECTACULAR_SETTINGS = {
 
 # Office window used for deadlines counted in working hours (see worktime.services).
 JIESU_OFFICE_HOURS = (9, 18)
+
+# Who keeps the follow-up of a leader's 点评 (docs/indicators.md): the local items by default; a
+# class over the 督办 engine when it is wired (create_follow_up / statuses / report_progress).
+JIESU_FOLLOW_UP_BACKEND = os.environ.get("JIESU_FOLLOW_UP_BACKEND", "jiesu.indicators.followup.LocalFollowUps")
 
 LOGGING = {
     "version": 1,

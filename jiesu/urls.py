@@ -15,7 +15,9 @@ urlpatterns = [
     path("supervision/", include("jiesu.supervision.urls_pages")),
     path("open311/v2/", include("jiesu.intake.urls")),
     path("", include("jiesu.attachments.urls")),
+    path("api/v1/", include("jiesu.indicators.api_urls")),
     path("reports/", include("jiesu.reports.urls")),
+    path("scorecard/", include("jiesu.indicators.urls")),
     path("insights/", include("jiesu.insights.urls")),
     path("", include("jiesu.web.urls")),
 ]

@@ -8,6 +8,7 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from jiesu.indicators.workbook import add_scorecard_sheets
 from jiesu.reports.review import Review
 
 HEAD_FILL = PatternFill("solid", fgColor="F3E8E8")
@@ -281,6 +282,8 @@ def review_workbook(review: Review) -> bytes:
         ws.add_chart(bars, "E2")
 
     supervision_sheets(wb, review.supervision)
+    if review.street_scorecard is not None:
+        add_scorecard_sheets(wb, review.street_scorecard)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from jiesu.indicators.selectors import PackScorecard, pack_scorecard
 from jiesu.insights import selectors as insights
 from jiesu.insights.models import MonthlyTopic
 from jiesu.insights.topic import parse_month, previous_month
@@ -36,6 +37,7 @@ class Review:
     charts: dict[str, str] = field(default_factory=dict)
     map_mode: str = ""
     supervision: SupervisionSection | None = None
+    street_scorecard: PackScorecard | None = None  # 各街镇综合评分卡 (jiesu.indicators), when a catalogue is loaded
 
     @property
     def previous(self) -> DistrictMonth | None:
@@ -83,6 +85,7 @@ def build_review(*, month: dt.date | str, rule_version: str | None = None) -> Re
         categories=categories,
         summary=[],
         supervision=build_section(month=month),
+        street_scorecard=pack_scorecard(month=month),
     )
     review.summary = summary_paragraphs(review)
     review.charts, review.map_mode = _charts(review)

@@ -6,6 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from jiesu.indicators.services import ensure_platform_values
 from jiesu.insights import selectors as insights
 from jiesu.insights.services import compute_monthly_topic
 from jiesu.insights.topic import parse_month
@@ -27,6 +28,7 @@ def generate_review_pack(
     month = parse_month(month)
     if month not in insights.topic_months():
         compute_monthly_topic(month=month)
+    ensure_platform_values(month=month)  # the street scorecard's platform indicators
     review = build_review(month=month, rule_version=rule_version)
     html = review_html(review)
     pdf, pages = review_pdf(html)
