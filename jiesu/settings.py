@@ -176,7 +176,7 @@ JIESU_OFFICE_HOURS = (9, 18)
 
 # Who keeps the follow-up of a leader's 点评 (docs/indicators.md): the local items by default; a
 # class over the 督办 engine when it is wired (create_follow_up / statuses / report_progress).
-JIESU_FOLLOW_UP_BACKEND = os.environ.get("JIESU_FOLLOW_UP_BACKEND", "jiesu.indicators.followup.LocalFollowUps")
+JIESU_FOLLOW_UP_BACKEND = os.environ.get("JIESU_FOLLOW_UP_BACKEND", "jiesu.supervision.followups.SupervisionFollowUps")
 
 LOGGING = {
     "version": 1,

@@ -20,3 +20,9 @@ class SupervisionConfig(AppConfig):
                 is_public=lambda report: report.item.is_public,
             ),
         )
+
+        from jiesu.indicators import providers
+        from jiesu.supervision.indicators import project_pool_completion
+
+        # The scorecard's 民生项目池 indicator is computed here (indicators does not import supervision).
+        providers.register("project_pool_completion", project_pool_completion)

@@ -176,6 +176,7 @@ def test_the_command_reports_and_refuses_a_bad_file_in_chinese(tmp_path, shipped
 
 
 def test_a_provider_plugged_in_takes_the_indicator_off_imports(tmp_path, shipped_catalogue):
+    providers.unregister("project_pool_completion")  # as if the 督办 app were not installed
     path = write_csv(tmp_path / "p.csv", [["民生项目池任务完成率", "方庄街道", "2026-05", "40", ""]])
     assert import_file(path=path).batch.created == 1  # waiting for its provider: imported meanwhile
     providers.register("project_pool_completion", lambda **kw: {})
