@@ -8,7 +8,7 @@ The method, free of the database so the file command and the stored findings sha
 3. a cluster with at least `min_size` messages from at least `min_callers` different callers is a
    hotspot; its **heat** is
 
-       heat = callers + √(repeat calls) + ln(1 + support) + ½ · max(0, growth)
+       heat = callers + √(repeat calls) + 2·ln(1 + support) + ½ · max(0, growth)
 
    callers: distinct requesters (each message counts as one where the caller is unknown); repeat
    calls: messages beyond one per caller (persistence counts, flooding does not); support: likes,
@@ -85,14 +85,19 @@ class Found:
 
 
 def heat_of(*, callers: int, repeat_calls: int, support: float, growth: int) -> float:
-    return callers + math.sqrt(max(0, repeat_calls)) + math.log1p(max(0.0, support)) + 0.5 * max(0, growth)
+    return callers + math.sqrt(max(0, repeat_calls)) + 2 * math.log1p(max(0.0, support)) + 0.5 * max(0, growth)
 
 
 def find_hotspots(
-    messages: Sequence[Message], *, params: HotspotParams | None = None, now: dt.datetime | None = None
+    messages: Sequence[Message],
+    *,
+    params: HotspotParams | None = None,
+    now: dt.datetime | None = None,
+    limit: int | None = None,
 ) -> list[Found]:
-    """All hotspots among the messages, hottest first (ranks 1…n). `now` (default: the latest
-    message) anchors the growth window."""
+    """The hotspots among the messages, hottest first (ranks 1…n); at most `limit` are described
+    (title, place, key phrases — the costly part), the rest are not returned. `now` (default: the
+    latest message) anchors the growth window."""
     params = params or HotspotParams()
     if not messages:
         return []
@@ -106,55 +111,76 @@ def find_hotspots(
     labels = clustering.cluster(
         matrix, blocks=[m.block for m in messages], times=times, window=window, distance=params.distance
     )
-    corpus = [textmining.clean(f"{m.title} {m.body}") for m in messages]
     groups: dict[int, list[int]] = defaultdict(list)
     for i, label in enumerate(labels):
         if matrix[i].nnz:  # a message sharing no word with any other stays alone
             groups[int(label)].append(i)
-    found = [
-        spot
-        for rows in groups.values()
-        if len(rows) >= params.min_size
-        and (spot := _describe(rows, messages, matrix, vocabulary, corpus=corpus, params=params, now=now)) is not None
-    ]
-    found.sort(key=lambda f: (-f.heat, -f.size, f.first_at, f.member_ids[0]))
-    for rank, spot in enumerate(found, start=1):
-        spot.rank = rank
+    scored = []
+    for rows in groups.values():
+        if len(rows) >= params.min_size and (figures := _figures(rows, messages, params=params, now=now)):
+            scored.append(figures)
+    scored.sort(key=lambda f: (-f["heat"], -len(f["members"]), f["first_at"], messages[f["members"][0]].id))
+    # the words' rarity for place names is judged within the block (one street's, one category's orders)
+    block_texts: dict[Hashable, list[str]] = defaultdict(list)
+    if scored:
+        for m in messages:
+            block_texts[m.block].append(textmining.clean(f"{m.title} {m.body}"))
+    found = []
+    for rank, figures in enumerate(scored[:limit] if limit else scored, start=1):
+        found.append(_describe(figures, messages, matrix, vocabulary, corpus=block_texts, params=params, rank=rank))
     return found
 
 
-def _describe(rows, messages, matrix, vocabulary, *, corpus, params: HotspotParams, now: dt.datetime) -> Found | None:
+def _figures(rows, messages, *, params: HotspotParams, now: dt.datetime) -> dict | None:
+    """Size, callers, support, growth and heat of one cluster; None when too few callers."""
     members = sorted(rows, key=lambda i: (messages[i].at, messages[i].id))
-    named = [messages[i].caller for i in members if messages[i].caller]
-    callers = len(set(named)) + sum(1 for i in members if not messages[i].caller)
+    named = {messages[i].caller for i in members if messages[i].caller}
+    callers = len(named) + sum(1 for i in members if not messages[i].caller)
     if callers < params.min_callers:
         return None
     support = float(sum(messages[i].support for i in members))
     span = dt.timedelta(days=params.growth_days)
     recent = sum(1 for i in members if now - span < messages[i].at <= now)
     previous = sum(1 for i in members if now - 2 * span < messages[i].at <= now - span)
+    size = len(members)
+    heat = heat_of(callers=callers, repeat_calls=size - callers, support=support, growth=recent - previous)
+    return {
+        "members": members,
+        "callers": callers,
+        "support": support,
+        "recent": recent,
+        "previous": previous,
+        "heat": round(heat, 3),
+        "first_at": messages[members[0]].at,
+    }
+
+
+def _describe(figures, messages, matrix, vocabulary, *, corpus, params: HotspotParams, rank: int) -> Found:
+    members = figures["members"]
     keywords = textmining.key_phrases(matrix, vocabulary, members, n=params.keywords)
     texts = [textmining.clean(f"{messages[i].title} {messages[i].body}") for i in members]
     titles = [textmining.clean(messages[i].title) for i in members]
     if not any(len(t) >= textmining.MIN_TITLE for t in titles):  # no title column: the bodies' first sentences
         titles = [s for i in members for s in textmining.sentences("", messages[i].body)[:1]]
-    title = textmining.extractive_title(titles, keywords=keywords)
-    size = len(members)
+    size, callers = len(members), figures["callers"]
     return Found(
-        heat=round(heat_of(callers=callers, repeat_calls=size - callers, support=support, growth=recent - previous), 3),
+        heat=figures["heat"],
         size=size,
         callers=callers,
         repeat_calls=size - callers,
-        support=support,
-        recent=recent,
-        previous=previous,
+        support=figures["support"],
+        recent=figures["recent"],
+        previous=figures["previous"],
         first_at=messages[members[0]].at,
         last_at=messages[members[-1]].at,
-        place=places.shared_place(texts, given=[messages[i].place for i in members], corpus=corpus),
-        title=title,
+        place=places.shared_place(
+            texts, given=[messages[i].place for i in members], corpus=corpus[messages[members[0]].block]
+        ),
+        title=textmining.extractive_title(titles, keywords=keywords),
         keywords=keywords,
         member_ids=[messages[i].id for i in members],
         members=members,
+        rank=rank,
     )
 
 

@@ -46,8 +46,8 @@ class Command(BaseCommand):
             messages = self._messages(opts, text_cols)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
-        found = find_hotspots(messages, params=params)
-        top = found[: opts["top"]]
+        found = find_hotspots(messages, params=params, limit=opts["top"])
+        top = found
         out = Path(opts["out"])
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -69,7 +69,7 @@ class Command(BaseCommand):
                     )
         except OSError as exc:
             raise CommandError(f"无法写出 {out}：{exc.strerror}") from exc
-        self.stdout.write(f"{len(messages)} 条诉求，找到 {len(found)} 个热点；前 {len(top)} 个写入 {out}")
+        self.stdout.write(f"{len(messages)} 条诉求；热度前 {len(top)} 的热点写入 {out}")
         for spot in top:
             self.stdout.write(
                 f"{spot.rank:>3}  热度{spot.heat:>7.1f}  {spot.size:>4}条/{spot.callers}人  "
