@@ -74,6 +74,7 @@ def hotspot(request, key: str):
         "orders": orders,
         "alerts": spot.alerts.order_by("-at"),
         "proposal": proposal,
+        "refresh": selectors.last_refresh(kind="hotspots"),
         "map": {"outline": district_outline(), "points": hotspot_points([spot])},
     }
     return render(request, "reports/hotspot.html", context)
