@@ -41,6 +41,7 @@ class Message:
     caller: str = ""  # requester (phone, user id); empty: unknown, the message counts as its own caller
     support: float = 0.0  # likes, co-signers, merged duplicates
     block: Hashable = None  # messages of different blocks never share a hotspot
+    words: str | None = None  # textmining.document(title, body) when already known (cached per order)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def find_hotspots(
     if not messages:
         return []
     now = now or max(m.at for m in messages)
-    docs = [textmining.document(m.title, m.body) for m in messages]
+    docs = [m.words if m.words is not None else textmining.document(m.title, m.body) for m in messages]
     matrix, vocabulary = textmining.vectorise(docs)
     if not vocabulary:
         return []

@@ -248,3 +248,25 @@ class ForecastSeries(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.freq}"
+
+
+class OrderTerms(models.Model):
+    """The words of one order's text as the hotspot finder sees them (jieba segmentation is the
+    slow part of a refresh): kept per order and recomputed only when the text's digest changes."""
+
+    order = models.OneToOneField(
+        "workorders.WorkOrder",
+        verbose_name="工单",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="insight_terms",
+    )
+    digest = models.CharField("文本摘要", max_length=16)
+    words = models.TextField("分词")
+
+    class Meta:
+        verbose_name = "工单分词"
+        verbose_name_plural = "工单分词"
+
+    def __str__(self) -> str:
+        return f"{self.order_id}"

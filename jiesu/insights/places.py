@@ -39,6 +39,8 @@ NEAR_BEST = 0.8
 @dataclass(frozen=True)
 class PlaceRules:
     suffixes: tuple[tuple[str, str], ...]  # (suffix, kind), longest first
+    suffix_re: re.Pattern
+    kinds: dict[str, str]
     lead_re: re.Pattern
     cut_re: re.Pattern
     generic: frozenset[str]
@@ -56,6 +58,8 @@ def rules(path: Path = PLACES_FILE) -> PlaceRules:
     cut = "|".join(map(re.escape, sorted(spec["cut_words"], key=len, reverse=True)))
     return PlaceRules(
         suffixes=tuple(suffixes),
+        suffix_re=re.compile("|".join(re.escape(s) for s, _ in suffixes)),
+        kinds=dict(suffixes),
         lead_re=re.compile(rf"^(?:{lead})+"),
         cut_re=re.compile(rf"[^\w]+|_|{cut}"),
         generic=frozenset(spec["generic"]),
@@ -69,18 +73,10 @@ def _doubled(segment: str, end: int, suffix: str) -> bool:
     return segment[max(0, end - 2 * len(suffix)) : end - len(suffix)] == suffix
 
 
-def _suffix_ends(segment: str, suffixes) -> list[tuple[int, str, str]]:
-    """(end position, kind, address word) after every address word in the segment, left to right."""
-    ends: list[tuple[int, str, str]] = []
-    i = 0
-    while i < len(segment):
-        for suffix, kind in suffixes:
-            if segment.startswith(suffix, i):
-                ends.append((i + len(suffix), kind, suffix))
-                i += len(suffix) - 1
-                break
-        i += 1
-    return ends
+def _suffix_ends(segment: str, place_rules: PlaceRules) -> list[tuple[int, str, str]]:
+    """(end position, kind, address word) after every address word in the segment, left to right
+    (the longest word wins where two start at one position)."""
+    return [(m.end(), place_rules.kinds[m.group(0)], m.group(0)) for m in place_rules.suffix_re.finditer(segment)]
 
 
 def candidates(text: str, *, place_rules: PlaceRules | None = None) -> set[tuple[str, str]]:
@@ -92,9 +88,7 @@ def candidates(text: str, *, place_rules: PlaceRules | None = None) -> set[tuple
         if len(segment) < r.min_length:
             continue
         # "柳荫路路灯": the second 路 belongs to 路灯, so 柳荫路路 is no name
-        ends = [
-            (end, kind) for end, kind, suffix in _suffix_ends(segment, r.suffixes) if not _doubled(segment, end, suffix)
-        ]
+        ends = [(end, kind) for end, kind, suffix in _suffix_ends(segment, r) if not _doubled(segment, end, suffix)]
         starts = [0] + [end for end, _ in ends]
         for end, kind in ends:
             for start in starts:
