@@ -20,7 +20,7 @@ from scipy.spatial.distance import squareform
 from sklearn.cluster import MiniBatchKMeans
 
 # Members of one cluster differ on average by at most this cosine distance (0 = same words,
-# 1 = no word in common). Chosen on a labelled sample of message-board posts, see docs/insights.md.
+# 1 = no word in common). Chosen once on TipDM 附件3 (a plateau: docs/insights.md), not per file.
 DISTANCE = 0.85
 # Largest block clustered in one piece (pairwise distances: n² × 4 bytes; 6,000 → 144 MB).
 MAX_BLOCK = 6000

@@ -159,3 +159,16 @@ def test_forecast_refresh_stores_intervals_and_backtest_figures():
     assert district.mase is not None and district.baseline_mase is not None
     weekly = next(f for f in selectors.forecast_series(freq="W") if f.scope == "district")
     assert len(weekly.forecast) == 4
+
+
+def test_refresh_insights_command_runs_every_job_and_rejects_a_bad_time(capsys):
+    from django.core.management import CommandError, call_command
+
+    call_command("refresh_insights", now="latest")
+    assert "没有工单" in capsys.readouterr().out
+    order("路灯不亮", "路灯坏了", NOW - dt.timedelta(days=1), phone="13200000001")
+    call_command("refresh_insights", now="latest")
+    out = capsys.readouterr().out
+    assert "hotspots:" in out and "seasonal:" in out and "forecasts:" in out
+    with pytest.raises(CommandError, match="无法识别"):
+        call_command("refresh_insights", now="明天")
