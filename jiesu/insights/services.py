@@ -125,3 +125,8 @@ def _store(
         samples=_samples(orders, streets, params.sample_size),
         params=params.as_dict(),
     )
+
+
+# The timers' entry points for the stored findings (pages only read them): see docs/insights.md.
+from jiesu.insights.hotspot_refresh import RefreshParams, refresh_hotspots  # noqa: E402, F401
+from jiesu.insights.volume_refresh import refresh_forecasts, refresh_seasonal  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jiesu.reports import views
+from jiesu.reports import proactive, views
 
 app_name = "reports"
 
@@ -10,4 +10,8 @@ urlpatterns = [
     path("review/<str:month>/", views.review_page, name="review"),
     path("packs/<int:pk>/<str:fmt>/", views.download, name="download"),
     path("supervision/", views.supervision_export, name="supervision_export"),
+    path("hotspots/", proactive.hotspots, name="hotspots"),
+    path("hotspots/<str:key>/", proactive.hotspot, name="hotspot"),
+    path("seasonal/", proactive.seasonal, name="seasonal"),
+    path("forecasts/", proactive.forecasts, name="forecasts"),
 ]

@@ -5,8 +5,6 @@ unreadable file, unknown encoding, missing column, no usable row."""
 
 from __future__ import annotations
 
-import csv
-import io
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -16,8 +14,9 @@ import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 from jiesu.common.errors import InvalidInput
+from jiesu.common.tables import cell as _cell
+from jiesu.common.tables import read_table as _read_table
 
-ENCODINGS = ("utf-8-sig", "gb18030")  # utf-8-sig reads plain UTF-8 too
 SKIP_EMPTY_TEXT = "文本为空"
 SKIP_EMPTY_LABEL = "标签为空"
 SKIP_UNKNOWN_LABEL = "标签不在模型标签集内"
@@ -30,59 +29,6 @@ class LabelledRows:
     skipped: Counter = field(default_factory=Counter)  # reason → count
     unknown_labels: Counter = field(default_factory=Counter)
     encoding: str | None = None
-
-
-def _read_table(path: Path) -> tuple[list[str], list[list[str]], str | None]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise InvalidInput(f"找不到文件：{path}", code="file_not_found") from exc
-    except OSError as exc:
-        raise InvalidInput(f"无法读取文件 {path}：{exc.strerror}", code="file_unreadable") from exc
-    if raw[:4] == b"PK\x03\x04":
-        return (*_read_xlsx(raw, path), None)
-    if raw[:4] == b"\xd0\xcf\x11\xe0":
-        raise InvalidInput("不支持旧版 Excel（.xls）文件，请另存为 .xlsx 或 UTF-8 CSV", code="file_format")
-    if b"\x00" in raw[:4096]:
-        raise InvalidInput("文件含有空字节，可能是 UTF-16 编码或二进制文件，请另存为 UTF-8 CSV", code="file_encoding")
-    for encoding in ENCODINGS:
-        try:
-            text = raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return (*_read_csv(text), "utf-8" if encoding == "utf-8-sig" else encoding)
-    raise InvalidInput("无法识别文件编码（已尝试 utf-8、utf-8-sig、gb18030），请另存为 UTF-8 CSV", code="file_encoding")
-
-
-def _read_csv(text: str) -> tuple[list[str], list[list[str]]]:
-    # standard quoting; only the delimiter varies (comma, tab or semicolon — whichever the header uses most)
-    header_line = text.split("\n", 1)[0]
-    delimiter = max(",\t;", key=header_line.count)
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise InvalidInput(f"CSV 格式有误：{exc}", code="file_format") from exc
-    if not rows:
-        raise InvalidInput("文件为空", code="file_empty")
-    return [h.strip() for h in rows[0]], rows[1:]
-
-
-def _read_xlsx(raw: bytes, path: Path) -> tuple[list[str], list[list[str]]]:
-    from openpyxl import load_workbook
-
-    try:
-        sheet = load_workbook(io.BytesIO(raw), read_only=True, data_only=True).worksheets[0]
-        rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    except Exception as exc:  # openpyxl raises many types for broken files
-        raise InvalidInput(f"无法读取 Excel 文件 {path.name}：文件已损坏或不是 .xlsx", code="file_format") from exc
-    rows = [r for r in rows if any(c.strip() for c in r)]
-    if not rows:
-        raise InvalidInput("Excel 第一个工作表为空", code="file_empty")
-    return [h.strip() for h in rows[0]], rows[1:]
-
-
-def _cell(row: list[str], i: int) -> str:
-    return row[i].strip() if i < len(row) and row[i] else ""  # ragged CSV rows may be short
 
 
 def read_labelled(path: Path, *, text_cols: list[str], label_col: str, known_labels: list[str]) -> LabelledRows:

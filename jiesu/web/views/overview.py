@@ -3,6 +3,7 @@
 from django.core.cache import cache
 from django.shortcuts import render
 
+from jiesu.insights import selectors as insights
 from jiesu.org.models import Role
 from jiesu.web import selectors
 from jiesu.web.roles import role_required
@@ -20,4 +21,9 @@ def overview(request):
         "streets": [{"name": s["street__name"], "value": s["n"], "id": s["street_id"]} for s in figures["streets"]],
         "since": figures["since"].isoformat(),
     }
-    return render(request, "web/overview.html", {"figures": figures, "chart": chart})
+    # Hotspots are stored findings (refreshed by the insights timer): one indexed read, no clustering here.
+    hotspots = insights.active_hotspots(limit=5)
+    alerts = insights.recent_alerts(limit=3)
+    return render(
+        request, "web/overview.html", {"figures": figures, "chart": chart, "hotspots": hotspots, "alerts": alerts}
+    )

@@ -1,0 +1,142 @@
+"""Forecasts and their rolling-origin backtest on seeded synthetic counts (the real-data figures
+are in docs/insights.md): series built per period with the incomplete last period left out, AutoETS
+beating seasonal naive on noisy seasonal counts, calibrated 80 % intervals near 80 %, retired and
+short series skipped with their reason, and the command's output and errors."""
+
+import csv
+import datetime as dt
+
+import numpy as np
+import pytest
+from django.core.management import CommandError, call_command
+
+from jiesu.insights import forecasting as fc
+
+D, W, M = fc.FREQS["D"], fc.FREQS["W"], fc.FREQS["M"]
+
+
+def test_periods_and_series_leave_out_the_unfinished_period():
+    assert W.period(dt.date(2026, 5, 7)) == dt.date(2026, 5, 4)  # Monday
+    assert M.next(dt.date(2026, 12, 1)) == dt.date(2027, 1, 1)
+    assert M.next(dt.date(2026, 1, 1), -1) == dt.date(2025, 12, 1)
+    times = [dt.date(2026, 1, 5), dt.date(2026, 1, 20), dt.date(2026, 3, 2), dt.date(2026, 4, 10)]
+    series = fc.build_series(times, ["a", "a", "a", "b"], f=M)
+    assert series["a"].start == dt.date(2026, 1, 1)
+    assert list(series["a"].values) == [2, 0, 1]  # April is unfinished on 10 April: left out
+    assert "b" not in series  # b's only month is the unfinished one
+
+
+def seasonal_counts(rng, n, level):
+    week = np.array([1.2, 1.1, 1.0, 1.0, 1.1, 0.6, 0.5])
+    return rng.poisson(level * week[np.arange(n) % 7]).astype(float)
+
+
+def test_ets_beats_seasonal_naive_on_noisy_weekly_pattern_and_intervals_are_calibrated():
+    rng = np.random.default_rng(7)
+    start = dt.date(2026, 1, 5)
+    series = [
+        fc.Series(key=f"s{i}", start=start, values=seasonal_counts(rng, 200, level=20 + 5 * i)) for i in range(12)
+    ]
+    result = fc.backtest(series, f=D)
+    summary = result.summary()
+    assert summary["n_series"] == 12
+    assert summary["mase"] < summary["baseline_mase"]  # a smoothed season beats last week's noise
+    assert 0.65 <= summary["coverage80"] <= 0.92
+    first = result.scored[0]
+    assert len(first.windows) == D.max_windows
+    assert first.windows[0].origin < first.windows[-1].origin  # rolling origins in time order
+    assert len(first.covered) == (D.max_windows - 1) * D.horizon  # the first origin only calibrates
+
+
+def test_short_retired_and_constant_series_are_skipped_with_a_reason():
+    start = dt.date(2025, 1, 1)
+    short = fc.Series(key="short", start=start, values=np.ones(13))
+    retired = fc.Series(key="retired", start=start, values=np.r_[np.full(30, 5.0), np.zeros(10)])
+    constant = fc.Series(key="flat", start=start, values=np.full(40, 3.0))
+    result = fc.backtest([short, retired, constant], f=M)
+    reasons = {r.key: r.skipped for r in result.skipped}
+    assert "序列太短" in reasons["short"]
+    assert "已停用" in reasons["retired"]
+    assert "恒定" in reasons["flat"]
+    assert result.summary()["n_series"] == 0
+
+
+def test_forecasts_have_intervals_around_the_mean_and_never_below_zero():
+    rng = np.random.default_rng(3)
+    series = [
+        fc.Series(key=f"m{i}", start=dt.date(2022, 1, 1), values=rng.poisson(30, 40).astype(float)) for i in range(5)
+    ]
+    forecasts, backtest = fc.forecast_all(series, f=M, horizon=3)
+    assert len(forecasts) == 5 and backtest.summary()["n_series"] == 5
+    f0 = forecasts[0]
+    assert f0.periods == [dt.date(2025, 5, 1), dt.date(2025, 6, 1), dt.date(2025, 7, 1)]
+    assert np.all(f0.lo <= f0.mean) and np.all(f0.mean <= f0.hi) and np.all(f0.lo >= 0)
+    assert np.all(f0.hi > f0.lo)
+    assert 15 < f0.mean[0] < 45
+
+
+def write(path, rows, header=("时间", "类别")):
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def daily_rows():
+    rng = np.random.default_rng(1)
+    rows = []
+    day = dt.date(2026, 1, 1)
+    for _ in range(150):
+        for group, level in (("甲", 12), ("乙", 6)):
+            for _n in range(rng.poisson(level * (0.5 if (day.weekday() >= 5) else 1.0))):
+                rows.append([f"{day.isoformat()} 09:00:00", group])
+        day += dt.timedelta(days=1)
+    rows.append(["2026-05-20", "丙"])  # a new group, eleven days old: too short to backtest
+    return rows
+
+
+def test_command_prints_groups_skipped_series_and_the_summary_line(tmp_path, capsys):
+    call_command(
+        "backtest_forecast",
+        data=str(write(tmp_path / "d.csv", daily_rows())),
+        time_col="时间",
+        group_col="类别",
+        freq="D",
+    )
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[-1].startswith("mase=") and "baseline_mase=" in out[-1] and "coverage80=" in out[-1]
+    assert out[-1].endswith("n_series=2")
+    assert any(line.startswith("甲") for line in out) and any(line.startswith("乙") for line in out)
+    assert any("丙" in line and "太短" in line for line in out)
+    values = dict(part.split("=") for part in out[-1].split())
+    assert float(values["mase"]) > 0 and 0 <= float(values["coverage80"]) <= 1
+
+
+@pytest.mark.parametrize(
+    ("rows", "kwargs", "message"),
+    [
+        ([["2026-01-01", "a"], ["昨天", "a"], ["2026-01-03", "a"]], {}, "第3行“昨天”"),
+        ([["2026-01-01", "a"]], {}, "只有 1 行数据"),
+        ([["2026-01-01", "a"], ["2026-01-02", "a"]], {"group_col": "街道"}, "找不到列：街道"),
+        ([["2026-01-01", "a"], ["2026-01-02", "a"]], {"freq": "Q"}, "频度只能是"),
+    ],
+)
+def test_command_errors_are_chinese(tmp_path, rows, kwargs, message):
+    args = {"data": str(write(tmp_path / "bad.csv", rows)), "time_col": "时间", "group_col": "类别", **kwargs}
+    with pytest.raises(CommandError, match=message):
+        call_command("backtest_forecast", **args)
+
+
+def test_skip_bad_times_reports_what_it_dropped(tmp_path, capsys):
+    rows = daily_rows() + [["", "甲"], ["不是时间", "乙"]]
+    call_command(
+        "backtest_forecast",
+        data=str(write(tmp_path / "d.csv", rows)),
+        time_col="时间",
+        group_col="类别",
+        freq="W",
+        skip_bad_times=True,
+    )
+    out = capsys.readouterr().out
+    assert "跳过 2 行" in out and "mase=" in out
