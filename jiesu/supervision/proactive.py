@@ -20,6 +20,7 @@ ORIGIN_KINDS = {
     "hotspot": "热点",
     "forecast": "预测高峰",
     "seasonal": "季节性问题",
+    "recurring": "周期性问题",
     "monthly_topic": "每月一题",
     "proposal": "治理建议",
     "manual": "手工录入",
@@ -106,3 +107,44 @@ def origin_from_monthly_topic(*, topic_id: int) -> tuple[Origin, dict]:
         "lead_unit": topic.lead_unit or street,
     }
     return origin, suggested
+
+
+def origin_from_proposal(*, ref: str) -> tuple[Origin, dict]:
+    """A finding of the insights module (hotspot, forecast peak, recurring problem — by its stable
+    ref) as an origin, with a snapshot of its figures, and the item fields it suggests."""
+    from jiesu.insights.proposals import proposal
+
+    found = proposal(ref)
+    if found is None:
+        raise NotFound("该发现已不存在（热点可能已消退），请刷新后重试", code="proposal_not_found")
+    kind, _sep, key = ref.partition(":")
+    origin = Origin(
+        kind=kind,
+        id=key,
+        url=found.url,
+        snapshot={"title": found.title, "place": found.place, "lead_basis": found.lead_basis, **found.evidence},
+    )
+    suggested = {
+        "title": f"{found.place}{found.title}主动治理"
+        if found.place and found.place not in found.title
+        else f"{found.title}（主动治理）",
+        "category": Category.objects.filter(pk=found.category_id).first() if found.category_id else None,
+        "street": Unit.objects.filter(pk=found.street_id).first() if found.street_id else None,
+        "lead_unit": Unit.objects.filter(pk=found.lead_unit_id).first() if found.lead_unit_id else None,
+        "due_hint": found.due_hint,
+        "ref": ref,
+        "source_label": found.as_dict()["source_label"],
+    }
+    return origin, suggested
+
+
+def open_proposals(*, limit: int = 8) -> list:
+    """Findings not yet on the list (an item made from a finding keeps its kind and id)."""
+    from jiesu.insights.proposals import proactive_proposals
+
+    taken = set(
+        SupervisionItem.objects.filter(source=Source.PROACTIVE)
+        .exclude(origin_id="")
+        .values_list("origin_kind", "origin_id")
+    )
+    return [p for p in proactive_proposals(limit=limit) if tuple(p.ref.split(":", 1)) not in taken]

@@ -239,7 +239,9 @@ def create(request):
         }
         if source == Source.PROACTIVE:
             origin = None
-            if post.get("topic", "").isdigit():
+            if post.get("proposal"):
+                origin, _suggested = proactive.origin_from_proposal(ref=post["proposal"])
+            elif post.get("topic", "").isdigit():
                 origin, _suggested = proactive.origin_from_monthly_topic(topic_id=int(post["topic"]))
             category = Category.objects.filter(pk=post.get("category") or 0).first()
             community = Community.objects.filter(pk=post.get("community") or 0).first()
@@ -269,10 +271,20 @@ def proactive_list(request):
     )
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [{**row, "effect": effect.measure(row["item"], today=day)} for row in _rows(page.object_list, day)]
+    can_create = access.is_supervisor(request.user)
+    chosen, error = None, ""
+    if can_create and request.GET.get("proposal"):
+        try:
+            _origin, chosen = proactive.origin_from_proposal(ref=request.GET["proposal"])
+        except DomainError as exc:
+            error = exc.message
     context = {
         "rows": rows,
         "page": page,
-        "can_create": access.is_supervisor(request.user),
+        "can_create": can_create,
+        "proposals": proactive.open_proposals() if can_create else [],
+        "chosen": chosen,
+        "proposal_error": error,
         "topics": MonthlyTopic.objects.filter(rank=1).select_related("category").order_by("-month")[:12],
         "categories": Category.objects.filter(level__lte=2, is_active=True).order_by("code"),
         "streets": Unit.objects.filter(kind__in=LOCAL_KINDS, is_active=True).order_by("sort_order", "code"),
