@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from jiesu.assessment.models import WatchListEntry
 from jiesu.common.errors import DomainError, InvalidInput
 from jiesu.insights.models import MonthlyTopic
+from jiesu.org.access import role_required
 from jiesu.org.models import LOCAL_KINDS, Community, Role, Unit, UnitKind
 from jiesu.supervision import access, assistance, effect, meetings, proactive, selectors, services
 from jiesu.supervision.models import (
@@ -26,7 +27,6 @@ from jiesu.supervision.models import (
     SupervisionItem,
 )
 from jiesu.supervision.services import MilestoneSpec
-from jiesu.web.roles import role_required
 from jiesu.workorders.models import Category
 
 ALL_ROLES = tuple(Role.values)

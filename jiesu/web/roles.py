@@ -1,11 +1,6 @@
 """Who may open which page, and where each role lands after login."""
 
-from functools import wraps
-
-from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseForbidden
-from django.template.loader import render_to_string
-
+from jiesu.org.access import role_required  # noqa: F401  (the pages' one rule; web views import it from here)
 from jiesu.org.models import Role
 
 HOME_BY_ROLE = {
@@ -58,24 +53,3 @@ NAV_BY_ROLE = {
         ("supervision:index", "督办"),
     ],
 }
-
-
-def role_required(*roles: str):
-    """Login required, and the user's role must be one of `roles` (403 page otherwise)."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(request, *args, **kwargs):
-            if request.user.role not in roles:
-                html = render_to_string(
-                    "web/error.html",
-                    {"status": 403, "message": f"您的角色（{request.user.get_role_display()}）无权访问此页面"},
-                    request=request,
-                )
-                return HttpResponseForbidden(html)
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
