@@ -46,7 +46,7 @@ class Command(BaseCommand):
             if timezone.is_naive(now):
                 raise CommandError("--now 须带时区，例如 2027-01-04T10:00+08:00")
         if opts["once"] or now is not None:
-            self._tick(now, opts["only"])
+            self._tick(now, opts["only"], long_running=False)
             return
         stop = {"requested": False}
 
@@ -57,18 +57,21 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, request_stop)
         self.stdout.write(f"定时任务进程已启动（每 {opts['interval']:g} 秒一轮；Ctrl+C 停止）")
         while not stop["requested"]:
-            self._tick(None, opts["only"])
+            self._tick(None, opts["only"], long_running=True)
             waited = 0.0
             while waited < opts["interval"] and not stop["requested"]:
                 time.sleep(0.2)
                 waited += 0.2
         self.stdout.write("定时任务进程已停止")
 
-    def _tick(self, now, only):
-        close_old_connections()
+    def _tick(self, now, only, *, long_running: bool):
+        # A long-running process gives its connection back between ticks, as a request would.
+        if long_running:
+            close_old_connections()
         try:
             runs = services.tick(now=now, only=only, source="run_timers")
         finally:
-            close_old_connections()
+            if long_running:
+                close_old_connections()
         for run in runs:
             self.stdout.write(f"{run.timer} {run.slot}: {run.get_status_display()} {run.result or run.error[-200:]}")
