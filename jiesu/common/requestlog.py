@@ -65,3 +65,20 @@ class RequestIdMiddleware:
                 },
             )
             _request_id.reset(token)
+
+    def process_exception(self, request, exception):
+        """The database pool stayed busy past its timeout: a quick, honest 503 (the client may
+        retry) rather than a 500 — the connection limit is doing its job."""
+        cause = exception.__cause__ or exception
+        if type(cause).__name__ == "PoolTimeout":
+            from django.http import HttpResponse
+
+            log.warning("database pool busy", extra={"path": request.path})
+            response = HttpResponse(
+                "系统繁忙，请稍后再试（Service busy, please retry）",
+                status=503,
+                content_type="text/plain; charset=utf-8",
+            )
+            response["Retry-After"] = "2"
+            return response
+        return None
