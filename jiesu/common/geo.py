@@ -126,4 +126,3 @@ def prepared(geojson: dict) -> PreparedGeometry:
 
 def contains(area: PreparedGeometry, *, lat: float, lng: float) -> bool:
     return area.covers(Point(lng, lat))
-

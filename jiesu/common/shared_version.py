@@ -24,11 +24,15 @@ from django.conf import settings
 CHECK_SECONDS = 2.0
 
 
-@cache
 def _redis():
+    return _redis_for(settings.REDIS_URL)
+
+
+@cache
+def _redis_for(url: str):
     import redis
 
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
 def _key(name: str) -> str:
