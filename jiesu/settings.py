@@ -69,7 +69,7 @@ INSTALLED_APPS = [
     "jiesu.reports",
     "jiesu.timers",
     "jiesu.notify",
-    "jiesu.health",
+    "jiesu.ops",
     "jiesu.web",
     "jiesu.api",
 ]

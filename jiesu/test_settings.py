@@ -7,7 +7,7 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789abcdef")
 os.environ.setdefault("JIESU_STATIC_MANIFEST", "0")
 # The test client and the live server speak plain HTTP; HTTPS settings are tested with
-# `check --deploy` in a subprocess (jiesu/health/tests/test_deploy.py).
+# `check --deploy` in a subprocess (jiesu/ops/tests/test_deploy.py).
 os.environ.setdefault("JIESU_HTTPS", "0")
 
 from jiesu.settings import *  # noqa: F403

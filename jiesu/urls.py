@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from jiesu.health.views import healthz
+from jiesu.ops.views import healthz
 
 admin.site.site_header = "接诉即办平台 管理后台"
 admin.site.site_title = "接诉即办平台"

@@ -38,7 +38,7 @@ def test_healthz_calendar_check_uses_the_horizon_warning(db, client, monkeypatch
 
 
 def test_healthz_is_503_when_the_database_is_away(db, client, monkeypatch):
-    from jiesu.health import checks
+    from jiesu.ops import checks
 
     monkeypatch.setattr(checks, "database", lambda: checks.Check("database", checks.FAIL, "数据库不可用", "db down"))
     response = client.get("/healthz")

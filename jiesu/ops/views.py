@@ -6,7 +6,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from jiesu.health.checks import FAIL, run_all
+from jiesu.ops.checks import FAIL, run_all
 
 _LABELS = {"ok": "正常", "warn": "需关注", "fail": "故障"}
 
