@@ -57,6 +57,10 @@ class Due:
     due: dt.datetime
     stage: int
     reached_at: dt.datetime  # when the stage was reached
+    next_at: dt.datetime | None  # when the next stage comes (None: the ladder's end)
+
+    def mark(self) -> tuple:
+        return (self.order_id, epoch_of(self.due), self.stage, self.next_at)
 
 
 def _sql(*, deadline: str, rule: Rule) -> tuple[str, list]:
@@ -76,9 +80,11 @@ def _sql(*, deadline: str, rule: Rule) -> tuple[str, list]:
         f"SELECT o.id, o.lead_unit_id, o.dispatched_at, o.{due_col}, m.epoch, m.stage "
         f"FROM {table} o LEFT JOIN timers_timermark m ON m.timer = %s AND m.subject = o.id "
         f"WHERE o.state IN ({states}) AND o.{done_col} IS NULL AND o.{due_col} IS NOT NULL "
-        f"AND o.dispatched_at IS NOT NULL "
-        f"AND (o.{due_col} <= %s OR {warn_zone}) "
-        f"AND (m.epoch IS NULL OR m.epoch <> {epoch_sql} OR m.stage < %s)"
+        f"AND o.dispatched_at IS NOT NULL AND ("
+        # Not seen in this epoch (no mark, or a mark of an earlier deadline): inside a stage already?
+        f"((m.epoch IS NULL OR m.epoch <> {epoch_sql}) AND (o.{due_col} <= %s OR {warn_zone})) "
+        # Seen: only when its next stage has come.
+        f"OR (m.epoch = {epoch_sql} AND m.next_at <= %s AND m.stage < %s))"
     )
     return sql, [last_stage]
 
@@ -88,7 +94,7 @@ def find_due(*, deadline: str, rule: Rule, now: dt.datetime) -> tuple[list[Due],
     sql, tail = _sql(deadline=deadline, rule=rule)
     db_now = connection.ops.adapt_datetimefield_value(now)
     first_share = rule.warn_shares[0] if rule.warn_shares else 1.0
-    params = [mark_timer(deadline), *OPEN_STATES, db_now, db_now, first_share, *tail]
+    params = [mark_timer(deadline), *OPEN_STATES, db_now, db_now, first_share, db_now, *tail]
     found, looked = [], 0
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -96,12 +102,12 @@ def find_due(*, deadline: str, rule: Rule, now: dt.datetime) -> tuple[list[Due],
             for order_id, unit_id, start, due, epoch, stage in rows:
                 looked += 1
                 start, due = _aware(start), _aware(due)
-                target, reached = _stage(rule, start=start, due=due, now=now)
+                target, reached, next_at = _stage(rule, start=start, due=due, now=now)
                 if target is None:
                     continue
                 if epoch == epoch_of(due) and stage is not None and stage >= target:
                     continue
-                found.append(Due(order_id, unit_id, start, due, target, reached))
+                found.append(Due(order_id, unit_id, start, due, target, reached, next_at))
     return found, looked
 
 
@@ -111,23 +117,33 @@ def _aware(value) -> dt.datetime:
     return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
 
 
-def _stage(rule: Rule, *, start: dt.datetime, due: dt.datetime, now: dt.datetime) -> tuple[int | None, dt.datetime]:
+def _ladder_times(rule: Rule, due: dt.datetime) -> list[dt.datetime]:
+    return [add_limit(due, amount=step.amount, unit=step.unit) if step.amount else due for step in rule.ladder]
+
+
+def _stage(
+    rule: Rule, *, start: dt.datetime, due: dt.datetime, now: dt.datetime
+) -> tuple[int | None, dt.datetime, dt.datetime | None]:
+    """(stage reached at `now` or None, when it was reached, when the next stage comes)."""
     if now >= due:
-        level, reached = None, due
-        for step in rule.ladder:
-            at = add_limit(due, amount=step.amount, unit=step.unit) if step.amount else due
-            if now >= at:
-                level, reached = step.level, at
-        return (OVERDUE_BASE + level, reached) if level is not None else (None, due)
+        times = _ladder_times(rule, due)
+        reached = [i for i, at in enumerate(times) if now >= at]
+        if not reached:
+            return None, due, times[0]
+        level = reached[-1] + 1
+        following = times[level] if level < len(times) else None
+        return OVERDUE_BASE + level, times[level - 1], following
     span = (due - start).total_seconds()
     if span <= 0:
-        return None, due
+        return None, due, due
     share_gone = (now - start).total_seconds() / span
     crossed = [s for s in rule.warn_shares if share_gone >= s]
     if not crossed:
-        return None, due
+        return None, due, None
     share = crossed[-1]
-    return round(share * 1000), start + dt.timedelta(seconds=span * share)
+    later = [s for s in rule.warn_shares if s > share]
+    following = start + dt.timedelta(seconds=span * later[0]) if later else _ladder_times(rule, due)[0]
+    return round(share * 1000), start + dt.timedelta(seconds=span * share), following
 
 
 def watch(*, now: dt.datetime) -> dict[str, int]:
@@ -143,9 +159,7 @@ def watch(*, now: dt.datetime) -> dict[str, int]:
         live = [d for d in found if d.reached_at >= stale_before]
         if stale:
             counts[f"{deadline}_stale"] += len(
-                advance(
-                    timer=mark_timer(deadline), items=[(d.order_id, epoch_of(d.due), d.stage) for d in stale], at=now
-                )
+                advance(timer=mark_timer(deadline), items=[d.mark() for d in stale], at=now)
             )
         warnings = [d for d in live if d.stage < OVERDUE_BASE]
         for start in range(0, len(warnings), CHUNK):
@@ -177,9 +191,7 @@ def _warn(rule: Rule, items: list[Due], *, now: dt.datetime, counts: Counter) ->
     label = DEADLINE_LABELS[rule.deadline]
     units = _Units()
     with transaction.atomic():
-        moved = advance(
-            timer=mark_timer(rule.deadline), items=[(d.order_id, epoch_of(d.due), d.stage) for d in items], at=now
-        )
+        moved = advance(timer=mark_timer(rule.deadline), items=[d.mark() for d in items], at=now)
         if not moved:
             return 0
         by_id = _orders(moved)
@@ -219,9 +231,7 @@ def _escalate(rule: Rule, item: Due, *, now: dt.datetime, counts: Counter) -> bo
     level_text = f"第{level}级" + ("，报" + "、".join(_AUDIENCE_SHORT[a] for a in step.notify) if step.notify else "")
     try:
         with transaction.atomic():
-            if not advance(
-                timer=mark_timer(rule.deadline), items=[(item.order_id, epoch_of(item.due), item.stage)], at=now
-            ):
+            if not advance(timer=mark_timer(rule.deadline), items=[item.mark()], at=now):
                 return False  # another pass got there first
             if step.supervise:
                 orders.supervise(

@@ -41,6 +41,9 @@ class TimerMark(models.Model):
     epoch = models.CharField("周期", max_length=40)
     stage = models.IntegerField("阶段")
     at = models.DateTimeField("时间")
+    # When the subject needs looking at again (its next stage); None: nothing more to do in this
+    # epoch. Lets a pass skip every subject whose next stage has not come.
+    next_at = models.DateTimeField("下次检查", null=True, blank=True)
 
     class Meta:
         verbose_name = "定时任务进度"

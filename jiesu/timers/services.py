@@ -151,25 +151,29 @@ def run_now(*, name: str, now: dt.datetime | None = None) -> TimerRun:
 _BATCH = 500
 
 
-def advance(*, timer: str, items: Iterable[tuple[int, str, int]], at: dt.datetime | None = None) -> set[int]:
-    """Move the marks of `timer` forward: each (subject, epoch, stage) is written when the subject
-    has no mark yet, a mark of another epoch, or a lower stage. Returns the subjects moved — the
-    ones the caller may act on. Atomic per statement, so two concurrent passes never both get a
-    subject (INSERT … ON CONFLICT … DO UPDATE … WHERE … RETURNING, on PostgreSQL and SQLite)."""
+def advance(*, timer: str, items: Iterable[tuple], at: dt.datetime | None = None) -> set[int]:
+    """Move the marks of `timer` forward: each (subject, epoch, stage[, next_at]) is written when
+    the subject has no mark yet, a mark of another epoch, or a lower stage. Returns the subjects
+    moved — the ones the caller may act on. Atomic per statement, so two concurrent passes never
+    both get a subject (INSERT … ON CONFLICT … DO UPDATE … WHERE … RETURNING, on PostgreSQL and
+    SQLite). `next_at` says when the subject needs looking at again (None: not in this epoch)."""
     at = at or timezone.now()
     table = connection.ops.quote_name(TimerMark._meta.db_table)
     moved: set[int] = set()
     rows = list(items)
     for start in range(0, len(rows), _BATCH):
         batch = rows[start : start + _BATCH]
-        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch))
         params: list = []
-        for subject, epoch, stage in batch:
-            params += [timer, subject, epoch, stage, at]
+        for item in batch:
+            subject, epoch, stage = item[:3]
+            next_at = item[3] if len(item) > 3 else None
+            params += [timer, subject, epoch, stage, at, next_at]
         sql = (
-            f"INSERT INTO {table} (timer, subject, epoch, stage, at) VALUES {values} "
+            f"INSERT INTO {table} (timer, subject, epoch, stage, at, next_at) VALUES {values} "
             f"ON CONFLICT (timer, subject) DO UPDATE SET epoch = excluded.epoch, stage = excluded.stage, "
-            f"at = excluded.at WHERE {table}.epoch <> excluded.epoch OR {table}.stage < excluded.stage "
+            f"at = excluded.at, next_at = excluded.next_at "
+            f"WHERE {table}.epoch <> excluded.epoch OR {table}.stage < excluded.stage "
             f"RETURNING subject"
         )
         with connection.cursor() as cursor:

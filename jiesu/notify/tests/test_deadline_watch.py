@@ -71,6 +71,9 @@ def test_warnings_at_the_rules_shares_each_once(order, staff):
     assert snapshot() == before
     texts = [m.body for m in inbox_of(handler, "unit_warning")]
     assert any("50%" in t and "办理期限" in t for t in texts)
+    # The mark says when to look again: at 80 % (passes before then skip the order in SQL).
+    mark = TimerMark.objects.get(timer="notify.deadline.handling", subject=order.pk)
+    assert mark.stage == 500 and abs((mark.next_at - share_time(order, 0.8)).total_seconds()) < 1
 
     # 80 %: a second handling warning; the e-mail copy is queued for the handler too.
     assert run_at(share_time(order, 0.8) + dt.timedelta(minutes=1))["handling_warned"] == 1
