@@ -31,12 +31,13 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+STOP = threading.Event()  # SIGTERM/SIGINT: stop sending, report, stop the server
 
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--orders", type=int, default=100_000)
-    p.add_argument("--rate", type=float, default=200.0)
+    p.add_argument("--rate", type=float, nargs="+", default=[200.0], help="one or more rates, each run in turn")
     p.add_argument("--seconds", type=float, default=60.0)
     p.add_argument("--connections", type=int, default=64)
     p.add_argument("--workers", type=int, default=2)
@@ -155,7 +156,7 @@ async def request(pool: asyncio.Queue, port: int, path: str, token: str) -> tupl
             f"Connection: keep-alive\r\n\r\n".encode()
         )
         await writer.drain()
-        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
         lines = head.decode("latin-1").split("\r\n")
         status = int(lines[0].split()[1])
         length = next((int(h.split(":")[1]) for h in lines if h.lower().startswith("content-length:")), None)
@@ -185,13 +186,16 @@ async def load(port: int, token: str, ids: list[int], *, rate: float, seconds: f
     tasks = []
     begin = time.perf_counter()
     for i in range(total):
+        if STOP.is_set():
+            break
         delay = begin + i / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
         if i % 2:
             path = f"/api/v1/orders/{rng.choice(ids)}"
         else:
-            path = f"/api/v1/orders?page={rng.randint(1, 20)}{rng.choice(states)}"
+            # Pages 1–3 exist under every filter (a page past the end would be a 404).
+            path = f"/api/v1/orders?page={rng.randint(1, 3)}{rng.choice(states)}"
         tasks.append(asyncio.create_task(request(pool, port, path, token)))
     results = await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - begin
@@ -207,12 +211,45 @@ def pct(values, q):
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
+def report(args, rate, results, elapsed, sampler, load_before):
+    ok = [t for s, t in results if s == 200]
+    errors = len(results) - len(ok)
+    statuses = {}
+    for s, _ in results:
+        statuses[s] = statuses.get(s, 0) + 1
+    ms = [t * 1000 for t in ok]
+    print(
+        f"\n== offered {rate:g} req/s for {args.seconds:g} s: {len(results):,} requests in {elapsed:.1f} s "
+        f"→ {len(ok) / elapsed:.1f} ok/s; errors {errors:,} {statuses}"
+    )
+    if ms:
+        print(
+            f"latency ms: median {statistics.median(ms):.1f}, p95 {pct(ms, 0.95):.1f}, p99 {pct(ms, 0.99):.1f}, "
+            f"max {max(ms):.1f}"
+        )
+    if sampler.samples:
+        totals = [t for t, _ in sampler.samples]
+        print(
+            f"PostgreSQL connections of the server: max {max(totals)}, median {statistics.median(totals):g}, "
+            f"idle at the end {sampler.samples[-1][1]} ({len(sampler.samples)} samples)"
+        )
+    print(
+        f"load (uptime 1-min average): before {load_before:.2f}, after {os.getloadavg()[0]:.2f}; cores {os.cpu_count()}"
+    )
+
+
 def main():
     args = parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: STOP.set())
+    signal.signal(signal.SIGINT, lambda *_: STOP.set())
     token, ids = prepare(args)
     port = free_port()
     server = start_server(args, port)
-    sampler = Connections(args.db)
+    print(
+        f"orders: {args.orders:,}; server: {args.workers} gunicorn workers × {args.threads} threads, "
+        f"pool max {args.pool_max or args.threads} per worker; client: ≤ {args.connections} keep-alive connections",
+        flush=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -224,49 +261,26 @@ def main():
                     raise SystemExit("bin/serve web did not start") from None
                 time.sleep(0.5)
         asyncio.run(load(port, token, ids, rate=20, seconds=3, connections=8))  # warm-up
-        load_before = os.getloadavg()[0]
-        thread = threading.Thread(target=sampler.run, daemon=True)
-        thread.start()
-        results, elapsed = asyncio.run(
-            load(port, token, ids, rate=args.rate, seconds=args.seconds, connections=args.connections)
-        )
-        sampler.stop.set()
-        thread.join(5)
-        after_idle = sampler.samples[-1] if sampler.samples else (0, 0)
+        for rate in args.rate:
+            sampler = Connections(args.db)
+            load_before = os.getloadavg()[0]
+            thread = threading.Thread(target=sampler.run, daemon=True)
+            thread.start()
+            results, elapsed = asyncio.run(
+                load(port, token, ids, rate=rate, seconds=args.seconds, connections=args.connections)
+            )
+            sampler.stop.set()
+            thread.join(5)
+            report(args, rate, results, elapsed, sampler, load_before)
+            if STOP.is_set():
+                break
+            time.sleep(3)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(20)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
-    ok = [t for s, t in results if s == 200]
-    errors = len(results) - len(ok)
-    statuses = {}
-    for s, _ in results:
-        statuses[s] = statuses.get(s, 0) + 1
-    ms = [t * 1000 for t in ok]
-    print(
-        f"orders: {args.orders:,}; server: {args.workers} gunicorn workers × {args.threads} threads, "
-        f"pool max {args.pool_max or args.threads} per worker; client: ≤ {args.connections} keep-alive connections"
-    )
-    print(
-        f"requests: {len(results):,} in {elapsed:.1f} s → {len(results) / elapsed:.1f} req/s offered "
-        f"(target {args.rate:g}); ok {len(ok):,}, errors {errors:,} {statuses}"
-    )
-    if ms:
-        print(
-            f"latency ms: median {statistics.median(ms):.1f}, p95 {pct(ms, 0.95):.1f}, p99 {pct(ms, 0.99):.1f}, "
-            f"max {max(ms):.1f}"
-        )
-    if sampler.samples:
-        print(
-            f"PostgreSQL connections of the server: max {max(t for t, _ in sampler.samples)}, "
-            f"median {statistics.median(t for t, _ in sampler.samples):g}, idle at the end {after_idle[1]} "
-            f"({len(sampler.samples)} samples)"
-        )
-    print(
-        f"load (uptime 1-min average): before {load_before:.2f}, after {os.getloadavg()[0]:.2f}; cores {os.cpu_count()}"
-    )
 
 
 if __name__ == "__main__":
