@@ -6,11 +6,28 @@ JIESU_SCREENSHOTS_DIR=docs/screenshots)."""
 import pytest
 
 from jiesu.notify import services as notify
-from jiesu.web.tests.test_browser import browser, login, new_page, shot  # noqa: F401  (fixtures)
+from jiesu.web.tests.test_browser import browser, login, shot  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PAGES = ["/console/", "/intake/", "/callback/", "/overview/", "/orders/", "/inbox/", "/inbox/settings/"]
+
+
+@pytest.fixture
+def new_page(browser, live_server):  # noqa: F811
+    """Pages under the real policy (test_browser's pages bypass it for Playwright's polling)."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(base_url=live_server.url, viewport={"width": 1440, "height": 900}, locale="zh-CN")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
 
 
 def watch(page):
@@ -28,7 +45,7 @@ def watch(page):
     return problems
 
 
-def test_pages_run_under_the_csp_without_violations(new_page, users, busy_district):  # noqa: F811
+def test_pages_run_under_the_csp_without_violations(new_page, users, busy_district):
     from django.core.management import call_command
 
     call_command("load_assessment_rules", verbosity=0)
@@ -60,7 +77,8 @@ def test_pages_run_under_the_csp_without_violations(new_page, users, busy_distri
     page.wait_for_selector("[_echarts_instance_] canvas", state="attached")
     # htmx runs: the console's counters refresh themselves.
     page.goto("/console/")
-    page.wait_for_function("() => window.htmx !== undefined")
+    page.wait_for_selector("#counters")
+    assert page.evaluate("typeof window.htmx") == "object"
 
     page.goto("/inbox/")
     assert page.inner_text(".bell .badge") == "3"
