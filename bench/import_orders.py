@@ -17,6 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
+# jiesu.settings runs with DEBUG off unless told; a benchmark needs no real secret and no HTTPS.
+os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
+os.environ.setdefault("JIESU_HTTPS", "0")
 
 STATES = ["已受理", "已派单", "已签收", "办理中", "已办结", "已回访", "已归档", "已归档", "已归档", "不合理诉求"]
 HEADER = [

@@ -18,6 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
+# jiesu.settings runs with DEBUG off unless told; a benchmark needs no real secret and no HTTPS.
+os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
+os.environ.setdefault("JIESU_HTTPS", "0")
 
 import django
 

@@ -2,12 +2,32 @@
 
 Embedded by default (SQLite, tasks run in-process); production comes from the environment:
 DATABASE_URL (PostgreSQL), REDIS_URL (cache + Celery broker), SECRET_KEY, DEBUG, ALLOWED_HOSTS.
+DEBUG is off unless DEBUG=1 (bin/start sets it for the demo); with DEBUG off a SECRET_KEY is
+required. docs/deploy.md lists every variable.
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    try:
+        return int(value) if value.strip() else default
+    except ValueError:
+        raise ImproperlyConfigured(f"环境变量 {name} 须为整数（当前为 {value!r}）") from None
+
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("JIESU_VAR_DIR", BASE_DIR / "var"))
@@ -15,9 +35,18 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 # shared/ sits beside the project (in CI too); demo data and training sets are read from it.
 SHARED_DIR = Path(os.environ.get("JIESU_SHARED_DIR", BASE_DIR.parent / "shared"))
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret-change-me-in-production")
-DEBUG = os.environ.get("DEBUG", "1") == "1"
-ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+DEBUG = _env_bool("DEBUG", False)
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "未设置 SECRET_KEY：关闭 DEBUG 运行时必须提供（例如 "
+            "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))')）；"
+            "演示环境请用 bin/start（DEBUG=1）。SECRET_KEY is required when DEBUG is off."
+        )
+    SECRET_KEY = "dev-only-not-secret-change-me-in-production"
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -26,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -40,12 +70,18 @@ INSTALLED_APPS = [
     "jiesu.supervision",
     "jiesu.indicators",
     "jiesu.reports",
+    "jiesu.timers",
+    "jiesu.notify",
+    "jiesu.ops",
     "jiesu.web",
     "jiesu.api",
 ]
 
 MIDDLEWARE = [
+    "jiesu.common.requestlog.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -66,13 +102,14 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ]
         },
     }
 ]
 WSGI_APPLICATION = "jiesu.wsgi.application"
 
-DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{VAR_DIR / 'jiesu.sqlite3'}", conn_max_age=60)}
+DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{VAR_DIR / 'jiesu.sqlite3'}")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets readers work while a writer commits; the timeout waits instead of failing at once.
     DATABASES["default"]["OPTIONS"] = {
@@ -80,12 +117,29 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif os.environ.get("JIESU_PG_SYNCHRONOUS_COMMIT"):
-    # Opt-in trade of durability for commit latency (a crash may lose the last fraction of a second
-    # of commits, never consistency); see docs/performance.md before using it.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c synchronous_commit={os.environ['JIESU_PG_SYNCHRONOUS_COMMIT']}"
-    )
+else:
+    # PostgreSQL: one bounded connection pool per process (psycopg_pool), shared by its threads.
+    # A thread borrows a connection for a request or task and gives it back at the end, so a
+    # process never holds more than JIESU_DB_POOL_MAX connections however many threads it runs:
+    # gunicorn workers × pool max + Celery worker + beat stays under the server's max_connections
+    # (docs/deploy.md). A request that finds the pool busy waits up to JIESU_DB_POOL_TIMEOUT s.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django must not
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    DATABASES["default"].setdefault("OPTIONS", {})
+    if _env_bool("JIESU_DB_POOL", True):
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": _env_int("JIESU_DB_POOL_MIN", 1),
+            "max_size": _env_int("JIESU_DB_POOL_MAX", 4),
+            "timeout": _env_int("JIESU_DB_POOL_TIMEOUT", 10),
+            # Idle connections beyond min_size are closed after this many seconds.
+            "max_idle": 60,
+        }
+    if os.environ.get("JIESU_PG_SYNCHRONOUS_COMMIT"):
+        # Opt-in trade of durability for commit latency (a crash may lose the last fraction of a
+        # second of commits, never consistency); see docs/performance.md before using it.
+        DATABASES["default"]["OPTIONS"]["options"] = (
+            f"-c synchronous_commit={os.environ['JIESU_PG_SYNCHRONOUS_COMMIT']}"
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
 
@@ -102,6 +156,15 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
+# whitenoise serves the collected files (hashed names, compressed) from the app server itself.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if _env_bool("JIESU_STATIC_MANIFEST", not DEBUG)
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
 
 def _attachment_storage() -> dict:
@@ -138,15 +201,32 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Every Redis key this deployment writes starts with it (several deployments or test runs can
+# share one Redis); Celery's queues use their own database number from the URL.
+REDIS_PREFIX = os.environ.get("JIESU_REDIS_PREFIX", "jiesu")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_PREFIX,
+        }
+    }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_PREFIX}:celery:"}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True  # embedded default: tasks run in-process
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Beat only ticks; jiesu.timers decides what is due, claims each slot once in the database and
+# runs it on a worker (docs/timers.md). The same registry runs in `manage.py run_timers`.
+CELERY_BEAT_SCHEDULE = {
+    "timers-tick": {"task": "timers.tick", "schedule": float(_env_int("JIESU_TIMER_TICK_SECONDS", 30))},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -178,9 +258,90 @@ JIESU_OFFICE_HOURS = (9, 18)
 # class over the 督办 engine when it is wired (create_follow_up / statuses / report_progress).
 JIESU_FOLLOW_UP_BACKEND = os.environ.get("JIESU_FOLLOW_UP_BACKEND", "jiesu.supervision.followups.SupervisionFollowUps")
 
+# ---------------------------------------------------------------- messages (jiesu.notify)
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("EMAIL_HOST")
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"  # the embedded default keeps mails as files
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = _env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "接诉即办平台 <noreply@jiesu.local>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The SMS gateway (jiesu.notify.sms): file (var/sms/outbox.jsonl), console, or a dotted path.
+JIESU_SMS_BACKEND = os.environ.get("JIESU_SMS_BACKEND", "jiesu.notify.sms.FileSmsBackend")
+JIESU_SMS_FILE = Path(os.environ.get("JIESU_SMS_FILE", VAR_DIR / "sms" / "outbox.jsonl"))
+# Where links in messages point (e-mail and SMS are read outside the platform).
+JIESU_PUBLIC_URL = os.environ.get("JIESU_PUBLIC_URL", "http://127.0.0.1:8000")
+
+# ---------------------------------------------------------------- production hardening
+# HTTPS is assumed when DEBUG is off (behind a TLS-terminating proxy that sets X-Forwarded-Proto);
+# JIESU_HTTPS=0 serves plain HTTP (only for loopback tests and benchmarks).
+_HTTPS = _env_bool("JIESU_HTTPS", not DEBUG)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = _HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes of the load balancer speak plain HTTP
+SESSION_COOKIE_SECURE = _HTTPS
+CSRF_COOKIE_SECURE = _HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = _env_int("JIESU_HSTS_SECONDS", 31536000) if _HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _HTTPS
+SECURE_HSTS_PRELOAD = _env_bool("JIESU_HSTS_PRELOAD", _HTTPS)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Content Security Policy (django-csp): scripts and styles only from this site (htmx, ECharts and
+# the map are vendored); inline <script> blocks carry the per-request nonce. Inline style
+# attributes stay allowed: ECharts and a few templates set them, and they cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+
+# ---------------------------------------------------------------- logs
+# One JSON object per line on stderr with the request id (X-Request-ID) of the request that wrote
+# it; JIESU_LOG_FORMAT=text gives plain lines for a terminal.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "jiesu.common.requestlog.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": os.environ.get("JIESU_LOG_FORMAT", "json"),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # One line per request (method, path, status, ms, user) at INFO.
+        "jiesu.request": {"level": os.environ.get("JIESU_REQUEST_LOG_LEVEL", "INFO"), "propagate": True},
+        "jiesu.timers": {"level": "INFO", "propagate": True},
+        "jiesu.notify": {"level": "INFO", "propagate": True},
+    },
 }

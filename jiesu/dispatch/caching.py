@@ -1,9 +1,9 @@
 """Reference data kept in memory per process (gazetteer, boundaries, rules, settings) so that one
 recommendation costs microseconds, not queries — and rebuilt when it changes anywhere.
 
-A change (signal in any process, or a command) bumps a generation counter in Django's cache
-(Redis in production, shared by all workers); each process compares it at most every
-CHECK_SECONDS and rebuilds when it moved."""
+A change (signal in any process, or a command) bumps a generation counter shared by all processes
+(jiesu.common.shared_version: Redis in production, a file when embedded); each process compares it
+at most every CHECK_SECONDS and rebuilds when it moved."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from django.core.cache import cache as shared_cache
+from jiesu.common import shared_version
 
 T = TypeVar("T")
 CHECK_SECONDS = 5.0
@@ -20,7 +20,7 @@ CHECK_SECONDS = 5.0
 
 class ProcessCache(Generic[T]):
     def __init__(self, key: str, build: Callable[[], T]):
-        self._key = f"jiesu:dispatch:{key}:generation"
+        self._key = f"dispatch.{key}"
         self._build = build
         # Re-entrant: building may save a row (DispatchSettings.current) whose signal clears us.
         self._lock = threading.RLock()
@@ -33,7 +33,7 @@ class ProcessCache(Generic[T]):
         if self._data is not None and now - self._checked < CHECK_SECONDS:
             return self._data
         with self._lock:
-            generation = shared_cache.get(self._key, 0)
+            generation = shared_version.read(self._key)
             if self._data is None or generation != self._generation:
                 self._data = self._build()
                 self._generation = generation
@@ -44,7 +44,4 @@ class ProcessCache(Generic[T]):
         """Drop the data here and tell the other processes."""
         with self._lock:
             self._data = None
-        try:
-            shared_cache.incr(self._key)
-        except ValueError:  # not set yet
-            shared_cache.set(self._key, 1, timeout=None)
+        shared_version.increment(self._key)

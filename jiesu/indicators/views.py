@@ -37,7 +37,14 @@ def _forbidden(request, message: str):
 
 @role_required(*ANALYSIS_ROLES)
 def index(request):
-    return redirect("indicators:board", month=f"{default_month():%Y-%m}")
+    """The latest month, or the month and kind chosen in the board's form (no script needed)."""
+    month, kind = request.GET.get("month", ""), request.GET.get("kind", "")
+    try:
+        chosen = f"{parse_month(month):%Y-%m}" if month else f"{default_month():%Y-%m}"
+    except DomainError:
+        chosen = f"{default_month():%Y-%m}"
+    url = reverse("indicators:board", args=[chosen])
+    return redirect(f"{url}?kind={kind}" if kind in ("street", "department") else url)
 
 
 @login_required

@@ -1,5 +1,6 @@
 """Which deadline rule applies, and the deadlines it gives. Rules are cached per process and
-reloaded when an admin saves one (signal in apps.ready)."""
+reloaded when an admin saves one (signal in apps.ready) — in every process, through the shared
+version counter (jiesu.common.shared_version)."""
 
 import datetime as dt
 from functools import lru_cache
@@ -8,6 +9,7 @@ from typing import NamedTuple
 from django.utils import timezone
 
 from jiesu.common.errors import InvalidInput
+from jiesu.common.shared_version import VersionWatch
 from jiesu.worktime import calendar
 from jiesu.worktime.services import add_limit, add_working_days, limit_source
 
@@ -19,11 +21,16 @@ def _rules() -> list:
     return list(DeadlineRule.objects.order_by("-effective_from"))
 
 
+watch = VersionWatch("deadline_rules")
+watch.on_change(_rules.cache_clear)
+
+
 def invalidate(**_kwargs) -> None:
-    _rules.cache_clear()
+    watch.bump()
 
 
 def rule_for(*, urgency: str, on: dt.date):
+    watch.check()
     for rule in _rules():
         if rule.urgency == urgency and rule.effective_from <= on:
             return rule

@@ -13,7 +13,9 @@ Answers from step 5 are flagged "estimated": an order whose deadline rests on th
 (workorders.services.recompute_deadlines).
 
 The lookup is cached per process (deadline arithmetic runs on every dispatch); services that
-change CalendarDay/CalendarYear call `invalidate()`."""
+change CalendarDay/CalendarYear call `invalidate()`, which clears this process at once and every
+other process (web workers, Celery, timers) through the shared version counter
+(jiesu.common.shared_version) within seconds."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -23,6 +25,8 @@ import chinese_calendar
 import holidays
 from chinese_calendar import constants as cc_constants
 from holidays.countries.china import ChinaStaticHolidays
+
+from jiesu.common.shared_version import VersionWatch
 
 # Sources, from most to least authoritative; `weakest` picks the one a deadline rests on.
 ADMIN = "admin"
@@ -101,12 +105,22 @@ def _overrides() -> tuple[dict[dt.date, tuple[bool, str]], frozenset[int]]:
     return days, years
 
 
-def invalidate() -> None:
+watch = VersionWatch("calendar")
+
+
+@watch.on_change
+def _clear_local() -> None:
     _overrides.cache_clear()
     _day_cached.cache_clear()
 
 
+def invalidate() -> None:
+    """Forget the admin entries here and in every other process."""
+    watch.bump()
+
+
 def complete_admin_years() -> frozenset[int]:
+    watch.check()
     return _overrides()[1]
 
 
@@ -145,10 +159,12 @@ def _day_cached(day: dt.date) -> DayInfo:
 
 
 def day_info(day: dt.date) -> DayInfo:
+    watch.check()
     return _day_cached(day)
 
 
 def is_workday(day: dt.date) -> bool:
+    watch.check()
     return _day_cached(day).is_workday
 
 

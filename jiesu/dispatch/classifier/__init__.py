@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from jiesu.common.errors import NotFound
+from jiesu.common.shared_version import VersionWatch
 
 from .model import TextClassifier, load, models_dir
 
@@ -36,9 +37,22 @@ def current_model_path() -> Path:
 
 
 @lru_cache(maxsize=1)
-def load_classifier() -> TextClassifier:
-    """The current model, loaded once per process (call `load_classifier.cache_clear()` after retraining)."""
+def _load() -> TextClassifier:
     path = current_model_path()
     if not path.exists():
         raise ClassifierMissing(f"找不到分类模型文件 {path}，请运行 python manage.py train_classifier")
     return load(path)
+
+
+watch = VersionWatch("classifier")
+watch.on_change(_load.cache_clear)
+
+
+def load_classifier() -> TextClassifier:
+    """The current model, loaded once per process. After retraining call
+    `load_classifier.cache_clear()`: every process (web, Celery) loads the new one within seconds."""
+    watch.check()
+    return _load()
+
+
+load_classifier.cache_clear = watch.bump

@@ -12,15 +12,18 @@ register = template.Library()
 def web_nav(context):
     request = context.get("request")
     user = getattr(request, "user", None)
-    items, calendar_warning = [], None
+    items, calendar_warning, unread = [], None, 0
     if user is not None and user.is_authenticated:
+        from jiesu.notify.selectors import unread_count
+
+        unread = unread_count(user=user)
         path = request.path
         for name, label in NAV_BY_ROLE.get(user.role, []):
             url = reverse(name)
             items.append({"url": url, "label": label, "active": path.startswith(url)})
         if user.role in CALENDAR_WARNING_ROLES:
             calendar_warning = horizon_warning()
-    return {"user": user, "items": items, "request": request, "calendar_warning": calendar_warning}
+    return {"user": user, "items": items, "request": request, "calendar_warning": calendar_warning, "unread": unread}
 
 
 # Those who dispatch or keep the calendar are told when the official holiday calendar runs out.

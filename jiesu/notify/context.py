@@ -1,0 +1,47 @@
+"""The values a message template is filled with, from an order (one definition for the event
+listeners and the timers)."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from jiesu.workorders.models import WorkOrder
+
+
+def when(value: dt.datetime | None) -> str:
+    return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value else "—"
+
+
+def duration(delta: dt.timedelta) -> str:
+    """3天4小时 / 5小时20分 / 12分钟."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days}天{hours}小时" if hours else f"{days}天"
+    if hours:
+        return f"{hours}小时{minutes}分" if minutes else f"{hours}小时"
+    return f"{minutes}分钟"
+
+
+def order_link(order_id: int) -> str:
+    return settings.JIESU_PUBLIC_URL.rstrip("/") + reverse("web:order", args=[order_id])
+
+
+def track_link() -> str:
+    # The page asks for the number and the phone's last four digits (never put those in a link).
+    return settings.JIESU_PUBLIC_URL.rstrip("/") + reverse("web:citizen_track")
+
+
+def order_context(order: WorkOrder, *, unit_name: str = "") -> dict[str, str]:
+    return {
+        "工单编号": order.number,
+        "标题": order.title,
+        "主办单位": unit_name or (order.lead_unit.name if order.lead_unit_id else ""),
+        "响应期限": when(order.response_due),
+        "办理期限": when(order.handling_due),
+        "链接": order_link(order.pk),
+        "查询链接": track_link(),
+    }

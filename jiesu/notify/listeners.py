@@ -1,0 +1,111 @@
+"""Messages caused by the closed loop's events. workorders does not know this app: it listens to
+WorkOrderEvent's post_save and, after the action's transaction commits, records the messages
+(units: new order, returned, supervised; citizens: received, resolved, callback).
+
+Only live events notify: an event whose time lies more than LIVE_WINDOW in the past is a replay
+(demo data, imports, benchmarks played with their original times) and tells nobody. A failure
+here is logged and never reaches the action (robust on_commit)."""
+
+import datetime as dt
+import logging
+from functools import partial
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.utils import timezone
+
+from jiesu.notify import services
+from jiesu.notify.context import order_context
+from jiesu.notify.recipients import people
+from jiesu.workorders.models import Channel as OrderChannel
+from jiesu.workorders.models import WorkOrder, WorkOrderEvent
+
+log = logging.getLogger("jiesu.notify")
+LIVE_WINDOW = dt.timedelta(minutes=15)
+WATCHED = {"create", "dispatch", "redispatch", "rule_dispute", "reopen", "supervise", "resolve", "callback"}
+
+
+def connect() -> None:
+    from jiesu.timers.signals import timer_alert
+
+    post_save.connect(on_event_saved, sender=WorkOrderEvent, dispatch_uid="notify-order-events")
+    timer_alert.connect(on_timer_alert, dispatch_uid="notify-timer-alerts")
+
+
+def on_timer_alert(sender, *, timer: str, slot: str, message: str, failed: bool, **kwargs) -> None:
+    """A timer found something wrong (the facts check drifted) or kept failing: tell the admins."""
+    from jiesu.notify.context import when
+
+    title = f"定时任务失败：{timer}" if failed else f"定时任务告警：{timer}"
+    services.send(
+        kind="admin_alert",
+        context={"标题": title, "内容": message, "时间": when(timezone.now())},
+        users=people(["admins"]),
+        dedupe=f"timer_alert:{timer}:{slot}:{'failed' if failed else 'alert'}",
+    )
+
+
+def on_event_saved(sender, instance: WorkOrderEvent, created: bool, raw: bool = False, **kwargs) -> None:
+    if not created or raw or instance.action not in WATCHED:
+        return
+    if instance.at < timezone.now() - LIVE_WINDOW:
+        return
+    transaction.on_commit(partial(_notify_safely, instance.pk), robust=True)
+
+
+def _notify_safely(event_id: int) -> None:
+    try:
+        with transaction.atomic():
+            notify_event(event_id)
+    except Exception:
+        log.exception("messages for an order event failed", extra={"event_id": event_id})
+
+
+def notify_event(event_id: int) -> int:
+    """Record the messages one event causes; returns how many were written. Idempotent (each
+    message's dedupe key names the event)."""
+    event = WorkOrderEvent.objects.select_related("order__lead_unit").get(pk=event_id)
+    order: WorkOrder = event.order
+    payload = event.payload or {}
+    base = order_context(order)
+    dedupe = f"event:{event.pk}"
+    batch: list[services.Outgoing] = []
+
+    def to_unit(kind, audiences, **extra):
+        users = people(audiences, unit_id=order.lead_unit_id)
+        if users:
+            batch.append(
+                services.Outgoing(
+                    kind=kind, context={**base, **extra}, users=users, order_id=order.pk, dedupe=f"{dedupe}:{kind}"
+                )
+            )
+
+    def to_citizen(kind, **extra):
+        if order.requester_phone and order.channel != OrderChannel.IMPORT:
+            batch.append(
+                services.Outgoing(
+                    kind=kind,
+                    context={**base, **extra},
+                    citizen_phone=order.requester_phone,
+                    order_id=order.pk,
+                    dedupe=f"{dedupe}:{kind}",
+                )
+            )
+
+    action = event.action
+    if action == "create":
+        to_citizen("citizen_received")
+    elif action in ("dispatch", "redispatch") or (action == "rule_dispute" and payload.get("upheld")):
+        to_unit("unit_new_order", ["unit_handlers"])
+    elif action == "rule_dispute":
+        to_unit("unit_returned", ["unit_handlers"], 原因=f"退单未获支持：{event.reason}")
+    elif action == "reopen":
+        to_unit("unit_returned", ["unit_handlers"], 原因=f"回访未解决，重办：{event.reason}")
+    elif action == "supervise" and event.actor_id is not None:
+        # The timers' own 督办 tell their ladder's audience themselves (jiesu.notify.deadline_watch).
+        to_unit("unit_supervised", ["unit_handlers"], 督办意见=event.reason)
+    elif action == "resolve":
+        to_citizen("citizen_resolved", 答复=(order.reply or "")[:60])
+    elif action == "callback" and payload.get("reached", True):
+        to_citizen("citizen_callback")
+    return services.send_many(batch) if batch else 0

@@ -1,0 +1,348 @@
+"""Writes of the notify app: recording messages and delivering them.
+
+`send_many` records every message of a batch at once — the inbox copy (delivered by being stored),
+and e-mail/SMS copies queued for delivery — after checking opt-outs and each address's rate limit;
+delivery starts after the surrounding transaction commits. `deliver_pending` sends what is queued:
+a failing SMTP server or SMS gateway is retried with exponential backoff and finally recorded as
+failed; it never raises into the action that caused the message."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from jiesu.notify import sms
+from jiesu.notify.catalogue import spec
+from jiesu.notify.models import Channel, Message, MessageTemplate, OptOut, Status
+from jiesu.notify.recipients import phone_of
+from jiesu.notify.templating import render
+from jiesu.org.models import User
+
+log = logging.getLogger("jiesu.notify")
+
+# Per address and channel: at most N messages in a window of S seconds (beyond: recorded as not
+# sent, "超过频率限制"; the inbox copy is kept). Settings may override.
+DEFAULT_RATE_LIMITS = {Channel.EMAIL: (60, 3600), Channel.SMS: (10, 3600)}
+MAX_ATTEMPTS = 5
+BACKOFF_SECONDS = 30  # 30 s, 1 min, 2 min, 4 min … between attempts
+MAX_BACKOFF_SECONDS = 3600
+LEASE = dt.timedelta(minutes=10)  # a message "sending" longer than this was lost with its process
+
+
+@dataclass
+class Outgoing:
+    """One message to send: a kind (template), its values, who gets it."""
+
+    kind: str
+    context: dict[str, str]
+    users: Sequence[User] = ()
+    citizen_phone: str = ""
+    order_id: int | None = None
+    dedupe: str | None = None  # the same key again records nothing (timer reruns, signal repeats)
+    channels: tuple[str, ...] = (Channel.INBOX, Channel.EMAIL, Channel.SMS)
+    extra: dict = field(default_factory=dict)
+
+
+def current_template(kind: str) -> tuple[str, str, str]:
+    """(subject, body, sms) of `kind`: the admin's version, else the file's."""
+    saved = MessageTemplate.objects.filter(key=kind).first()
+    if saved is not None:
+        return saved.subject, saved.body, saved.sms
+    default = spec(kind)
+    return default.subject, default.body, default.sms
+
+
+def _rate_limits() -> dict[str, tuple[int, int]]:
+    custom = getattr(settings, "JIESU_NOTIFY_RATE_LIMITS", None) or {}
+    return {**DEFAULT_RATE_LIMITS, **{k: tuple(v) for k, v in custom.items()}}
+
+
+class _RateBook:
+    """Counts of recent messages per (channel, address), read once per batch, kept up as the batch
+    adds to them."""
+
+    def __init__(self, now: dt.datetime, wanted: dict[str, set[str]]):
+        self.limits = _rate_limits()
+        self.counts: Counter = Counter()
+        for channel, addresses in wanted.items():
+            if not addresses or channel not in self.limits:
+                continue
+            limit, seconds = self.limits[channel]
+            rows = (
+                Message.objects.filter(
+                    channel=channel,
+                    address__in=addresses,
+                    created_at__gte=now - dt.timedelta(seconds=seconds),
+                )
+                .exclude(status=Status.SKIPPED)
+                .values("address")
+                .annotate(n=Count("id"))
+            )
+            for row in rows:
+                self.counts[(channel, row["address"])] = row["n"]
+
+    def take(self, channel: str, address: str) -> str:
+        """'' when allowed (and counted), else the reason it is not sent."""
+        limit, seconds = self.limits.get(channel, (None, None))
+        if limit is None:
+            return ""
+        if self.counts[(channel, address)] >= limit:
+            window = f"{seconds // 3600}小时" if seconds % 3600 == 0 else f"{seconds}秒"
+            return f"超过频率限制（每{window}{limit}条）"
+        self.counts[(channel, address)] += 1
+        return ""
+
+
+class _OptOuts:
+    def __init__(self, users: Iterable[User], addresses: Iterable[str]):
+        user_ids = {u.pk for u in users}
+        addresses = {a for a in addresses if a}
+        self.rows = set()
+        if user_ids or addresses:
+            for user_id, address, channel, kind in OptOut.objects.filter(
+                Q(user_id__in=user_ids) | Q(address__in=addresses)
+            ).values_list("user_id", "address", "channel", "kind"):
+                self.rows.add((user_id, address, channel, kind))
+
+    def blocks(self, *, channel: str, kind: str, user: User | None = None, address: str = "") -> bool:
+        for k in (kind, ""):
+            if user is not None and (user.pk, "", channel, k) in self.rows:
+                return True
+            if address and any((uid, address, channel, k) in self.rows for uid in (None, user.pk if user else None)):
+                return True
+        return False
+
+
+def send(
+    *,
+    kind: str,
+    context: dict[str, str],
+    users: Sequence[User] = (),
+    citizen_phone: str = "",
+    order_id: int | None = None,
+    dedupe: str | None = None,
+    now: dt.datetime | None = None,
+) -> int:
+    return send_many(
+        [
+            Outgoing(
+                kind=kind, context=context, users=users, citizen_phone=citizen_phone, order_id=order_id, dedupe=dedupe
+            )
+        ],
+        now=now,
+    )
+
+
+def send_many(batch: Sequence[Outgoing], *, now: dt.datetime | None = None) -> int:
+    """Record the messages of `batch`; returns how many rows were written (a repeated dedupe key
+    writes nothing). E-mail and SMS are delivered after the transaction commits."""
+    now = now or timezone.now()
+    templates: dict[str, tuple[str, str, str]] = {}
+    wanted: dict[str, set[str]] = {Channel.EMAIL: set(), Channel.SMS: set()}
+    all_users: dict[int, User] = {}
+    for item in batch:
+        for user in item.users:
+            all_users[user.pk] = user
+            if user.email:
+                wanted[Channel.EMAIL].add(user.email)
+            if phone_of(user):
+                wanted[Channel.SMS].add(phone_of(user))
+        if item.citizen_phone:
+            wanted[Channel.SMS].add(item.citizen_phone)
+    rates = _RateBook(now, wanted)
+    optouts = _OptOuts(all_users.values(), wanted[Channel.EMAIL] | wanted[Channel.SMS])
+    rows: list[Message] = []
+    for item in batch:
+        if item.kind not in templates:
+            templates[item.kind] = current_template(item.kind)
+        subject_t, body_t, sms_t = templates[item.kind]
+        subject = render(subject_t, item.context)[:200]
+        body = render(body_t, item.context)
+        text = render(sms_t, item.context) if sms_t else ""
+
+        def add(channel, *, user=None, address="", content=body, title=subject, item=item):
+            key = f"{item.dedupe}:{channel}:{user.pk if user else address}"[:200] if item.dedupe else None
+            message = Message(
+                kind=item.kind,
+                channel=channel,
+                recipient=user,
+                address=address,
+                subject=title,
+                body=content,
+                order_id=item.order_id,
+                dedupe_key=key,
+                created_at=now,
+            )
+            if channel == Channel.INBOX:
+                message.status, message.sent_at = Status.SENT, now
+            elif optouts.blocks(channel=channel, kind=item.kind, user=user, address=address):
+                message.status, message.note = Status.SKIPPED, "已退订"
+            else:
+                reason = rates.take(channel, address)
+                if reason:
+                    message.status, message.note = Status.SKIPPED, reason
+                else:
+                    message.next_attempt_at = now
+            rows.append(message)
+
+        for user in item.users:
+            if Channel.INBOX in item.channels:
+                add(Channel.INBOX, user=user)
+            if Channel.EMAIL in item.channels and user.email:
+                add(Channel.EMAIL, user=user, address=user.email)
+            if Channel.SMS in item.channels and text and phone_of(user):
+                add(Channel.SMS, user=user, address=phone_of(user), content=text, title=subject)
+        if item.citizen_phone and text and Channel.SMS in item.channels:
+            add(Channel.SMS, address=item.citizen_phone, content=text, title=subject)
+    keys = [m.dedupe_key for m in rows if m.dedupe_key]
+    if keys:
+        seen = set()
+        for start in range(0, len(keys), 500):
+            seen.update(
+                Message.objects.filter(dedupe_key__in=keys[start : start + 500]).values_list("dedupe_key", flat=True)
+            )
+        rows = [m for m in rows if m.dedupe_key not in seen]
+    if not rows:
+        return 0
+    # ignore_conflicts: a concurrent sender of the same dedupe key wins, this one writes nothing.
+    Message.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    if any(m.channel != Channel.INBOX and m.status == Status.PENDING for m in rows):
+        transaction.on_commit(_kick_delivery, robust=True)
+    return len(rows)
+
+
+def _kick_delivery() -> None:
+    """Production: a Celery worker delivers now. Embedded: the timer process sweeps the queue
+    (notify.deliver, every minute) — never the web request that caused the message."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    from jiesu.notify.tasks import deliver_pending_task
+
+    try:
+        deliver_pending_task.delay()
+    except Exception:  # broker away: the sweep timer delivers later
+        log.warning("could not queue message delivery", exc_info=True)
+
+
+# ---------------------------------------------------------------- delivery
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    base = getattr(settings, "JIESU_NOTIFY_BACKOFF_SECONDS", BACKOFF_SECONDS)
+    return dt.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
+
+
+def deliver_pending(*, now: dt.datetime | None = None, limit: int = 200) -> dict[str, int]:
+    """Send queued e-mail and SMS whose time has come; returns counts by outcome."""
+    now = now or timezone.now()
+    # A message left "sending" by a process that died goes back to the queue.
+    Message.objects.filter(status=Status.SENDING, next_attempt_at__lt=now).update(status=Status.RETRY)
+    ids = list(
+        Message.objects.filter(status__in=[Status.PENDING, Status.RETRY], next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+    outcome = Counter()
+    if not ids:
+        return dict(outcome)
+    token = uuid.uuid4().hex
+    Message.objects.filter(pk__in=ids, status__in=[Status.PENDING, Status.RETRY]).update(
+        status=Status.SENDING, claim=token, next_attempt_at=now + LEASE
+    )
+    claimed = list(Message.objects.filter(claim=token, status=Status.SENDING).order_by("id"))
+    max_attempts = getattr(settings, "JIESU_NOTIFY_MAX_ATTEMPTS", MAX_ATTEMPTS)
+    mail = _Mailer()
+    try:
+        for message in claimed:
+            message.attempts += 1
+            try:
+                if message.channel == Channel.EMAIL:
+                    mail.send(message)
+                    message.provider_id = ""
+                else:
+                    message.provider_id = sms.backend().send(phone=message.address, text=message.body)[:100]
+            except Exception as exc:  # any backend failure: record it, try again later
+                message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                if message.attempts >= max_attempts:
+                    message.status, message.next_attempt_at = Status.FAILED, None
+                    message.note = f"已重试{message.attempts}次仍失败"
+                    log.error("message failed", extra={"message_id": message.pk, "error": message.last_error})
+                else:
+                    message.status, message.next_attempt_at = Status.RETRY, now + _backoff(message.attempts)
+                outcome[message.status] += 1
+            else:
+                message.status, message.sent_at, message.next_attempt_at = Status.SENT, timezone.now(), None
+                outcome[Status.SENT] += 1
+            message.save(
+                update_fields=["attempts", "status", "sent_at", "next_attempt_at", "last_error", "provider_id", "note"]
+            )
+    finally:
+        mail.close()
+    return dict(outcome)
+
+
+class _Mailer:
+    """One SMTP connection per sweep, opened on the first e-mail."""
+
+    def __init__(self):
+        self.connection = None
+
+    def send(self, message: Message) -> None:
+        if self.connection is None:
+            self.connection = get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT)
+        EmailMessage(
+            subject=message.subject,
+            body=message.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[message.address],
+            connection=self.connection,
+            headers={"X-Jiesu-Message": str(message.pk)},
+        ).send()
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except Exception:
+                pass
+
+
+# ---------------------------------------------------------------- inbox
+
+
+def mark_read(*, user: User, message_ids: Iterable[int] | None = None) -> int:
+    """Mark the user's inbox messages read (all unread ones when no ids are given)."""
+    messages = Message.objects.filter(recipient=user, channel=Channel.INBOX, read_at__isnull=True)
+    if message_ids is not None:
+        messages = messages.filter(pk__in=list(message_ids))
+    return messages.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def set_opt_outs(*, user: User, blocked: Iterable[tuple[str, str]]) -> None:
+    """Replace the user's opt-outs by `blocked` (channel, kind) pairs."""
+    OptOut.objects.filter(user=user, address="").delete()
+    OptOut.objects.bulk_create(
+        [OptOut(user=user, channel=channel, kind=kind) for channel, kind in set(blocked)], ignore_conflicts=True
+    )
+
+
+def opt_out_address(*, address: str, channel: str, kind: str = "") -> OptOut:
+    """A citizen's (or anyone's) number or e-mail opts out of a channel."""
+    address = (address or "").strip()
+    if not address:
+        from jiesu.common.errors import InvalidInput
+
+        raise InvalidInput("请填写号码或邮箱", code="required")
+    optout, _ = OptOut.objects.get_or_create(user=None, address=address, channel=channel, kind=kind)
+    return optout
