@@ -1,0 +1,278 @@
+"""The routing model: text → calibrated probabilities over outcomes (a unit code, or 属地 = the
+street/town of the place) and over leaves of the Beijing-style category tree.
+
+Features: jieba words 1–2 (TF-IDF, weight 0.5) + CJK characters 1–3 (TF-IDF) + the tree's keyword hits
+(binary), on the text with source-specific words removed (routing/text.py). Two heads, each a linear SVM
+with sigmoid calibration (cross-validated, one model kept): the unit head on every training row, the
+leaf head on rows with a category (chi²-selected features keep it small). jiesu.dispatch.recommend mixes
+the unit head with the 权责清单 lead of the leaf head's categories."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import joblib
+import numpy as np
+import sklearn
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_selection import SelectKBest, chi2
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+from . import corpus as corpus_mod
+from .maps import Catalogue
+from .text import KeywordIndex, chars_of, document, keywords_of, words_of
+
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class RoutingParams:
+    seed: int = 20180
+    C_unit: float = 0.5
+    C_leaf: float = 0.5
+    word_weight: float = 0.5
+    keyword_weight: float = 1.0
+    min_df: int = 2
+    leaf_features: int = 30000
+    seed_weight: float = 3.0  # the tree's own examples count this many Haikou rows
+    calibration_folds: int = 3
+    split: str = "all"  # all | time (train ≤ 2018-04) | grouped (80 % of the near-duplicate groups)
+    limit: int | None = None  # first N Haikou rows (tests)
+
+
+def build_features(params: RoutingParams) -> FeatureUnion:
+    return FeatureUnion(
+        [
+            ("words", TfidfVectorizer(analyzer=words_of, ngram_range=(1, 1), min_df=params.min_df, sublinear_tf=True)),
+            (
+                "bigrams",
+                TfidfVectorizer(
+                    tokenizer=words_of,
+                    token_pattern=None,
+                    lowercase=False,
+                    ngram_range=(2, 2),
+                    min_df=params.min_df,
+                    sublinear_tf=True,
+                ),
+            ),
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char",
+                    preprocessor=chars_of,
+                    lowercase=False,
+                    ngram_range=(1, 3),
+                    min_df=params.min_df,
+                    sublinear_tf=True,
+                ),
+            ),
+            ("keywords", CountVectorizer(analyzer=keywords_of, binary=True)),
+        ],
+        transformer_weights={
+            "words": params.word_weight,
+            "bigrams": params.word_weight,
+            "chars": 1.0,
+            "keywords": params.keyword_weight,
+        },
+    )
+
+
+def _svm(C: float, params: RoutingParams, n_min: int) -> CalibratedClassifierCV:
+    folds = max(2, min(params.calibration_folds, n_min))
+    return CalibratedClassifierCV(
+        LinearSVC(C=C, class_weight="balanced", random_state=params.seed), method="sigmoid", cv=folds, ensemble=False
+    )
+
+
+class RoutingModel:
+    """Trained heads + the keyword index. `predict(texts)` → (unit proba, leaf proba)."""
+
+    def __init__(self, *, version, features, unit_head, leaf_selector, leaf_head, keywords, manifest):
+        self.version = version
+        self.features = features
+        self.unit_head = unit_head
+        self.leaf_selector = leaf_selector
+        self.leaf_head = leaf_head
+        self.keywords = keywords
+        self.manifest = manifest
+        self.outcomes: list[str] = [str(c) for c in unit_head.classes_]
+        self.leaves: list[str] = [str(c) for c in leaf_head.classes_]
+
+    def documents(self, texts: list[str]) -> list[str]:
+        return [document(t, keywords=self.keywords) for t in texts]
+
+    def predict(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        if not texts:
+            return np.zeros((0, len(self.outcomes))), np.zeros((0, len(self.leaves)))
+        x = self.features.transform(self.documents(list(texts)))
+        return self.unit_head.predict_proba(x), self.leaf_head.predict_proba(self.leaf_selector.transform(x))
+
+
+def fit(
+    *,
+    params: RoutingParams,
+    texts: list[str],
+    outcomes: list[str] | np.ndarray,
+    leaves: list[str] | np.ndarray,
+    tree: corpus_mod.Tree,
+    with_seeds: bool = True,
+) -> RoutingModel:
+    """Train both heads on (texts, outcomes, leaves) plus, unless told otherwise, the tree's seeds."""
+    keywords = KeywordIndex.build(tree.keywords)
+    outcomes, leaves = list(outcomes), list(leaves)
+    weights = [1.0] * len(texts)
+    if with_seeds:
+        s_texts, s_out, s_leaf = corpus_mod.seeds(tree)
+        texts = [*texts, *s_texts]
+        outcomes += s_out
+        leaves += s_leaf
+        weights += [params.seed_weight] * len(s_texts)
+    docs = [document(t, keywords=keywords) for t in texts]
+    features = build_features(params)
+    x = features.fit_transform(docs)
+    y_unit, w = np.array(outcomes), np.array(weights)
+    unit_counts = np.unique(y_unit, return_counts=True)[1]
+    unit_head = _svm(params.C_unit, params, int(unit_counts.min()))
+    unit_head.fit(x, y_unit, sample_weight=w)
+    has_leaf = np.array([bool(leaf) for leaf in leaves])
+    y_leaf = np.array(leaves)[has_leaf]
+    selector = SelectKBest(chi2, k=min(params.leaf_features, x.shape[1]))
+    x_leaf = selector.fit_transform(x[has_leaf], y_leaf)
+    leaf_counts = np.unique(y_leaf, return_counts=True)[1]
+    leaf_head = _svm(params.C_leaf, params, int(leaf_counts.min()))
+    leaf_head.fit(x_leaf, y_leaf, sample_weight=w[has_leaf])
+    _shrink(features)
+    return RoutingModel(
+        version="",
+        features=features,
+        unit_head=unit_head,
+        leaf_selector=selector,
+        leaf_head=leaf_head,
+        keywords=keywords,
+        manifest={"training_rows": len(texts), "leaf_rows": int(has_leaf.sum()), "features": int(x.shape[1])},
+    )
+
+
+def _shrink(features: FeatureUnion) -> None:
+    """Pruned vocabularies are kept only for introspection; they are most of a pickle's size."""
+    for _, vectorizer in features.transformer_list:
+        if hasattr(vectorizer, "stop_words_"):
+            del vectorizer.stop_words_
+
+
+def models_dir() -> Path:
+    from django.conf import settings
+
+    return Path(settings.VAR_DIR) / "models"
+
+
+def _version(params: RoutingParams, hashes: dict[str, str]) -> str:
+    blob = json.dumps({"format": FORMAT, "params": asdict(params), "data": hashes}, sort_keys=True)
+    return f"r{FORMAT}-{hashlib.sha256(blob.encode()).hexdigest()[:10]}"
+
+
+def input_hashes() -> dict[str, str]:
+    """Hashes of every file the model is trained from (cheap; decides whether a rebuild is needed)."""
+    d = corpus_mod.data_path
+    files = {
+        "haikou": corpus_mod.haikou_path(),
+        "unit_map": d(*corpus_mod.UNIT_MAP),
+        "category_map": d(*corpus_mod.CATEGORY_MAP),
+        "tree": d(*corpus_mod.TREE),
+        "units": d("org", "units.yaml"),
+        "text": d("dispatch", "routing_text.yaml"),
+    }
+    return {k: corpus_mod.sha256(p) for k, p in files.items()}
+
+
+def expected_version(params: RoutingParams) -> str:
+    return _version(params, input_hashes())
+
+
+def train(*, params: RoutingParams, out_dir: Path | None = None) -> dict:
+    """Build the model from Haikou (+ the tree's seeds), save artefact + manifest, mark it current."""
+    started = time.perf_counter()
+    catalogue = Catalogue()
+    tree = corpus_mod.load_tree(catalogue)
+    data = corpus_mod.load_haikou(catalogue, limit=params.limit)
+    if params.split == "time":
+        idx = corpus_mod.time_split(data)[0]
+    elif params.split == "grouped":
+        idx = corpus_mod.grouped_split(data, seed=params.seed)[0]
+    else:
+        idx = np.arange(len(data.texts))
+    model = fit(
+        params=params,
+        texts=[data.texts[i] for i in idx],
+        outcomes=data.outcomes[idx],
+        leaves=data.leaves[idx],
+        tree=tree,
+    )
+    version = _version(params, input_hashes())
+    model.version = version
+    manifest = {
+        "version": version,
+        "format": FORMAT,
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "params": asdict(params),
+        "data_sha256": input_hashes(),
+        "tree_version": tree.version,
+        "haikou_rows": len(idx),
+        "haikou_skipped_unmapped": data.skipped_unmapped,
+        **model.manifest,
+        "outcomes": model.outcomes,
+        "leaves": len(model.leaves),
+        "build_seconds": round(time.perf_counter() - started, 1),
+        "libraries": {"python": platform.python_version(), "scikit-learn": sklearn.__version__},
+    }
+    model.manifest = manifest
+    out_dir = Path(out_dir or models_dir())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"routing-{version}.joblib"
+    save(model, path)
+    (out_dir / f"routing-{version}.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    (out_dir / "ROUTING_CURRENT").write_text(version + "\n", encoding="utf-8")
+    manifest["path"] = str(path)
+    return manifest
+
+
+def save(model: RoutingModel, path: Path) -> None:
+    joblib.dump(
+        {
+            "format": FORMAT,
+            "version": model.version,
+            "features": model.features,
+            "unit_head": model.unit_head,
+            "leaf_selector": model.leaf_selector,
+            "leaf_head": model.leaf_head,
+            "keywords": model.keywords,
+            "manifest": model.manifest,
+        },
+        path,
+        compress=3,
+    )
+
+
+def load(path: Path) -> RoutingModel:
+    blob = joblib.load(path)
+    if blob.get("format") != FORMAT:
+        raise ValueError(f"派单模型文件格式 {blob.get('format')} 与当前代码 ({FORMAT}) 不符，请重新训练")
+    return RoutingModel(
+        version=blob["version"],
+        features=blob["features"],
+        unit_head=blob["unit_head"],
+        leaf_selector=blob["leaf_selector"],
+        leaf_head=blob["leaf_head"],
+        keywords=blob["keywords"],
+        manifest=blob["manifest"],
+    )
