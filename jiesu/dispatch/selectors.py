@@ -28,7 +28,9 @@ def return_rate_by_category(
     """Per category (rolled up to `level`): orders dispatched in the window, how many of them were
     returned (退单) or redispatched (改派), and 退单率 = returned ÷ dispatched. Highest rate first;
     orders without a category are reported as 未分类."""
-    events = _window(WorkOrderEvent.objects.filter(action__in=("dispatch", "return", "redispatch")), since=since, until=until)
+    events = _window(
+        WorkOrderEvent.objects.filter(action__in=("dispatch", "return", "redispatch")), since=since, until=until
+    )
     rows = events.values("order__category_id", "action").annotate(orders=Count("order_id", distinct=True))
     categories = {c.pk: c for c in Category.objects.all()}
     by_code = {c.code: c for c in categories.values()}
@@ -64,10 +66,14 @@ def recommendation_acceptance(*, since: dt.date | None = None, until: dt.date | 
         if until:
             recs = recs.filter(created_at__lt=dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
     latest = {}
-    for order_id, unit_id, auto in recs.order_by("created_at", "id").values_list("order_id", "lead_unit_id", "auto_dispatched"):
+    for order_id, unit_id, auto in recs.order_by("created_at", "id").values_list(
+        "order_id", "lead_unit_id", "auto_dispatched"
+    ):
         latest[order_id] = (unit_id, auto)
     dispatched = dict(
-        WorkOrderEvent.objects.filter(action="dispatch", order_id__in=list(latest)).values_list("order_id", "payload__lead_unit")
+        WorkOrderEvent.objects.filter(action="dispatch", order_id__in=list(latest)).values_list(
+            "order_id", "payload__lead_unit"
+        )
     )
     manual = [oid for oid, (_, auto) in latest.items() if not auto and oid in dispatched]
     followed = sum(1 for oid in manual if dispatched[oid] == latest[oid][0])

@@ -44,6 +44,13 @@ def recommend_order(*, order_id: int, allow_auto: bool = False, classifier=None)
     proposal = recommend.build(order=order, classifier=classifier)
     body = proposal.body
     done = False
+    if (
+        allow_auto
+        and order.category_id is None
+        and proposal.category is not None
+        and proposal.category.scheme == "beijing"
+    ):
+        _record_model_category(order=order, proposal=proposal)
     if allow_auto and proposal.auto_eligible:
         try:
             workorders.dispatch(
@@ -80,6 +87,23 @@ def recommend_order(*, order_id: int, allow_auto: bool = False, classifier=None)
     return body
 
 
+def _record_model_category(*, order: WorkOrder, proposal: recommend.Proposal) -> None:
+    """Channels without a clerk (citizen page, API, Open311): the order keeps the model's category,
+    marked as the model's (`category_by: model`, with its probability), for a dispatcher to confirm."""
+    try:
+        workorders.recategorize(
+            user=None,
+            order_id=order.pk,
+            category=proposal.category,
+            by="model",
+            probability=proposal.category_probability,
+            reason="受理渠道未选类别，记录派单模型推荐的类别",
+        )
+        proposal.body["category"]["recorded"] = True
+    except Exception as exc:  # the order is accepted already; the dispatcher can still set it
+        log.info("could not record the proposed category of order %s: %s", order.pk, exc)
+
+
 def recommend_for_user(*, user: User, order_id: int, allow_auto: bool = False) -> dict:
     """The proposal as this user may see it: duplicates the user cannot see are left out."""
     body = recommend_order(order_id=order_id, allow_auto=allow_auto)
@@ -112,7 +136,10 @@ def update_settings(
     duplicate_days: int | None = None,
 ) -> DispatchSettings:
     current = DispatchSettings.current()
-    for name, value in (("confidence_threshold", confidence_threshold), ("min_category_probability", min_category_probability)):
+    for name, value in (
+        ("confidence_threshold", confidence_threshold),
+        ("min_category_probability", min_category_probability),
+    ):
         if value is not None and not 0 <= value <= 1:
             raise InvalidInput("阈值须在 0 到 1 之间", code="invalid_threshold", details={"field": name})
     if duplicate_days is not None and not 1 <= duplicate_days <= 90:
@@ -253,9 +280,7 @@ def retrain_routing_memory(*, keep_versions: int = 3, include_resolved: bool = T
         ],
         batch_size=1000,
     )
-    old = list(
-        RoutingMemory.objects.values_list("version", flat=True).distinct().order_by("-version")[keep_versions:]
-    )
+    old = list(RoutingMemory.objects.values_list("version", flat=True).distinct().order_by("-version")[keep_versions:])
     if old:
         RoutingMemory.objects.filter(version__in=old).delete()
     transaction.on_commit(router.cache.clear)

@@ -43,14 +43,17 @@ def _walk(node: dict, prefix: str, entries: dict, allowed: dict) -> None:
         spec = spec or {}
         unknown = set(spec) - {*KEYS, "children"}
         if unknown:
-            raise InvalidInput(f"七有/五性对照表中 {path} 含未知字段：{'、'.join(sorted(unknown))}", code="taxonomy_table")
+            raise InvalidInput(
+                f"七有/五性对照表中 {path} 含未知字段：{'、'.join(sorted(unknown))}", code="taxonomy_table"
+            )
         values = {}
         for key in KEYS:
             if key in spec:
                 value = spec[key] or ""
                 if value and value not in allowed[key]:
-                    raise InvalidInput(f"七有/五性对照表中 {path} 的 {key} 值“{value}”不在维度列表中",
-                                       code="taxonomy_table")
+                    raise InvalidInput(
+                        f"七有/五性对照表中 {path} 的 {key} 值“{value}”不在维度列表中", code="taxonomy_table"
+                    )
                 values[key] = value
         if not prefix and set(values) != set(KEYS):
             raise InvalidInput(f"七有/五性对照表中一级类别 {path} 必须同时写明 qiyou 与 wuxing", code="taxonomy_table")
@@ -82,7 +85,9 @@ def apply_dimensions(*, table: DimensionTable | None = None) -> dict[str, int]:
     paths = {c.path for c in categories}
     unknown = sorted(set(table.entries) - paths)
     if unknown:
-        raise InvalidInput(f"七有/五性对照表中有类别体系里不存在的类别：{'、'.join(unknown[:10])}", code="taxonomy_table")
+        raise InvalidInput(
+            f"七有/五性对照表中有类别体系里不存在的类别：{'、'.join(unknown[:10])}", code="taxonomy_table"
+        )
     uncovered = sorted(c.path for c in categories if c.level == 1 and c.path not in table.entries)
     if uncovered:
         raise InvalidInput(f"以下一级类别没有七有/五性对应：{'、'.join(uncovered)}", code="taxonomy_table")
@@ -93,5 +98,4 @@ def apply_dimensions(*, table: DimensionTable | None = None) -> dict[str, int]:
             category.qiyou, category.wuxing = values["qiyou"], values["wuxing"]
             category.save(update_fields=["qiyou", "wuxing"])
             changed += 1
-    return {"categories": len(categories), "changed": changed,
-            "with_qiyou": sum(1 for c in categories if c.qiyou)}
+    return {"categories": len(categories), "changed": changed, "with_qiyou": sum(1 for c in categories if c.qiyou)}

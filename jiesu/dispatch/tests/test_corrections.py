@@ -7,7 +7,7 @@ from django.core.management import call_command
 from jiesu.dispatch import locator, recommend, router, services
 from jiesu.dispatch.models import Correction, CorrectionKind, RoutingMemory
 from jiesu.dispatch.selectors import recommendation_acceptance, return_rate_by_category
-from jiesu.dispatch.tests.fakes import FakeClassifier
+from jiesu.dispatch.tests.fakes import FakeClassifier, no_routing_model
 from jiesu.workorders import services as workorders
 from jiesu.workorders.models import Category
 
@@ -17,6 +17,7 @@ FANGZHUANG, YOUANMEN, FANGGUANJU, ZHUJIANWEI = "110106013", "110106001", "110106
 @pytest.fixture(autouse=True)
 def fake_classifier(monkeypatch):
     monkeypatch.setattr(recommend, "_classifier", lambda: FakeClassifier())
+    monkeypatch.setattr(recommend, "_routing_model", no_routing_model)
     locator.cache.clear()
     router.cache.clear()
     yield
@@ -75,7 +76,9 @@ def test_correction_loop_changes_a_later_recommendation(users, units):
     for n in (1, 2):
         order = property_order(users, n)
         dispatch_as_recommended(users, order)
-        workorders.redispatch(user=users["dispatcher"], order_id=order.pk, lead_unit=units[FANGGUANJU], reason="物业问题由房管局牵头")
+        workorders.redispatch(
+            user=users["dispatcher"], order_id=order.pk, lead_unit=units[FANGGUANJU], reason="物业问题由房管局牵头"
+        )
     result = services.retrain_routing_memory()
     assert result.corrections == 2 and result.rows > 0
     assert RoutingMemory.objects.filter(version=result.version, unit=units[FANGGUANJU], confirmed=2).exists()
@@ -112,8 +115,12 @@ def test_return_rate_by_category_and_acceptance(users, units):
         dispatch_as_recommended(users, order)
     workorders.return_order(user=users["handler"], order_id=orders[0].pk, reason="不属我街道")
     bus, _ = workorders.create_order(user=users["agent"], title="公交", content="公交车不停站", address="方庄路")
-    workorders.dispatch(user=users["dispatcher"], order_id=bus.pk, lead_unit=units["110106-D18"],
-                        category=Category.objects.get(path="交通运输"))
+    workorders.dispatch(
+        user=users["dispatcher"],
+        order_id=bus.pk,
+        lead_unit=units["110106-D18"],
+        category=Category.objects.get(path="交通运输"),
+    )
     rows = {r["category_path"]: r for r in return_rate_by_category()}
     assert rows["城乡建设"]["dispatched"] == 4 and rows["城乡建设"]["returned"] == 1
     assert rows["城乡建设"]["return_rate"] == pytest.approx(0.25)

@@ -7,7 +7,7 @@ from jiesu.dispatch import locator, recommend, router
 from jiesu.dispatch.classifier import ClassifierMissing
 from jiesu.dispatch.models import DispatchSettings, Recommendation
 from jiesu.dispatch.services import update_settings
-from jiesu.dispatch.tests.fakes import LABELS, FakeClassifier
+from jiesu.dispatch.tests.fakes import LABELS, FakeClassifier, no_routing_model
 from jiesu.workorders import services
 from jiesu.workorders.models import Category, State
 
@@ -24,6 +24,7 @@ PROPERTY = {
 def fake_classifier(monkeypatch):
     fake = FakeClassifier()
     monkeypatch.setattr(recommend, "_classifier", lambda: fake)
+    monkeypatch.setattr(recommend, "_routing_model", no_routing_model)  # these tests cover the 7-label path
     locator.cache.clear()
     router.cache.clear()
     yield fake
@@ -141,13 +142,21 @@ def test_no_auto_dispatch_below_threshold_or_outside_allowed_categories(users, f
     assert any("低于阈值" in r for r in body["recommendation"]["auto_dispatch"]["reasons"])
 
     update_settings(confidence_threshold=0.5, allowed_categories="交通运输")
-    body = client_for(users["agent"]).post("/api/v1/orders", {**PROPERTY, "requester_phone": "13900000000", "address": "方庄路1号"}, format="json").json()
+    body = (
+        client_for(users["agent"])
+        .post("/api/v1/orders", {**PROPERTY, "requester_phone": "13900000000", "address": "方庄路1号"}, format="json")
+        .json()
+    )
     assert body["state"] == State.RECEIVED
     assert any("不在允许自动派单的范围内" in r for r in body["recommendation"]["auto_dispatch"]["reasons"])
 
     update_settings(allowed_categories="")
     fake_classifier.top_probability = 0.6  # an unsure model
-    body = client_for(users["agent"]).post("/api/v1/orders", {**PROPERTY, "requester_phone": "13700000000", "address": "方庄路2号"}, format="json").json()
+    body = (
+        client_for(users["agent"])
+        .post("/api/v1/orders", {**PROPERTY, "requester_phone": "13700000000", "address": "方庄路2号"}, format="json")
+        .json()
+    )
     assert body["state"] == State.RECEIVED
     assert any("类别概率" in r for r in body["recommendation"]["auto_dispatch"]["reasons"])
 
