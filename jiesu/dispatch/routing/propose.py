@@ -105,9 +105,19 @@ def _rule_shares(category, *, street: Unit | None, data: router.RoutingData) -> 
 
 
 def propose(
-    *, text: str, street: Unit | None = None, model=None, data: router.RoutingData | None = None, given_category=None
+    *,
+    text: str,
+    street: Unit | None = None,
+    model=None,
+    data: router.RoutingData | None = None,
+    given_category=None,
+    probabilities: tuple[np.ndarray, np.ndarray] | None = None,
+    model_share: float | None = None,
 ) -> Routing:
-    """Routing for one text. `given_category` (a clerk's choice) replaces the leaf head's categories."""
+    """Routing for one text. `given_category` (a clerk's choice) replaces the leaf head's categories;
+    `probabilities` (the model's two rows for this text, computed in a batch) and `model_share` serve
+    evaluation runs."""
+    share = MODEL_SHARE if model_share is None else model_share
     problem = text_problem(text)
     version = getattr(model, "version", "")
     if problem:
@@ -118,8 +128,11 @@ def propose(
         model = load_routing_model()
         version = model.version
     data = data or router.cache.get()
-    unit_p, leaf_p = model.predict([text])
-    unit_p, leaf_p = unit_p[0], leaf_p[0]
+    if probabilities is None:
+        unit_p, leaf_p = model.predict([text])
+        unit_p, leaf_p = unit_p[0], leaf_p[0]
+    else:
+        unit_p, leaf_p = probabilities
     by_path = data.by_path
     ranked_leaves = [(model.leaves[i], float(leaf_p[i])) for i in np.argsort(-leaf_p)[:TOP_N]]
     categories = [
@@ -143,8 +156,8 @@ def propose(
     for category, p in routed:
         shares, why, cat_notes = _rule_shares(category, street=street, data=data)
         notes += [n for n in cat_notes if n not in notes]
-        for key, share in shares.items():
-            contribution = (1 - MODEL_SHARE) * (p / rule_total) * share
+        for key, rule_share in shares.items():
+            contribution = (1 - share) * (p / rule_total) * rule_share
             scores[key] += contribution
             if key in why and contribution > reasons.get(key, (0,))[0]:
                 prob = "" if given_category is not None else f"（概率 {p:.2f}）"
@@ -152,7 +165,7 @@ def propose(
                 reasons[key] = (contribution, texts, why[key][1])
     for i, key in enumerate(model.outcomes):
         if unit_p[i] > 0.01:
-            scores[key] += MODEL_SHARE * float(unit_p[i])
+            scores[key] += share * float(unit_p[i])
     units = _choices(
         scores, reasons=reasons, unit_p=dict(zip(model.outcomes, unit_p, strict=True)), street=street, data=data
     )
