@@ -184,15 +184,17 @@ def evaluate_split(
     rows = scorer.rows([corpus.texts[i] for i in test_idx], [corpus.external_units[i] for i in test_idx])
     proba = model.predict(rows.texts)
     out = [f"{name}: train {len(train_idx)} rows (+ tree seeds), test {len(rows.texts)} rows; fit {fit_s:.0f} s"]
-    for label, s_share in (
-        ("model + 权责清单 (shipped)", share),
-        ("model unit head only", 1.0),
-        ("权责清单 via leaf head only", 0.0),
+    unshifted = unshift(model, proba)
+    for label, s_share, probs in (
+        ("model + 权责清单 (shipped)", share, proba),
+        ("  same, without the 属地 prior shift", share, unshifted),
+        ("model unit head only", 1.0, proba),
+        ("权责清单 via leaf head only", 0.0, proba),
     ):
-        routed = scorer.route(model, rows.texts, share=s_share, probabilities=proba)
+        routed = scorer.route(model, rows.texts, share=s_share, probabilities=probs)
         scores, conf, correct = scorer.score(rows, routed)
         extra = ""
-        if s_share == share:
+        if s_share == share and probs is proba:
             above = conf >= threshold
             extra = (
                 f" ece={ece(conf, correct):.4f}; ≥{threshold:.2f}: precision={correct[above].mean() if above.any() else 0:.4f}"
@@ -205,6 +207,12 @@ def evaluate_split(
     for lab, p, r, f, n in sorted(shipped.per_unit, key=lambda t: -t[4])[:16]:
         out.append(f"    {lab:<14} {p:.3f} {r:.3f} {f:.3f} {n}")
     return out
+
+
+def unshift(model, proba):
+    """The unit probabilities without the prior shift of data/dispatch/routing_prior.yaml."""
+    units = proba[0] / model._prior_ratio()
+    return units / units.sum(axis=1, keepdims=True), proba[1]
 
 
 def tune(scorer, corpus, tree) -> tuple[float, float, list[str]]:
@@ -228,7 +236,10 @@ def tune(scorer, corpus, tree) -> tuple[float, float, list[str]]:
         scores, _, _ = scorer.score(rows, scorer.route(model, rows.texts, share=share, probabilities=proba))
         out.append(f"  share {share:.1f}: top1={scores.top1:.4f} top3={scores.top3:.4f}")
         best = max(best, (scores.top1, share))
-    share = best[1]
+    from jiesu.dispatch.routing.propose import MODEL_SHARE
+
+    share = MODEL_SHARE
+    out.append(f"  best share on validation {best[1]:.1f}; shipped share {share:.1f} (see propose.MODEL_SHARE)")
     _, conf, correct = scorer.score(rows, scorer.route(model, rows.texts, share=share, probabilities=proba))
     threshold = 0.99
     for t in np.arange(0.5, 0.99, 0.01):
@@ -236,7 +247,7 @@ def tune(scorer, corpus, tree) -> tuple[float, float, list[str]]:
         if above.sum() >= 50 and correct[above].mean() >= 0.97:  # a margin over 95 % for the next months
             threshold = float(round(t, 2))
             break
-    out.append(f"  chosen share {share:.1f}; auto-dispatch threshold {threshold:.2f} (first with ≥ 97 % on validation)")
+    out.append(f"  auto-dispatch threshold {threshold:.2f} (first with ≥ 97 % precision on validation)")
     return share, threshold, out
 
 
@@ -277,14 +288,19 @@ def cross_source(scorer_tipdm: Scorer, model) -> list[str]:
 
     path = tipdm_check_file()
     rows = read_rows(path, text_cols=["留言主题", "留言详情"], unit_col="答复单位", unit_map=scorer_tipdm.unit_map)
-    routed = scorer_tipdm.route(model, rows.texts)
+    proba = model.predict(rows.texts)
+    routed = scorer_tipdm.route(model, rows.texts, probabilities=proba)
     scores, conf, correct = scorer_tipdm.score(rows, routed)
+    plain, _, _ = scorer_tipdm.score(rows, scorer_tipdm.route(model, rows.texts, probabilities=unshift(model, proba)))
+    rules_only, _, _ = scorer_tipdm.score(rows, scorer_tipdm.route(model, rows.texts, share=0.0, probabilities=proba))
     skipped = sum(rows.skipped.values())
     local = sum(1 for r in rows.rules if r.raw_units[0] == "属地") / max(1, len(rows.rules))
     return [
         f"cross-source check: TipDM 附件4 replies ({path.relative_to(ROOT)}; {skipped} rows skipped, "
         f"{len(rows.unmapped)} unmapped body names), production model:",
-        line("model + 权责清单", scores) + f" ece={ece(conf, correct):.4f}",
+        line("model + 权责清单 (shipped)", scores) + f" ece={ece(conf, correct):.4f}",
+        line("  same, without the 属地 prior shift", plain),
+        line("权责清单 via leaf head only", rules_only),
         f"  always 属地 would score top1={local:.4f}",
         f"  (run: manage.py evaluate_routing --data {path.relative_to(ROOT)} --text-cols 留言主题,留言详情 "
         "--unit-col 答复单位 --unit-map data/dispatch/tipdm_unit_map.yaml)",

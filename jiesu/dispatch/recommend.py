@@ -171,12 +171,18 @@ def _duplicates(order: WorkOrder, *, text: str, days: int) -> list[dict]:
     ]
 
 
+def order_text(order: WorkOrder) -> str:
+    """Title and content, without the title when it is just the content's beginning (the default title)."""
+    title, content = (order.title or "").strip(), (order.content or "").strip()
+    return content if not title or content.startswith(title) else f"{title}\n{content}"
+
+
 def _build_routed(*, order: WorkOrder, model, settings, check_duplicates: bool) -> Proposal:
     from jiesu.dispatch.routing.propose import propose
 
     data = router.cache.get()
     settings = settings or data.settings
-    text = f"{order.title}\n{order.content}".strip()
+    text = order_text(order)
     location, street = _locate(order)
     given = data.categories.get(order.category.code) if order.category_id and category_set_by_person(order) else None
     result = propose(text=text, street=street, model=model, data=data, given_category=given)

@@ -20,6 +20,9 @@ from pathlib import Path
 import joblib
 import numpy as np
 import sklearn
+import yaml
+from scipy import sparse
+from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.feature_selection import SelectKBest, chi2
@@ -27,7 +30,7 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from . import corpus as corpus_mod
-from .maps import Catalogue
+from .maps import LOCAL, Catalogue
 from .text import KeywordIndex, chars_of, document, keywords_of, words_of
 
 FORMAT = 1
@@ -113,7 +116,57 @@ class RoutingModel:
         if not texts:
             return np.zeros((0, len(self.outcomes))), np.zeros((0, len(self.leaves)))
         x = self.features.transform(self.documents(list(texts)))
-        return self.unit_head.predict_proba(x), self.leaf_head.predict_proba(self.leaf_selector.transform(x))
+        units = calibrated_proba(self.unit_head, x) * self._prior_ratio()
+        units /= units.sum(axis=1, keepdims=True)
+        return units, calibrated_proba(self.leaf_head, x @ self._leaf_columns())
+
+    def _prior_ratio(self) -> np.ndarray:
+        """Per-outcome factor of the prior shift (data/dispatch/routing_prior.yaml): 属地 from its share
+        among the training rows to the target share; 1 for the others."""
+        if getattr(self, "_ratio", None) is None:
+            ratio = np.ones(len(self.outcomes))
+            target = local_target_share()
+            train = self.manifest.get("local_training_share")
+            if target and train and LOCAL in self.outcomes:
+                ratio[self.outcomes.index(LOCAL)] = target / train
+            self._ratio = ratio
+        return self._ratio
+
+    def _leaf_columns(self):
+        """The chi² selection as a sparse (features × kept) matrix: one product instead of sklearn's
+        column indexing, which costs ~30 ms per call on 280 k columns."""
+        if getattr(self, "_selection", None) is None:
+            kept = np.flatnonzero(self.leaf_selector.get_support())
+            n = self.leaf_selector.get_support().shape[0]
+            self._selection = sparse.csr_matrix(
+                (np.ones(len(kept)), (kept, np.arange(len(kept)))), shape=(n, len(kept))
+            )
+        return self._selection
+
+
+def local_target_share() -> float | None:
+    path = corpus_mod.data_path("dispatch", "routing_prior.yaml")
+    if not path.exists():
+        return None
+    value = yaml.safe_load(path.read_text(encoding="utf-8")).get("local_target_share")
+    return float(value) if value else None
+
+
+def calibrated_proba(calibrated: CalibratedClassifierCV, x) -> np.ndarray:
+    """`calibrated.predict_proba(x)` for a sigmoid-calibrated linear SVM with one kept model, vectorised
+    (scikit-learn loops over the per-class calibrators in Python: 5 ms for 155 classes). Same formula:
+    p_k = expit(−(a_k·f_k + b_k)), normalised over classes (uniform when all are 0)."""
+    inner = calibrated.calibrated_classifiers_
+    if len(inner) != 1 or len(calibrated.classes_) < 3:
+        return calibrated.predict_proba(x)
+    model = inner[0]
+    a = np.array([c.a_ for c in model.calibrators])
+    b = np.array([c.b_ for c in model.calibrators])
+    scores = model.estimator.decision_function(x)
+    proba = expit(-(scores * a + b))
+    total = proba.sum(axis=1, keepdims=True)
+    uniform = np.full_like(proba, 1 / proba.shape[1])
+    return np.where(total > 0, proba / np.where(total > 0, total, 1), uniform)
 
 
 def fit(
@@ -157,7 +210,12 @@ def fit(
         leaf_selector=selector,
         leaf_head=leaf_head,
         keywords=keywords,
-        manifest={"training_rows": len(texts), "leaf_rows": int(has_leaf.sum()), "features": int(x.shape[1])},
+        manifest={
+            "training_rows": len(texts),
+            "leaf_rows": int(has_leaf.sum()),
+            "features": int(x.shape[1]),
+            "local_training_share": round(float(w[y_unit == LOCAL].sum() / w.sum()), 4),
+        },
     )
 
 
@@ -189,6 +247,7 @@ def input_hashes() -> dict[str, str]:
         "tree": d(*corpus_mod.TREE),
         "units": d("org", "units.yaml"),
         "text": d("dispatch", "routing_text.yaml"),
+        "prior": d("dispatch", "routing_prior.yaml"),
     }
     return {k: corpus_mod.sha256(p) for k, p in files.items()}
 
@@ -259,7 +318,7 @@ def save(model: RoutingModel, path: Path) -> None:
             "manifest": model.manifest,
         },
         path,
-        compress=3,
+        compress=1,  # zlib level 1: about the same size as level 3, loads in 0.7 s instead of 1.2 s
     )
 
 
