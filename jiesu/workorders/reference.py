@@ -191,3 +191,32 @@ def map_legacy_categories(*, path: Path) -> int:
             cat.save(update_fields=["maps_to"])
             changed += 1
     return changed
+
+
+def remap_legacy_orders(*, dry_run: bool = False) -> dict[str, int]:
+    """Move orders that still carry an old TipDM category to its `maps_to` category, one recategorize
+    event each (category_by "migration", the old path in the reason), so history shows the change."""
+    from jiesu.workorders import services, state_machine
+    from jiesu.workorders.models import WorkOrder
+
+    allowed = set(state_machine.get("recategorize").sources)
+    orders = WorkOrder.objects.filter(category__scheme=CategoryScheme.TIPDM).select_related("category__maps_to")
+    counts = {"legacy": 0, "remapped": 0, "kept": 0, "unmapped": 0}
+    for order in orders.iterator():
+        counts["legacy"] += 1
+        target = order.category.maps_to
+        if target is None:
+            counts["unmapped"] += 1
+        elif order.state not in allowed:
+            counts["kept"] += 1
+        else:
+            counts["remapped"] += 1
+            if not dry_run:
+                services.recategorize(
+                    user=None,
+                    order_id=order.pk,
+                    category=target,
+                    by="migration",
+                    reason=f"类别体系迁移：{order.category.path} → {target.path}",
+                )
+    return counts

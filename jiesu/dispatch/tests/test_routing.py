@@ -203,3 +203,30 @@ def test_the_catalogue_has_the_missing_bodies_and_the_city_return(reference):
         assert name in shorts, name
     assert Unit.objects.get(short_name="区教委").name == "北京市丰台区教育委员会"
     assert Unit.objects.get(short_name="退回市级").name == "退回市级"
+
+
+@pytest.mark.django_db
+def test_old_orders_move_to_the_new_tree_with_an_event(users):
+    from jiesu.workorders import services
+    from jiesu.workorders.models import State
+    from jiesu.workorders.reference import remap_legacy_orders
+
+    old = Category.objects.get(path="城乡建设/住房保障与房地产/物业服务")
+    order, _ = services.create_order(user=users["agent"], content="物业不管楼道卫生", category=old)
+    merged, _ = services.create_order(user=users["agent"], content="物业不管楼道卫生（重复）", category=old)
+    services.merge_duplicate(user=users["dispatcher"], order_id=merged.pk, master_id=order.pk)
+    assert remap_legacy_orders(dry_run=True) == {"legacy": 2, "remapped": 1, "kept": 1, "unmapped": 0}
+    order.refresh_from_db()
+    assert order.category == old  # the dry run changed nothing
+    remap_legacy_orders()
+    order.refresh_from_db()
+    merged.refresh_from_db()
+    assert (
+        order.category.path == "住房/物业管理/物业服务质量" and merged.category == old and merged.state == State.MERGED
+    )
+    event = order.events.get(action="recategorize")
+    assert event.payload["category_by"] == "migration" and event.payload["changed"]["category"] == [
+        old.code,
+        order.category.code,
+    ]
+    assert remap_legacy_orders()["remapped"] == 0  # idempotent
