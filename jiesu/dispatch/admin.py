@@ -5,13 +5,7 @@ from jiesu.dispatch.models import Correction, DispatchSettings, Recommendation, 
 
 @admin.register(DispatchSettings)
 class DispatchSettingsAdmin(admin.ModelAdmin):
-    list_display = (
-        "__str__",
-        "auto_dispatch_enabled",
-        "confidence_threshold",
-        "min_category_probability",
-        "updated_at",
-    )
+    list_display = ("__str__", "auto_dispatch_enabled", "confidence_threshold", "min_category_probability", "updated_at")
 
     def has_add_permission(self, request):
         return not DispatchSettings.objects.exists()
@@ -22,16 +16,7 @@ class DispatchSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(Recommendation)
 class RecommendationAdmin(admin.ModelAdmin):
-    list_display = (
-        "order",
-        "created_at",
-        "category",
-        "street",
-        "lead_unit",
-        "confidence",
-        "auto_dispatched",
-        "model_version",
-    )
+    list_display = ("order", "created_at", "category", "street", "lead_unit", "confidence", "auto_dispatched", "model_version")
     list_filter = ("auto_dispatched",)
     raw_id_fields = ("order",)
 

@@ -43,12 +43,7 @@ class Recommendation(models.Model):
     created_at = models.DateTimeField("时间", auto_now_add=True)
     model_version = models.CharField("模型版本", max_length=64, blank=True)
     category = models.ForeignKey(
-        "workorders.Category",
-        verbose_name="推荐类别",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
+        "workorders.Category", verbose_name="推荐类别", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     category_probability = models.FloatField("类别概率", null=True, blank=True)
     street = models.ForeignKey(
@@ -118,9 +113,7 @@ class RoutingMemory(models.Model):
 
     version = models.CharField("训练版本", max_length=32, db_index=True)
     category_code = models.CharField("类别编码", max_length=32)
-    street = models.ForeignKey(
-        "org.Unit", verbose_name="街镇", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
+    street = models.ForeignKey("org.Unit", verbose_name="街镇", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey("org.Unit", verbose_name="单位", on_delete=models.CASCADE, related_name="+")
     confirmed = models.PositiveIntegerField("确认次数", default=0)
     rejected = models.PositiveIntegerField("被纠正次数", default=0)

@@ -196,9 +196,7 @@ def _apply_memory(candidates, *, data, category, street_id, add) -> None:
             continue
         if rejected and unit_id in candidates:
             candidates[unit_id].score /= 1 + rejected
-            candidates[unit_id].reasons.append(
-                f"派单经验：{where}「{cat_label}」类工单曾 {rejected} 次从该单位退回/改走"
-            )
+            candidates[unit_id].reasons.append(f"派单经验：{where}「{cat_label}」类工单曾 {rejected} 次从该单位退回/改走")
         if confirmed:
             add(
                 unit_id,

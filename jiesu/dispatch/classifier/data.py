@@ -78,7 +78,7 @@ def load_corpus(directory: Path | None = None, *, limit: int | None = None) -> C
         # the one message with conflicting labels across sources is left out of both training and test
         raw_rows = [r for r in csv.DictReader(fh) if r["text"].strip() and r["label_conflict"] != "True"]
     if limit:
-        seg_rows, raw_rows = seg_rows[:: max(1, len(seg_rows) // limit)], raw_rows[:: max(1, len(raw_rows) // limit)]
+        seg_rows, raw_rows = seg_rows[::max(1, len(seg_rows) // limit)], raw_rows[::max(1, len(raw_rows) // limit)]
     return Corpus(
         seg_tokens=[canonical_segmented(r["tokens"]) for r in seg_rows],
         seg_labels=np.array([r[LABEL_COL] for r in seg_rows]),
@@ -106,7 +106,7 @@ def _bigram_vectors(docs_a: list[str], docs_b: list[str]) -> tuple[sparse.csr_ma
 def similar_pairs(a: sparse.csr_matrix, b: sparse.csr_matrix, threshold: float, chunk: int = 1000):
     """(i, j, cosine) for rows of a and b at least `threshold` alike (L2-normalised TF-IDF rows)."""
     for start in range(0, a.shape[0], chunk):
-        block = (a[start : start + chunk] @ b.T).tocoo()
+        block = (a[start:start + chunk] @ b.T).tocoo()
         keep = block.data >= threshold
         yield from zip(block.row[keep] + start, block.col[keep], block.data[keep], strict=True)
 

@@ -51,7 +51,8 @@ def _read_table(path: Path) -> tuple[list[str], list[list[str]], str | None]:
         except UnicodeDecodeError:
             continue
         return (*_read_csv(text), "utf-8" if encoding == "utf-8-sig" else encoding)
-    raise InvalidInput("无法识别文件编码（已尝试 utf-8、utf-8-sig、gb18030），请另存为 UTF-8 CSV", code="file_encoding")
+    raise InvalidInput("无法识别文件编码（已尝试 utf-8、utf-8-sig、gb18030），请另存为 UTF-8 CSV",
+                       code="file_encoding")
 
 
 def _read_csv(text: str) -> tuple[list[str], list[list[str]]]:
@@ -90,10 +91,8 @@ def read_labelled(path: Path, *, text_cols: list[str], label_col: str, known_lab
     header, rows, encoding = _read_table(Path(path))
     missing = [c for c in [*text_cols, label_col] if c not in header]
     if missing:
-        raise InvalidInput(
-            f"找不到列：{'、'.join(missing)}（文件中的列：{'、'.join(h for h in header if h) or '无'}）",
-            code="missing_column",
-        )
+        raise InvalidInput(f"找不到列：{'、'.join(missing)}（文件中的列：{'、'.join(h for h in header if h) or '无'}）",
+                           code="missing_column")
     text_at, label_at = [header.index(c) for c in text_cols], header.index(label_col)
     known = set(known_labels)
     out = LabelledRows(texts=[], labels=[], encoding=encoding)
@@ -130,17 +129,10 @@ def score(*, truth: list[str], pred: list[str], labels: list[str]) -> Scores:
     """Per-class figures over the model's labels; macro-F1 over the labels that occur in the file
     (true or predicted), as scikit-learn defines it."""
     p, r, f, s = precision_recall_fscore_support(truth, pred, labels=labels, zero_division=0)
-    return Scores(
-        labels=labels,
-        precision=p,
-        recall=r,
-        f1=f,
-        support=s,
-        confusion=confusion_matrix(truth, pred, labels=labels),
-        macro_f1=float(f1_score(truth, pred, average="macro", zero_division=0)),
-        accuracy=float(accuracy_score(truth, pred)),
-        n=len(truth),
-    )
+    return Scores(labels=labels, precision=p, recall=r, f1=f, support=s,
+                  confusion=confusion_matrix(truth, pred, labels=labels),
+                  macro_f1=float(f1_score(truth, pred, average="macro", zero_division=0)),
+                  accuracy=float(accuracy_score(truth, pred)), n=len(truth))
 
 
 def _width(s: str) -> int:
@@ -156,10 +148,8 @@ def format_report(scores: Scores) -> list[str]:
     name_w = max(_width(x) for x in [*scores.labels, "类别"]) + 2
     lines = ["各类别指标：", _pad("类别", name_w) + "   精确率   召回率     F1   样本数"]
     for i, label in enumerate(scores.labels):
-        lines.append(
-            _pad(label, name_w) + f"{scores.precision[i]:>9.4f}{scores.recall[i]:>9.4f}"
-            f"{scores.f1[i]:>7.4f}{int(scores.support[i]):>9d}"
-        )
+        lines.append(_pad(label, name_w) + f"{scores.precision[i]:>9.4f}{scores.recall[i]:>9.4f}"
+                     f"{scores.f1[i]:>7.4f}{int(scores.support[i]):>9d}")
     lines += ["", "混淆矩阵（行：真实标签，列：预测标签）："]
     col_w = max(_width(x) for x in scores.labels) + 1
     lines.append(_pad("", name_w) + "".join(_pad(x, col_w, right=True) for x in scores.labels))

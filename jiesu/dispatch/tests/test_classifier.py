@@ -129,15 +129,13 @@ def test_qiyou_wuxing_table_rejects_bad_entries(reference, tmp_path):
     bad_value = tmp_path / "bad.yaml"
     bad_value.write_text(
         "dimensions: {qiyou: [学有所教], wuxing: [公正性]}\nmapping:\n  教育文体: {qiyou: 有学上, wuxing: 公正性}\n",
-        encoding="utf-8",
-    )
+        encoding="utf-8")
     with pytest.raises(InvalidInput, match="不在维度列表"):
         load_table(bad_value)
     unknown = tmp_path / "unknown.yaml"
     unknown.write_text(
         "dimensions: {qiyou: [学有所教], wuxing: [公正性]}\nmapping:\n  不存在的类别: {qiyou: 学有所教, wuxing: 公正性}\n",
-        encoding="utf-8",
-    )
+        encoding="utf-8")
     with pytest.raises(InvalidInput, match="不存在的类别"):
         apply_dimensions(table=load_table(unknown))
     assert good.lookup("教育文体/文化") == {"qiyou": "", "wuxing": "多样性"}
@@ -153,10 +151,8 @@ def test_corrected_labels_change_later_predictions(tmp_path):
     before = load(Path(tiny_model()["path"]))
     wanted = next(label for label in before.labels if label != before.predict([text])[0])
     extra = tmp_path / "corrections.csv"
-    extra.write_text(
-        "title,content,label\n" + "".join(f"{text}{i},,{wanted}\n" for i in range(30)) + ",,交通运输\n",
-        encoding="utf-8",
-    )
+    extra.write_text("title,content,label\n" + "".join(f"{text}{i},,{wanted}\n" for i in range(30))
+                     + ",,交通运输\n", encoding="utf-8")
     out = io.StringIO()
     call_command("train_classifier", limit=600, out_dir=str(tmp_path / "m"), extra_labels=str(extra), stdout=out)
     after = load(next((tmp_path / "m").glob("classifier-*.joblib")))

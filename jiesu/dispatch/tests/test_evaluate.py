@@ -25,9 +25,8 @@ def model_path():
 
 def run(path, model_path, text_cols="title,content", label_col="label") -> list[str]:
     out = io.StringIO()
-    call_command(
-        "evaluate_dispatch", data=str(path), text_cols=text_cols, label_col=label_col, model=model_path, stdout=out
-    )
+    call_command("evaluate_dispatch", data=str(path), text_cols=text_cols, label_col=label_col,
+                 model=model_path, stdout=out)
     return out.getvalue().rstrip("\n").split("\n")
 
 
@@ -81,9 +80,7 @@ def test_xlsx_and_gb18030_csv_give_the_same_figures(model_path, tmp_path):
 def test_single_text_column_with_truncated_messages_from_another_board(model_path, tmp_path):
     """Other cities' boards: one text column, Chinese header, short and truncated messages."""
     path = tmp_path / "other-board.csv"
-    path.write_text(
-        "留言,类别\n噪音扰民晚上,环境保护\n公交车改线后,交通运输\n拖欠工资,劳动和社会保障\n", encoding="utf-8"
-    )
+    path.write_text("留言,类别\n噪音扰民晚上,环境保护\n公交车改线后,交通运输\n拖欠工资,劳动和社会保障\n", encoding="utf-8")
     match = LAST_LINE.match(run(path, model_path, text_cols="留言", label_col="类别")[-1])
     assert match and match[3] == "3" and match[4] == "0"
 
@@ -93,16 +90,13 @@ def test_missing_column_is_a_clear_error(model_path):
         run(FIXTURE, model_path, text_cols="title,正文")
 
 
-@pytest.mark.parametrize(
-    "content, message",
-    [
-        ("title,label\n".encode("utf-16"), "空字节"),
-        (b"title,label\n\x80\x80\xff,\xfe\xff\n", "无法识别文件编码"),
-        (b"PK\x03\x04 not really a workbook", "无法读取 Excel"),
-        (b"\xd0\xcf\x11\xe0 old excel", "旧版 Excel"),
-        (b"", "文件为空"),
-    ],
-)
+@pytest.mark.parametrize("content, message", [
+    ("title,label\n".encode("utf-16"), "空字节"),
+    (b"title,label\n\x80\x80\xff,\xfe\xff\n", "无法识别文件编码"),
+    (b"PK\x03\x04 not really a workbook", "无法读取 Excel"),
+    (b"\xd0\xcf\x11\xe0 old excel", "旧版 Excel"),
+    (b"", "文件为空"),
+])
 def test_unreadable_files_are_clear_errors(model_path, tmp_path, content, message):
     path = tmp_path / "bad.csv"
     path.write_bytes(content)

@@ -92,20 +92,14 @@ def _square_gcj(lat, lng, half=0.005):
 
 
 def _feature(props, lat, lng, half=0.005):
-    return {
-        "type": "Feature",
-        "properties": props,
-        "geometry": {"type": "Polygon", "coordinates": _square_gcj(lat, lng, half)},
-    }
+    return {"type": "Feature", "properties": props, "geometry": {"type": "Polygon", "coordinates": _square_gcj(lat, lng, half)}}
 
 
 def test_point_in_loaded_boundaries_with_gcj02_input(reference, units, tmp_path):
     grid = Grid.objects.create(code="G-FZ-01", name="方庄第一网格", street=units["110106013"])
     streets = tmp_path / "streets.geojson"
     streets.write_text(
-        json.dumps(
-            {"type": "FeatureCollection", "features": [_feature({"name": "方庄街道"}, *FANGZHUANG_WGS, half=0.01)]}
-        ),
+        json.dumps({"type": "FeatureCollection", "features": [_feature({"name": "方庄街道"}, *FANGZHUANG_WGS, half=0.01)]}),
         encoding="utf-8",
     )
     grids = tmp_path / "grids.geojson"

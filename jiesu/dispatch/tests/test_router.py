@@ -55,9 +55,7 @@ def test_local_street_assists_a_department_when_the_rule_says_so(units):
 
 def test_street_specific_rule_beats_the_general_one_only_in_that_street(units):
     rule = ResponsibilityRule.objects.create(
-        category_code=cat("城乡建设/住房保障与房地产").code,
-        street=units[FANGZHUANG],
-        lead_unit=units[FANGGUANJU],
+        category_code=cat("城乡建设/住房保障与房地产").code, street=units[FANGZHUANG], lead_unit=units[FANGGUANJU],
         basis="方庄试点：物业纠纷由房管局牵头",
     )
     property_service = cat("城乡建设/住房保障与房地产/物业服务")
@@ -68,15 +66,11 @@ def test_street_specific_rule_beats_the_general_one_only_in_that_street(units):
     # Edited in admin (deactivated): the cache follows at once.
     rule.is_active = False
     rule.save()
-    assert (
-        router.route(category=property_service, street=units[FANGZHUANG]).candidates[0].unit_id == units[FANGZHUANG].pk
-    )
+    assert router.route(category=property_service, street=units[FANGZHUANG]).candidates[0].unit_id == units[FANGZHUANG].pk
 
 
 def test_more_specific_category_beats_a_street_rule_on_a_broader_category(units):
-    ResponsibilityRule.objects.create(
-        category_code=cat("城乡建设").code, street=units[FANGZHUANG], lead_unit=units[CHENGGUANWEI]
-    )
+    ResponsibilityRule.objects.create(category_code=cat("城乡建设").code, street=units[FANGZHUANG], lead_unit=units[CHENGGUANWEI])
     # 住房保障与房地产 has its own (general) rule, deeper than the street rule on 城乡建设.
     top = router.route(category=cat("城乡建设/住房保障与房地产"), street=units[FANGZHUANG]).candidates[0]
     assert top.unit_id == units[FANGZHUANG].pk

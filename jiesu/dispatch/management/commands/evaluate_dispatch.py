@@ -15,10 +15,8 @@ from jiesu.dispatch.classifier.model import load
 
 
 class Command(BaseCommand):
-    help = (
-        "用当前分类模型评估任意带标签的 CSV/XLSX 文件（不训练）：输出各类别精确率/召回率/F1、混淆矩阵，"
-        "最后一行为 macro_f1=… accuracy=… n=… skipped=…"
-    )
+    help = ("用当前分类模型评估任意带标签的 CSV/XLSX 文件（不训练）：输出各类别精确率/召回率/F1、混淆矩阵，"
+            "最后一行为 macro_f1=… accuracy=… n=… skipped=…")
 
     def add_arguments(self, parser):
         parser.add_argument("--data", required=True, help="CSV（utf-8 / gb18030）或 XLSX 文件")
@@ -37,17 +35,14 @@ class Command(BaseCommand):
         except Exception as exc:  # missing, truncated or foreign file: unpickling fails in many ways
             raise CommandError(f"无法加载分类模型：{exc}") from exc
         try:
-            rows = read_labelled(
-                Path(opts["data"]), text_cols=text_cols, label_col=opts["label_col"].strip(), known_labels=clf.labels
-            )
+            rows = read_labelled(Path(opts["data"]), text_cols=text_cols, label_col=opts["label_col"].strip(),
+                                 known_labels=clf.labels)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
 
         source = opts["model"] or current_model_path()
-        self.stdout.write(
-            f"模型 {clf.version}（{source}）；文件 {opts['data']}"
-            + (f"，编码 {rows.encoding}" if rows.encoding else "，Excel")
-        )
+        self.stdout.write(f"模型 {clf.version}（{source}）；文件 {opts['data']}"
+                          + (f"，编码 {rows.encoding}" if rows.encoding else "，Excel"))
         skipped = sum(rows.skipped.values())
         if skipped:
             reasons = "，".join(f"{reason} {n} 行" for reason, n in rows.skipped.most_common())

@@ -13,12 +13,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--no-resolved", action="store_true", help="只用纠正记录，不计入无纠正办结的工单")
-        parser.add_argument(
-            "--export-labels",
-            metavar="FILE",
-            help="把有纠正记录的工单导出为 CSV（title,content,label=一级类别），"
-            "可用 evaluate_dispatch 检验分类模型或并入训练数据",
-        )
+        parser.add_argument("--export-labels", metavar="FILE",
+                            help="把有纠正记录的工单导出为 CSV（title,content,label=一级类别），"
+                                 "可用 evaluate_dispatch 检验分类模型或并入训练数据")
 
     def handle(self, *args, **opts):
         result = retrain_routing_memory(include_resolved=not opts["no_resolved"])
