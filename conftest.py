@@ -26,6 +26,20 @@ def pytest_configure(config):
 
     # Hashing strength is not under test; PBKDF2 would spend seconds per test creating users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    _travel_to_test_now()
+
+
+def _travel_to_test_now() -> None:
+    """JIESU_TEST_NOW=2027-01-04T10:00+08:00 runs the whole suite with the clock moved there (and
+    ticking), to check that nothing depends on today's date — e.g. the end of a calendar library."""
+    import datetime as dt
+    import os
+
+    import time_machine
+
+    when = os.environ.get("JIESU_TEST_NOW")
+    if when:
+        time_machine.travel(dt.datetime.fromisoformat(when), tick=True).start()
 
 
 @pytest.fixture(scope="session")

@@ -89,6 +89,7 @@ class OrderListSerializer(serializers.ModelSerializer):
             "received_at",
             "response_due",
             "handling_due",
+            "calendar_estimated",
             "overdue",
         ]
 

@@ -49,9 +49,3 @@ class Conflict(DomainError):
     code = "conflict"
     status = 409
     default_message = "工单已被他人更新，请刷新后重试"
-
-
-class CalendarUnavailable(DomainError):
-    code = "calendar_unavailable"
-    status = 409
-    default_message = "该年份节假日安排尚未录入，无法计算期限"

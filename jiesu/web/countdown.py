@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from jiesu.common.errors import CalendarUnavailable
 from jiesu.worktime import calendar
 
 _MAX_DAYS = 120
@@ -58,10 +57,7 @@ def countdown(*, due: dt.datetime | None, done: dt.datetime | None = None, now: 
         return Countdown("overdue" if done > due else "ok", "超期完成" if done > due else "按期完成")
     if now > due:
         return Countdown("overdue", "已超期 " + _natural(now - due))
-    try:
-        hours = working_hours_between(now, due)
-    except CalendarUnavailable:
-        return Countdown("soon" if due - now < dt.timedelta(hours=24) else "ok", "剩余 " + _natural(due - now))
+    hours = working_hours_between(now, due)
     open_h, close_h = settings.JIESU_OFFICE_HOURS
     per_day = close_h - open_h
     days, rest = divmod(hours, per_day)

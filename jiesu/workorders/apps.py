@@ -14,3 +14,10 @@ class WorkordersConfig(AppConfig):
 
         post_save.connect(deadlines.invalidate, sender=DeadlineRule, dispatch_uid="deadline_rules_save")
         post_delete.connect(deadlines.invalidate, sender=DeadlineRule, dispatch_uid="deadline_rules_delete")
+
+        from jiesu.workorders.tasks import on_calendar_changed
+        from jiesu.worktime.services import calendar_changed
+
+        # The calendar announces its changes after commit; orders that waited for an official
+        # schedule get their deadlines again (worktime does not know the orders).
+        calendar_changed.connect(on_calendar_changed, dispatch_uid="recompute_estimated_deadlines")

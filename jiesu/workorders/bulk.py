@@ -19,6 +19,7 @@ from django.utils import timezone
 from jiesu.common.errors import InvalidInput
 from jiesu.org.models import PropertyProject, Unit
 from jiesu.workorders import deadlines, state_machine
+from jiesu.workorders.deadlines import Deadlines
 from jiesu.workorders.models import (
     Category,
     Channel,
@@ -82,7 +83,7 @@ class HistoricalOrder:
     satisfaction: int | None = None
     unreasonable_kind: str = ""
     # Deadlines when the source gives them (or the caller chose them); else the rule in force.
-    deadlines: tuple[dt.datetime, dt.datetime, str] | None = None
+    deadlines: Deadlines | None = None
     source: dict = field(default_factory=dict)  # added to the create event's payload
     property_project: PropertyProject | None = None
 
@@ -117,14 +118,9 @@ def _apply(order: dict, item: HistoricalOrder, action: str, when: dt.datetime) -
         order["lead_unit_id"] = item.lead_unit.pk
         order["dispatched_at"] = when
         due = item.deadlines or deadlines.compute(urgency=order["urgency"], start=when)
-        order["response_due"], order["handling_due"], order["deadline_rule_version"] = due
-        return {
-            "lead_unit": item.lead_unit.pk,
-            "lead_unit_name": item.lead_unit.name,
-            "response_due": due[0].isoformat(),
-            "handling_due": due[1].isoformat(),
-            "deadline_rule": due[2],
-        }, ""
+        order["response_due"], order["handling_due"], order["deadline_rule_version"] = due[:3]
+        order["calendar_estimated"] = due.estimated
+        return {"lead_unit": item.lead_unit.pk, "lead_unit_name": item.lead_unit.name, **deadlines.payload(due)}, ""
     if action == "acknowledge":
         order["acknowledged_at"] = when
         return {}, ""

@@ -169,6 +169,11 @@ class WorkOrder(models.Model):
     response_due = models.DateTimeField("响应期限", null=True, blank=True)
     handling_due = models.DateTimeField("办理期限", null=True, blank=True, db_index=True)
     deadline_rule_version = models.CharField("时限规则版本", max_length=32, blank=True)
+    calendar_estimated = models.BooleanField(
+        "日历为推算",
+        default=False,
+        help_text="期限用到的日子尚无国务院通知，按周末和法定节日规则推算；通知录入后自动重算",
+    )
 
     reply = models.TextField("答复意见", blank=True)
     solved = models.BooleanField("回访-是否解决", null=True, blank=True)
@@ -199,6 +204,8 @@ class WorkOrder(models.Model):
             # The callback queue (resolved, oldest first) and the street filter of the list pages.
             models.Index(fields=["state", "resolved_at"], name="wo_state_resolved"),
             models.Index(fields=["street", "received_at"], name="wo_street_received"),
+            # The few orders whose deadlines wait for an official calendar (recompute_deadlines).
+            models.Index(fields=["id"], name="wo_calendar_estimated", condition=models.Q(calendar_estimated=True)),
         ]
 
     def __str__(self) -> str:

@@ -29,7 +29,7 @@ from jiesu.workorders.models import (
     WorkOrder,
     WorkOrderEvent,
 )
-from jiesu.worktime.services import add_working_days
+from jiesu.worktime import calendar
 
 MAX_CONTENT = 10000
 MAX_REPLY = 20000
@@ -151,16 +151,17 @@ def _transition(
 
 
 def _set_deadlines(order: WorkOrder, start: dt.datetime) -> dict:
-    response_due, handling_due, version = deadlines.compute(urgency=order.urgency, start=start)
-    order.response_due, order.handling_due, order.deadline_rule_version = response_due, handling_due, version
-    return {
-        "response_due": response_due.isoformat(),
-        "handling_due": handling_due.isoformat(),
-        "deadline_rule": version,
-    }
+    due = deadlines.compute(urgency=order.urgency, start=start)
+    order.response_due, order.handling_due, order.deadline_rule_version = (
+        due.response_due,
+        due.handling_due,
+        due.rule_version,
+    )
+    order.calendar_estimated = due.estimated
+    return deadlines.payload(due)
 
 
-_DEADLINE_FIELDS = ["response_due", "handling_due", "deadline_rule_version"]
+_DEADLINE_FIELDS = ["response_due", "handling_due", "deadline_rule_version", "calendar_estimated"]
 
 
 # ---------------------------------------------------------------- property project
@@ -668,14 +669,17 @@ def approve_extension(
     def apply(order, when):
         days = order.pending_extension["days"]
         old_due = order.handling_due
-        order.handling_due = add_working_days(old_due or when, days=days)
+        order.handling_due, source = deadlines.extend(old_due or when, days=days)
         order.extension_count += 1
         order.pending_extension = None
-        return ["handling_due", "extension_count", "pending_extension"], {
+        payload = {
             "days": days,
             "old_handling_due": old_due.isoformat() if old_due else None,
             "handling_due": order.handling_due.isoformat(),
         }
+        if source == calendar.ESTIMATED:
+            order.calendar_estimated = payload["calendar_estimated"] = True
+        return ["handling_due", "extension_count", "pending_extension", "calendar_estimated"], payload
 
     return _transition(order_id=order_id, user=user, action="approve_extension", at=at, apply=apply, reason=reason)
 
@@ -779,12 +783,12 @@ def reopen(*, user: User | None, order_id: int, reason: str, at: dt.datetime | N
     def apply(order, when):
         order.reopen_count += 1
         order.resolved_at = None
-        _response_due, handling_due, _version = deadlines.compute(urgency=order.urgency, start=when)
-        order.handling_due = handling_due
-        return ["reopen_count", "resolved_at", "handling_due"], {
-            "count": order.reopen_count,
-            "handling_due": handling_due.isoformat(),
-        }
+        due = deadlines.compute(urgency=order.urgency, start=when)
+        order.handling_due = due.handling_due
+        payload = {"count": order.reopen_count, "handling_due": due.handling_due.isoformat()}
+        if due.estimated:
+            order.calendar_estimated = payload["calendar_estimated"] = True
+        return ["reopen_count", "resolved_at", "handling_due", "calendar_estimated"], payload
 
     return _transition(order_id=order_id, user=user, action="reopen", at=at, apply=apply, reason=reason)
 
@@ -795,6 +799,63 @@ def close(*, user: User | None, order_id: int, note: str = "", at: dt.datetime |
         return ["closed_at"], {}
 
     return _transition(order_id=order_id, user=user, action="close", at=at, apply=apply, reason=note[:500])
+
+
+# ---------------------------------------------------------------- calendar
+
+
+def recompute_deadlines(*, order_id: int, at: dt.datetime | None = None) -> WorkOrder | None:
+    """Compute an order's deadlines again from its history under today's calendar (the platform
+    does this when an official holiday schedule replaces an estimated one). One event records old
+    and new deadlines; None, and nothing written, when nothing changed."""
+
+    def apply(order, when):
+        events = order.events.filter(
+            action__in=["dispatch", "redispatch", "rule_dispute", "reopen", "approve_extension"]
+        ).order_by("seq")
+        due = deadlines.replay(urgency=order.urgency, events=events)
+        if due is None:
+            raise _Unchanged()
+        new = {
+            "response_due": due.response_due,
+            "handling_due": due.handling_due,
+            "calendar_estimated": due.estimated,
+        }
+        old = {name: getattr(order, name) for name in new}
+        if old == new:
+            raise _Unchanged()
+        for name, value in new.items():
+            setattr(order, name, value)
+        return list(new), {
+            "old": _iso_values(old),
+            "new": _iso_values(new),
+            "calendar_source": due.calendar_source,
+        }
+
+    try:
+        return _transition(order_id=order_id, user=None, action="recompute_deadlines", at=at, apply=apply)
+    except _Unchanged:
+        return None
+
+
+class _Unchanged(Exception):
+    """Raised inside a transition to roll it back when there is nothing to write."""
+
+
+def _iso_values(values: dict) -> dict:
+    return {k: (timezone.localtime(v).isoformat() if isinstance(v, dt.datetime) else v) for k, v in values.items()}
+
+
+def recompute_estimated_deadlines(*, at: dt.datetime | None = None) -> int:
+    """Recompute every order whose deadlines rest on an estimated calendar; the number changed.
+    Idempotent: an order whose deadlines and flag are already right gets no event."""
+    changed = 0
+    states = state_machine.get("recompute_deadlines").sources
+    ids = WorkOrder.objects.filter(calendar_estimated=True, state__in=states).values_list("pk", flat=True)
+    for order_id in list(ids.iterator()):
+        if recompute_deadlines(order_id=order_id, at=at) is not None:
+            changed += 1
+    return changed
 
 
 # ---------------------------------------------------------------- exclusions

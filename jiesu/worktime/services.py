@@ -12,13 +12,20 @@ from typing import Literal
 
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
+from jiesu.common.errors import InvalidInput
 from jiesu.worktime import calendar
 from jiesu.worktime.models import CalendarDay, CalendarYear
 
 LimitUnit = Literal["hours", "workdays", "workhours"]
 _MAX_SCAN_DAYS = 400
+MAX_LIMIT_DAYS = 366  # the longest limit or extension anyone may ask the calendar for
+
+# Sent after a commit that changed the calendar (an admin entry, a loaded notice). Listeners (the
+# work orders) recompute deadlines that rested on estimated days; worktime does not know them.
+calendar_changed = Signal()
 
 
 def add_working_days(start: dt.datetime, *, days: int) -> dt.datetime:
@@ -67,11 +74,32 @@ def add_limit(start: dt.datetime, *, amount: float, unit: LimitUnit) -> dt.datet
     raise ValueError(f"unknown limit unit {unit!r}")
 
 
+def limit_source(start: dt.datetime, due: dt.datetime, *, unit: LimitUnit) -> str | None:
+    """Which calendar source a deadline rests on (`calendar.weakest` of the days counted), or None
+    for natural hours, which do not read the calendar."""
+    if unit == "hours":
+        return None
+    first = timezone.localtime(start).date()
+    if unit == "workdays":  # the start day is not counted
+        first += dt.timedelta(days=1)
+    return calendar.span_source(first, max(first, timezone.localtime(due).date()))
+
+
+def announce_change() -> None:
+    """Forget cached days now and tell listeners after the commit (admin edits call this too)."""
+    calendar.invalidate()
+    transaction.on_commit(_announce)
+
+
+def _announce() -> None:
+    calendar.invalidate()
+    calendar_changed.send(sender=CalendarDay)
+
+
 @transaction.atomic
 def set_calendar_day(*, date: dt.date, is_workday: bool, name: str = "") -> CalendarDay:
     day, _ = CalendarDay.objects.update_or_create(date=date, defaults={"is_workday": is_workday, "name": name})
-    calendar.invalidate()
-    transaction.on_commit(calendar.invalidate)
+    announce_change()
     return day
 
 
@@ -81,15 +109,34 @@ def enter_year(
 ) -> CalendarYear:
     """Record a year from the State Council notice: its holidays and make-up workdays; the rest of
     the year follows Monday–Friday."""
+    _check_year_entries(year=year, holidays=holidays, makeup_workdays=makeup_workdays)
     for day, name in holidays:
-        if day.year != year:
-            raise ValueError(f"{day} 不在 {year} 年")
         CalendarDay.objects.update_or_create(date=day, defaults={"is_workday": False, "name": name})
     for day, name in makeup_workdays:
-        if day.year != year:
-            raise ValueError(f"{day} 不在 {year} 年")
         CalendarDay.objects.update_or_create(date=day, defaults={"is_workday": True, "name": name})
     cal_year, _ = CalendarYear.objects.update_or_create(year=year, defaults={"notice": notice, "is_complete": True})
-    calendar.invalidate()
-    transaction.on_commit(calendar.invalidate)
+    announce_change()
     return cal_year
+
+
+def _check_year_entries(
+    *, year: int, holidays: list[tuple[dt.date, str]], makeup_workdays: list[tuple[dt.date, str]]
+) -> None:
+    """A notice is refused whole, before anything is written, when a day lies outside its year,
+    is both a holiday and a make-up workday, or a make-up workday falls on a weekday."""
+    if not 2000 <= year <= 2100:
+        raise InvalidInput(f"年份 {year} 超出范围（2000–2100）", code="invalid_year")
+    rest = {day for day, _name in holidays}
+    work = {day for day, _name in makeup_workdays}
+    for day in sorted(rest | work):
+        # A notice may move a working day into the last days of the previous year (元旦 breaks).
+        if day.year != year and not (day.year == year - 1 and day.month == 12):
+            raise InvalidInput(f"{day} 不在 {year} 年", code="invalid_calendar_day")
+    both = sorted(rest & work)
+    if both:
+        raise InvalidInput(f"{both[0]} 同时被录为放假和调休上班", code="invalid_calendar_day")
+    weekday = sorted(d for d in work if d.weekday() < 5)
+    if weekday:
+        raise InvalidInput(
+            f"{weekday[0]} 是周一至周五，本来就上班，不能录为调休上班日（请核对通知）", code="invalid_calendar_day"
+        )

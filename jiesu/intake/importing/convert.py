@@ -13,7 +13,8 @@ from jiesu.workorders import deadlines
 from jiesu.workorders.bulk import HistoricalOrder
 from jiesu.workorders.models import Category, Channel, DeadlineRule, State, Urgency
 from jiesu.workorders.services import UNREASONABLE_KINDS
-from jiesu.worktime.services import add_limit
+from jiesu.worktime import calendar
+from jiesu.worktime.services import add_limit, limit_source
 
 _TRUE = {"是", "已解决", "解决", "true", "1", "yes", "y"}
 _FALSE = {"否", "未解决", "false", "0", "no", "n"}
@@ -79,27 +80,22 @@ class Lookups:
         return category
 
 
-def _deadlines(item: HistoricalOrder, due: dt.datetime | None, lookups: Lookups):
+def _deadlines(item: HistoricalOrder, due: dt.datetime | None, lookups: Lookups) -> deadlines.Deadlines:
     """Deadlines of a dispatched historical order: the source's handling deadline if given;
     otherwise the rule in force; orders older than every rule get the earliest rule's limits."""
     start = item.times.get("dispatched_at") or item.received_at
-    if due is not None:
-        response_due, _handling, version = _rule_deadlines(item.urgency, start, lookups)
-        return response_due, due, version
-    return _rule_deadlines(item.urgency, start, lookups)
-
-
-def _rule_deadlines(urgency: str, start: dt.datetime, lookups: Lookups):
-    """deadlines.compute, with the rule of the earliest version for orders older than every rule."""
     day = start.astimezone(lookups.tz).date()
     if lookups.earliest_rule_day and day < lookups.earliest_rule_day:
         day = lookups.earliest_rule_day
-    rule = deadlines.rule_for(urgency=urgency, on=day)
-    return (
-        _limit(start, rule.response_amount, rule.response_unit, lookups),
-        _limit(start, rule.handling_amount, rule.handling_unit, lookups),
-        rule.version,
-    )
+    rule = deadlines.rule_for(urgency=item.urgency, on=day)
+    response_due = _limit(start, rule.response_amount, rule.response_unit, lookups)
+    sources = [limit_source(start, response_due, unit=rule.response_unit)]
+    if due is None:
+        due = _limit(start, rule.handling_amount, rule.handling_unit, lookups)
+        sources.append(limit_source(start, due, unit=rule.handling_unit))
+    # else the source's own handling deadline: only the response limit rests on our calendar.
+    used = [source for source in sources if source]
+    return deadlines.Deadlines(response_due, due, rule.version, calendar.weakest(used) if used else None)
 
 
 def _limit(start: dt.datetime, amount, unit: str, lookups: Lookups) -> dt.datetime:

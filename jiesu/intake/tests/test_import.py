@@ -241,9 +241,10 @@ def _shape(order: WorkOrder) -> tuple[dict, list]:
     return fields, events
 
 
-def test_bulk_path_gives_the_same_orders_and_events_as_the_services(units):
+@pytest.mark.parametrize("year", ["2024", "2027"])  # 2027: deadlines on the estimated calendar
+def test_bulk_path_gives_the_same_orders_and_events_as_the_services(units, year):
     category = Category.objects.get(code="01.02.04")
-    t = {k: at(v) for k, v in {
+    t = {k: at(v.replace("2024", year)) for k, v in {
         "received": "2024-03-01T09:00:00", "dispatched_at": "2024-03-01T10:00:00",
         "acknowledged_at": "2024-03-01T11:00:00", "responded_at": "2024-03-01T15:00:00",
         "resolved_at": "2024-03-04T16:00:00", "callback_at": "2024-03-05T09:30:00", "closed_at": "2024-03-05T10:00:00",
@@ -271,6 +272,7 @@ def test_bulk_path_gives_the_same_orders_and_events_as_the_services(units):
     replayed = WorkOrder.objects.get(pk=oid)
     assert _shape(imported) == _shape(replayed)
     assert imported.channel == replayed.channel == "import"
+    assert imported.calendar_estimated == replayed.calendar_estimated == (year == "2027")
     # The assessment's monthly facts follow the bulk write as they follow each service call.
     assert _facts(imported) == _facts(replayed) != []
 

@@ -1,7 +1,9 @@
 from django import template
 from django.urls import reverse
 
+from jiesu.org.models import Role
 from jiesu.web.roles import NAV_BY_ROLE
+from jiesu.worktime.selectors import horizon_warning
 
 register = template.Library()
 
@@ -10,13 +12,19 @@ register = template.Library()
 def web_nav(context):
     request = context.get("request")
     user = getattr(request, "user", None)
-    items = []
+    items, calendar_warning = [], None
     if user is not None and user.is_authenticated:
         path = request.path
         for name, label in NAV_BY_ROLE.get(user.role, []):
             url = reverse(name)
             items.append({"url": url, "label": label, "active": path.startswith(url)})
-    return {"user": user, "items": items, "request": request}
+        if user.role in CALENDAR_WARNING_ROLES:
+            calendar_warning = horizon_warning()
+    return {"user": user, "items": items, "request": request, "calendar_warning": calendar_warning}
+
+
+# Those who dispatch or keep the calendar are told when the official holiday calendar runs out.
+CALENDAR_WARNING_ROLES = {Role.ADMIN, Role.DISPATCHER}
 
 
 _EXTRA_ACTIONS = {"create": "受理", "duplicate_merged": "并入重复件"}

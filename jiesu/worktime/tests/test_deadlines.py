@@ -6,7 +6,6 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from jiesu.common.errors import CalendarUnavailable
 from jiesu.worktime import calendar
 from jiesu.worktime.services import add_limit, add_working_days, add_working_hours, enter_year, set_calendar_day
 
@@ -64,16 +63,19 @@ def test_natural_hours_ignore_holidays():
     assert add_limit(at(2024, 10, 1, 8, 0), amount=24, unit="hours") == at(2024, 10, 2, 8, 0)
 
 
-def test_unknown_year_is_an_explicit_error_until_an_admin_enters_it():
-    with pytest.raises(CalendarUnavailable) as excinfo:
-        add_working_days(at(2027, 1, 4, 9, 0), days=3)
-    assert "2027" in excinfo.value.message
+def test_a_year_no_source_knows_is_estimated_until_an_admin_enters_it():
+    # 2027 is beyond chinesecalendar 1.11.0 and holidays' official tables: weekends and the
+    # statutory holidays, no make-up workdays.
+    assert calendar.day_info(dt.date(2027, 1, 1)).source == calendar.ESTIMATED
+    assert not calendar.is_workday(dt.date(2027, 1, 9))  # a Saturday
+    assert add_working_days(at(2027, 1, 8, 9, 0), days=1) == end_of(dt.date(2027, 1, 11))
     enter_year(
         year=2027,
         holidays=[(dt.date(2027, 1, 1), "元旦")],
         makeup_workdays=[(dt.date(2027, 1, 9), "调休上班")],
         notice="国务院办公厅关于2027年部分节假日安排的通知（示例录入）",
     )
+    assert calendar.day_info(dt.date(2027, 3, 3)).source == calendar.ADMIN
     # Thu 31 Dec 2026 + 2: Fri 1 Jan 2027 off, Sat 2/Sun 3 weekend → Mon 4, Tue 5.
     assert add_working_days(at(2026, 12, 31, 9, 0), days=2) == end_of(dt.date(2027, 1, 5))
     # Sat 9 Jan 2027 was entered as a make-up workday.
