@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("workorders", "0004_workorderevent_event_counted_at"),
+        ("workorders", "0005_calendar_estimated"),
     ]
 
     operations = [
