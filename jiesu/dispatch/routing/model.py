@@ -39,7 +39,8 @@ FORMAT = 1
 @dataclass(frozen=True)
 class RoutingParams:
     seed: int = 20180
-    C_unit: float = 0.5
+    C_unit: float = 1.0  # unit head: C=1 without class weights beat C=0.5 balanced by 1.4 points on 2018-04
+    unit_class_weight: str | None = None
     C_leaf: float = 0.5
     word_weight: float = 0.5
     keyword_weight: float = 1.0
@@ -88,10 +89,10 @@ def build_features(params: RoutingParams) -> FeatureUnion:
     )
 
 
-def _svm(C: float, params: RoutingParams, n_min: int) -> CalibratedClassifierCV:
+def _svm(C: float, params: RoutingParams, n_min: int, class_weight: str | None = "balanced") -> CalibratedClassifierCV:
     folds = max(2, min(params.calibration_folds, n_min))
     return CalibratedClassifierCV(
-        LinearSVC(C=C, class_weight="balanced", random_state=params.seed), method="sigmoid", cv=folds, ensemble=False
+        LinearSVC(C=C, class_weight=class_weight, random_state=params.seed), method="sigmoid", cv=folds, ensemble=False
     )
 
 
@@ -193,7 +194,7 @@ def fit(
     x = features.fit_transform(docs)
     y_unit, w = np.array(outcomes), np.array(weights)
     unit_counts = np.unique(y_unit, return_counts=True)[1]
-    unit_head = _svm(params.C_unit, params, int(unit_counts.min()))
+    unit_head = _svm(params.C_unit, params, int(unit_counts.min()), class_weight=params.unit_class_weight)
     unit_head.fit(x, y_unit, sample_weight=w)
     has_leaf = np.array([bool(leaf) for leaf in leaves])
     y_leaf = np.array(leaves)[has_leaf]
