@@ -22,9 +22,7 @@ On a private temporary SQLite database (migrated, reference data loaded: the cat
 from __future__ import annotations
 
 import argparse
-import csv
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -43,7 +41,6 @@ import django  # noqa: E402
 django.setup()
 
 import numpy as np  # noqa: E402
-from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 
@@ -168,7 +165,7 @@ def baselines(scorer: Scorer, train_texts, train_outcomes, rows) -> list[str]:
 
 
 def evaluate_split(
-    scorer, corpus, tree, train_idx, test_idx, *, name: str, share: float, threshold: float
+    scorer, corpus, tree, train_idx, test_idx, *, name: str, share: float, threshold: float, letters
 ) -> list[str]:
     from jiesu.dispatch.routing import model as rm
 
@@ -179,6 +176,7 @@ def evaluate_split(
         outcomes=corpus.outcomes[train_idx],
         leaves=corpus.leaves[train_idx],
         tree=tree,
+        letters=letters,
     )
     fit_s = time.perf_counter() - started
     rows = scorer.rows([corpus.texts[i] for i in test_idx], [corpus.external_units[i] for i in test_idx])
@@ -215,7 +213,7 @@ def unshift(model, proba):
     return units / units.sum(axis=1, keepdims=True), proba[1]
 
 
-def tune(scorer, corpus, tree) -> tuple[float, float, list[str]]:
+def tune(scorer, corpus, tree, letters) -> tuple[float, float, list[str]]:
     """Mixing share and auto-dispatch threshold on 2018-04 with a model trained on ≤ 2018-03."""
     from jiesu.dispatch.routing import model as rm
 
@@ -227,6 +225,7 @@ def tune(scorer, corpus, tree) -> tuple[float, float, list[str]]:
         outcomes=corpus.outcomes[train],
         leaves=corpus.leaves[train],
         tree=tree,
+        letters=letters,
     )
     rows = scorer.rows([corpus.texts[i] for i in val], [corpus.external_units[i] for i in val])
     proba = model.predict(rows.texts)
@@ -251,59 +250,62 @@ def tune(scorer, corpus, tree) -> tuple[float, float, list[str]]:
     return share, threshold, out
 
 
-REPLY_ORG = re.compile(
-    r"([A-Z]?\d*[市县区]?[\u4e00-\u9fa5]{1,14}?(?:委员会|管理局|局|街道办事处|街道办|街道|人民政府|镇政府|乡政府|中心|支队|大队|分局|公司))"
-)
+def cross_source(scorer: Scorer, corpus, tree, letters) -> list[str]:
+    """Letters of another board, each routed by a model that never saw its half (two folds by writer);
+    beside a model trained without any letter and always 属地. The fold models and their check files
+    are kept in var/routing-checks/ so `evaluate_routing` can be run on them."""
+    from jiesu.dispatch.routing import model as rm
+    from jiesu.dispatch.routing.evaluation import RoutingRows
+    from jiesu.dispatch.routing.letters import write_check_file
 
-
-def tipdm_check_file() -> Path:
-    """TipDM 附件4: message text + the body the reply names (signature, else "经…调查/核实")."""
-    source = Path(settings.SHARED_DIR) / "data" / "tipdm2020c" / "attachment4_replies.csv"
     out_dir = ROOT / "var" / "routing-checks"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / "tipdm_replies.csv"
-    with source.open(encoding="utf-8") as fh, target.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["留言主题", "留言详情", "答复单位"])
-        for row in csv.DictReader(fh):
-            reply = re.sub(r"\s+", "", row["答复意见"])
-            tail = re.sub(r"\d{4}年\d{1,2}月\d{1,2}日?$", "", reply)[-40:]
-            body = ""
-            found = REPLY_ORG.findall(tail)
-            if found and tail.endswith(found[-1]):
-                body = found[-1]
-            else:
-                m = re.search(
-                    r"经([\u4e00-\u9fa5A-Z\d]{2,20}?(?:局|委员会|街道|镇|中心|大队|支队|公司))[^，。]{0,6}?(?:调查|核实|核查)",
-                    reply,
-                )
-                body = m.group(1) if m else ""
-            if body:
-                writer.writerow([row["留言主题"].strip(), re.sub(r"\s+", " ", row["留言详情"]).strip(), body])
-    return target
-
-
-def cross_source(scorer_tipdm: Scorer, model) -> list[str]:
-    from jiesu.dispatch.routing.evaluation import read_rows
-
-    path = tipdm_check_file()
-    rows = read_rows(path, text_cols=["留言主题", "留言详情"], unit_col="答复单位", unit_map=scorer_tipdm.unit_map)
-    proba = model.predict(rows.texts)
-    routed = scorer_tipdm.route(model, rows.texts, probabilities=proba)
-    scores, conf, correct = scorer_tipdm.score(rows, routed)
-    plain, _, _ = scorer_tipdm.score(rows, scorer_tipdm.route(model, rows.texts, probabilities=unshift(model, proba)))
-    rules_only, _, _ = scorer_tipdm.score(rows, scorer_tipdm.route(model, rows.texts, share=0.0, probabilities=proba))
-    skipped = sum(rows.skipped.values())
+    rows = RoutingRows(
+        texts=list(letters.texts),
+        rules=[scorer.unit_map.rule_for(b) for b in letters.bodies],
+        externals=list(letters.bodies),
+    )
+    routed: list = [None] * len(rows.texts)
+    commands = []
+    for fold in (0, 1):
+        params = rm.RoutingParams(letters_fold=fold)
+        model = rm.fit(
+            params=params,
+            texts=corpus.texts,
+            outcomes=corpus.outcomes,
+            leaves=corpus.leaves,
+            tree=tree,
+            letters=letters,
+        )
+        model.version = f"letters-fold{fold}"
+        rm.save(model, out_dir / f"routing-letters-fold{fold}.joblib")
+        check = write_check_file(letters, out_dir / f"letters_fold{fold}.csv", fold=fold)
+        idx = [i for i, f in enumerate(letters.folds) if f == fold]
+        for i, r in zip(idx, scorer.route(model, [rows.texts[i] for i in idx]), strict=True):
+            routed[i] = r
+        commands.append(
+            f"manage.py evaluate_routing --data {check.relative_to(ROOT)} --text-cols 留言 --unit-col 答复单位 "
+            f"--unit-map data/dispatch/tipdm_unit_map.yaml --model var/routing-checks/routing-letters-fold{fold}.joblib"
+        )
+    scores, conf, correct = scorer.score(rows, routed)
+    plain = rm.fit(
+        params=rm.RoutingParams(), texts=corpus.texts, outcomes=corpus.outcomes, leaves=corpus.leaves, tree=tree
+    )
+    no_letters, _, _ = scorer.score(rows, scorer.route(plain, rows.texts))
+    proba = plain.predict(rows.texts)
+    rules_only, _, _ = scorer.score(rows, scorer.route(plain, rows.texts, share=0.0, probabilities=proba))
     local = sum(1 for r in rows.rules if r.raw_units[0] == "属地") / max(1, len(rows.rules))
+    by_fold = [
+        f"fold {f}: top1={np.mean([correct[i] for i in range(len(correct)) if letters.folds[i] == f]):.4f}"
+        for f in (0, 1)
+    ]
     return [
-        f"cross-source check: TipDM 附件4 replies ({path.relative_to(ROOT)}; {skipped} rows skipped, "
-        f"{len(rows.unmapped)} unmapped body names), production model:",
-        line("model + 权责清单 (shipped)", scores) + f" ece={ece(conf, correct):.4f}",
-        line("  same, without the 属地 prior shift", plain),
-        line("权责清单 via leaf head only", rules_only),
+        f"cross-source check: {len(rows.texts)} TipDM 附件4 letters with the answering body read from the reply, "
+        "each routed by a model trained on Haikou + tree seeds + the other half of the letters:",
+        line("shipped configuration", scores) + f" ece={ece(conf, correct):.4f} ({'; '.join(by_fold)})",
+        line("model without any letter", no_letters),
+        line("  its 权责清单 via leaf head only", rules_only),
         f"  always 属地 would score top1={local:.4f}",
-        f"  (run: manage.py evaluate_routing --data {path.relative_to(ROOT)} --text-cols 留言主题,留言详情 "
-        "--unit-col 答复单位 --unit-map data/dispatch/tipdm_unit_map.yaml)",
+        *[f"  (run: {c})" for c in commands],
     ]
 
 
@@ -353,12 +355,18 @@ def main() -> None:
         f"Haikou: {len(corpus.texts)} orders mapped, {corpus.skipped_unmapped} skipped; leaf-labelled {(corpus.leaves != '').sum()}"
     )
     scorer = Scorer(data_path("dispatch", "haikou_unit_map.yaml"))
-    share, threshold, lines = tune(scorer, corpus, tree)
+    from jiesu.dispatch.routing.letters import load_letters
+
+    letters = load_letters(catalogue)
+    print(f"letters: {len(letters.texts)} TipDM 附件4 letters with a mapped answering body")
+    share, threshold, lines = tune(scorer, corpus, tree, letters)
     print("\n".join(lines))
     train, test = rc.time_split(corpus)
     print(
         "\n".join(
-            evaluate_split(scorer, corpus, tree, train, test, name="time split", share=share, threshold=threshold)
+            evaluate_split(
+                scorer, corpus, tree, train, test, name="time split", share=share, threshold=threshold, letters=letters
+            )
         )
     )
     if not args.skip_grouped:
@@ -366,11 +374,19 @@ def main() -> None:
         print(
             "\n".join(
                 evaluate_split(
-                    scorer, corpus, tree, train, test, name="grouped random split", share=share, threshold=threshold
+                    scorer,
+                    corpus,
+                    tree,
+                    train,
+                    test,
+                    name="grouped random split",
+                    share=share,
+                    threshold=threshold,
+                    letters=letters,
                 )
             )
         )
-    print("\n".join(cross_source(Scorer(data_path("dispatch", "tipdm_unit_map.yaml")), production)))
+    print("\n".join(cross_source(Scorer(data_path("dispatch", "tipdm_unit_map.yaml")), corpus, tree, letters)))
     texts = [corpus.texts[i] for i in rc.time_split(corpus)[1][: args.latency]]
     print("\n".join(latency(production, texts)))
     print(f"load after: {os.getloadavg()[0]:.2f}")

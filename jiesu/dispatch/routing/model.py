@@ -30,6 +30,7 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from . import corpus as corpus_mod
+from . import letters as letters_mod
 from .maps import LOCAL, Catalogue
 from .text import KeywordIndex, chars_of, document, keywords_of, words_of
 
@@ -47,6 +48,8 @@ class RoutingParams:
     min_df: int = 2
     leaf_features: int = 30000
     seed_weight: float = 3.0  # the tree's own examples count this many Haikou rows
+    letters_weight: float = 2.0  # TipDM letters (jiesu.dispatch.routing.letters) count this many Haikou rows
+    letters_fold: int | None = None  # train on the letters of the other fold only (cross-fitting), None = all
     calibration_folds: int = 3
     split: str = "all"  # all | time (train ≤ 2018-04) | grouped (80 % of the near-duplicate groups)
     limit: int | None = None  # first N Haikou rows (tests)
@@ -178,11 +181,19 @@ def fit(
     leaves: list[str] | np.ndarray,
     tree: corpus_mod.Tree,
     with_seeds: bool = True,
+    letters=None,
 ) -> RoutingModel:
-    """Train both heads on (texts, outcomes, leaves) plus, unless told otherwise, the tree's seeds."""
+    """Train both heads on (texts, outcomes, leaves) plus, unless told otherwise, the tree's seeds, plus
+    `letters` (jiesu.dispatch.routing.letters.Letters: unit head only, they have no category)."""
     keywords = KeywordIndex.build(tree.keywords)
     outcomes, leaves = list(outcomes), list(leaves)
     weights = [1.0] * len(texts)
+    if letters is not None:
+        keep = [i for i, f in enumerate(letters.folds) if params.letters_fold is None or f != params.letters_fold]
+        texts = [*texts, *(letters.texts[i] for i in keep)]
+        outcomes += [str(letters.outcomes[i]) for i in keep]
+        leaves += [""] * len(keep)
+        weights += [params.letters_weight] * len(keep)
     if with_seeds:
         s_texts, s_out, s_leaf = corpus_mod.seeds(tree)
         texts = [*texts, *s_texts]
@@ -249,6 +260,8 @@ def input_hashes() -> dict[str, str]:
         "units": d("org", "units.yaml"),
         "text": d("dispatch", "routing_text.yaml"),
         "prior": d("dispatch", "routing_prior.yaml"),
+        "letters": letters_mod.letters_path(),
+        "letters_map": d(*letters_mod.UNIT_MAP),
     }
     return {k: corpus_mod.sha256(p) for k, p in files.items()}
 
@@ -275,6 +288,7 @@ def train(*, params: RoutingParams, out_dir: Path | None = None) -> dict:
         outcomes=data.outcomes[idx],
         leaves=data.leaves[idx],
         tree=tree,
+        letters=letters_mod.load_letters(catalogue),
     )
     version = _version(params, input_hashes())
     model.version = version
