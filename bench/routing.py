@@ -329,6 +329,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--skip-grouped", action="store_true")
     parser.add_argument("--latency", type=int, default=300)
+    parser.add_argument("--speed-only", action="store_true", help="only load time, memory and latency")
     args = parser.parse_args()
     print(f"load before: {os.getloadavg()[0]:.2f}; {time.strftime('%Y-%m-%d %H:%M')}")
     call_command("migrate", verbosity=0)
@@ -351,6 +352,10 @@ def main() -> None:
     catalogue = Catalogue()
     tree = rc.load_tree(catalogue)
     corpus = rc.load_haikou(catalogue)
+    if args.speed_only:
+        print("\n".join(latency(production, [corpus.texts[i] for i in rc.time_split(corpus)[1][: args.latency]])))
+        print(f"load after: {os.getloadavg()[0]:.2f}")
+        return
     print(
         f"Haikou: {len(corpus.texts)} orders mapped, {corpus.skipped_unmapped} skipped; leaf-labelled {(corpus.leaves != '').sum()}"
     )

@@ -350,3 +350,30 @@ def load(path: Path) -> RoutingModel:
         keywords=blob["keywords"],
         manifest=blob["manifest"],
     )
+
+
+class TipdmView:
+    """The routing model seen as a 7-label TipDM classifier (for `evaluate_dispatch --via-categories`):
+    the leaf probabilities summed by each leaf's TipDM label (from its first-level ancestor unless the
+    tree says otherwise, data/taxonomy/beijing12345.yaml `tipdm`)."""
+
+    def __init__(self, model: RoutingModel):
+        from jiesu.workorders.reference import read_category_tree
+
+        nodes = read_category_tree(path=corpus_mod.data_path(*corpus_mod.TREE))[2]
+        label_of = {n["path"]: n["effective"].get("tipdm") or "" for n in nodes if n["leaf"]}
+        self.model = model
+        self.version = f"{model.version}→tipdm"
+        self.labels = sorted({label for label in label_of.values() if label})
+        self._columns = np.array([self.labels.index(label_of[leaf]) if label_of.get(leaf) else -1 for leaf in model.leaves])
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        _, leaves = self.model.predict(list(texts))
+        out = np.zeros((leaves.shape[0], len(self.labels)))
+        for j, column in enumerate(self._columns):
+            if column >= 0:
+                out[:, column] += leaves[:, j]
+        return out
+
+    def predict(self, texts: list[str]) -> list[str]:
+        return [self.labels[i] for i in self.predict_proba(texts).argmax(axis=1)]

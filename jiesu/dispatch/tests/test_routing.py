@@ -230,3 +230,31 @@ def test_old_orders_move_to_the_new_tree_with_an_event(users):
         order.category.code,
     ]
     assert remap_legacy_orders()["remapped"] == 0  # idempotent
+
+
+def test_the_answering_body_is_read_from_the_reply():
+    from jiesu.dispatch.routing.letters import answering_body
+
+    assert answering_body("网友您好！……感谢您的关心。A7县环境保护局2014年2月26日") == "A7县环境保护局"
+    assert answering_body("您好！经圭塘街道调查核实，现回复如下：……2019年3月1日") == "圭塘街道"
+    assert answering_body("您的留言转由市教育局办理，……") == "市教育局"
+    assert answering_body("网友：您好！留言已收悉") == ""
+
+
+@pytest.mark.django_db
+def test_evaluate_dispatch_can_read_the_seven_labels_through_the_category_tree(reference):
+    out = io.StringIO()
+    call_command(
+        "evaluate_dispatch",
+        data=str(FIXTURES / "labelled_small.csv"),
+        text_cols="title,content",
+        label_col="label",
+        model=str(small_model_path()),
+        via_categories=True,
+        stdout=out,
+    )
+    last = out.getvalue().rstrip("\n").split("\n")[-1]
+    found = re.match(r"^macro_f1=(\d\.\d{4}) accuracy=(\d\.\d{4}) n=(\d+) skipped=(\d+)$", last)
+    assert found and int(found.group(3)) > 0
+    view = rm.TipdmView(rm.load(small_model_path()))
+    assert len(view.labels) == 7 and view.predict(["学校乱收费，老师态度差"]) == ["教育文体"]
