@@ -19,12 +19,12 @@ def saved(page, old: str = "") -> WorkOrder:
 
 
 def test_category_proposed_then_picked_by_initials(new_page, users):  # noqa: F811
-    load_routing_model.cache_clear()
+    load_routing_model()  # loaded once per process: the live server's thread finds it ready
     page = new_page()
     login(page, "agent")
     page.keyboard.type("公司拖欠工资三个月不发，老板联系不上")
     page.keyboard.press("Tab")  # leaving the content asks for a proposal
-    page.locator("#category-proposed").wait_for()
+    page.locator("#category-proposed").wait_for(timeout=60000)
     wages = Category.objects.get(path="劳动就业与社保/劳动关系/拖欠工资")
     assert page.input_value("#category-code") == wages.code
     assert page.input_value("#category-search") == wages.path
