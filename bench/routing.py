@@ -330,6 +330,7 @@ def main() -> None:
     parser.add_argument("--skip-grouped", action="store_true")
     parser.add_argument("--latency", type=int, default=300)
     parser.add_argument("--speed-only", action="store_true", help="only load time, memory and latency")
+    parser.add_argument("--cross-source-only", action="store_true", help="only the letters check (and speed)")
     args = parser.parse_args()
     print(f"load before: {os.getloadavg()[0]:.2f}; {time.strftime('%Y-%m-%d %H:%M')}")
     call_command("migrate", verbosity=0)
@@ -364,6 +365,11 @@ def main() -> None:
 
     letters = load_letters(catalogue)
     print(f"letters: {len(letters.texts)} TipDM 附件4 letters with a mapped answering body")
+    if args.cross_source_only:
+        print("\n".join(cross_source(Scorer(data_path("dispatch", "tipdm_unit_map.yaml")), corpus, tree, letters)))
+        print("\n".join(latency(production, [corpus.texts[i] for i in rc.time_split(corpus)[1][: args.latency]])))
+        print(f"load after: {os.getloadavg()[0]:.2f}")
+        return
     share, threshold, lines = tune(scorer, corpus, tree, letters)
     print("\n".join(lines))
     train, test = rc.time_split(corpus)
