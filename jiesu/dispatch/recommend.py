@@ -13,7 +13,7 @@ from jiesu.dispatch import locator, router
 from jiesu.dispatch.models import DispatchSettings
 from jiesu.intake.duplicates import find_similar
 from jiesu.org.models import Unit
-from jiesu.workorders.models import Category, State, WorkOrder
+from jiesu.workorders.models import Category, State, WorkOrder, WorkOrderEvent
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,164 @@ def _allowed(category: Category | None, allowed: str) -> bool:
     )
 
 
+def _routing_model():
+    from jiesu.dispatch.routing import load_routing_model
+
+    return load_routing_model()
+
+
+def category_set_by_person(order: WorkOrder) -> bool:
+    """Was the order's category chosen by a person (clerk, dispatcher) rather than proposed by the model?
+    The create/recategorize events record how (`category_by`); orders from before that are a person's."""
+    if not order.category_id:
+        return False
+    for payload in (
+        WorkOrderEvent.objects.filter(order_id=order.pk, action__in=("create", "recategorize"))
+        .order_by("-seq")
+        .values_list("payload", flat=True)
+    ):
+        if "category_by" in (payload or {}):
+            return payload["category_by"] != "model"
+    return True
+
+
 def build(
+    *,
+    order: WorkOrder,
+    classifier=None,
+    routing_model=None,
+    settings: DispatchSettings | None = None,
+    check_duplicates: bool = True,
+) -> Proposal:
+    """The proposal. With the routing model (the default) categories are leaves of the Beijing-style tree
+    and units come from the model mixed with the 权责清单; a `classifier` (the old 7-label model, or a
+    test's stand-in) or a missing routing model falls back to routing by the classifier's labels."""
+    if classifier is None:
+        try:
+            model = routing_model or _routing_model()
+        except Exception as exc:  # RoutingModelMissing or an unreadable file: the older path still works
+            log.warning("routing model unavailable: %s", exc)
+        else:
+            return _build_routed(order=order, model=model, settings=settings, check_duplicates=check_duplicates)
+    return _build_classified(order=order, classifier=classifier, settings=settings, check_duplicates=check_duplicates)
+
+
+def _duplicates(order: WorkOrder, *, text: str, days: int) -> list[dict]:
+    return [
+        d.as_dict()
+        for d in find_similar(
+            content=text,
+            address=order.address,
+            requester_phone=order.requester_phone,
+            lat=order.lat,
+            lng=order.lng,
+            days=days,
+            now=order.received_at,
+            exclude_id=order.pk,
+        )
+    ]
+
+
+def order_text(order: WorkOrder) -> str:
+    """Title and content, without the title when it is just the content's beginning (the default title)."""
+    title, content = (order.title or "").strip(), (order.content or "").strip()
+    return content if not title or content.startswith(title) else f"{title}\n{content}"
+
+
+def _build_routed(*, order: WorkOrder, model, settings, check_duplicates: bool) -> Proposal:
+    from jiesu.dispatch.routing.propose import propose
+
+    data = router.cache.get()
+    settings = settings or data.settings
+    text = order_text(order)
+    location, street = _locate(order)
+    given = data.categories.get(order.category.code) if order.category_id and category_set_by_person(order) else None
+    result = propose(text=text, street=street, model=model, data=data, given_category=given)
+    model_rows = [
+        {"code": c.code, "path": c.path, "name": c.name, "probability": c.probability} for c in result.categories
+    ]
+    if given is not None:
+        chosen, chosen_p, source = given, 1.0, "order"
+    elif result.categories:
+        chosen, chosen_p, source = (
+            data.categories.get(result.categories[0].code),
+            result.categories[0].probability,
+            "model",
+        )
+    else:
+        chosen, chosen_p, source = None, None, "model"
+    lead_rows = [
+        {
+            "unit_id": u.unit_id,
+            "code": u.key if u.unit_id else "",
+            "name": u.name,
+            "short_name": u.short_name,
+            "confidence": u.probability,
+            "reasons": u.reasons,
+            "assisting_units": [
+                {"unit_id": a, "code": router.unit_label(a, data=data)[0], "name": router.unit_label(a, data=data)[1]}
+                for a in u.assisting
+            ],
+        }
+        for u in result.units
+    ]
+    duplicates = _duplicates(order, text=text, days=settings.duplicate_days) if check_duplicates else []
+    top = lead_rows[0] if lead_rows else None
+    confidence = top["confidence"] if top else 0.0
+    version = f"{result.model_version or 'none'}+memory:{data.memory_version or 'none'}"
+    auto, why = _auto_decision(
+        order=order,
+        settings=settings,
+        category=chosen,
+        category_p=chosen_p,
+        category_source=source,
+        confidence=confidence,
+        location=location,
+        has_duplicates=bool(duplicates),
+        has_lead=top is not None and top["unit_id"] is not None,
+        lead_is_local=bool(top) and top["unit_id"] is not None and data.units[top["unit_id"]].is_local,
+    )
+    if result.abstained:
+        auto, why = False, [f"转人工：{result.reason}"]
+    dims = dimensions_of(chosen) if chosen else {"qiyou": "", "wuxing": ""}
+    body = {
+        "order_id": order.pk,
+        "order_number": order.number,
+        "model_version": version,
+        "classifier_version": result.model_version,
+        "category": {
+            "source": source,
+            "source_label": "受理时已选" if source == "order" else "模型推荐",
+            "chosen": (
+                {"code": chosen.code, "path": chosen.path, "name": chosen.name, "probability": chosen_p}
+                if chosen
+                else None
+            ),
+            "top": model_rows,
+        },
+        "dimensions": {"qiyou": dims.get("qiyou", ""), "wuxing": dims.get("wuxing", "")},
+        "location": location.as_dict(),
+        "lead_units": lead_rows,
+        "abstained": {"abstained": result.abstained, "reason": result.reason},
+        "duplicates": duplicates,
+        "auto_dispatch": {"eligible": auto, "done": False, "reasons": why},
+        "notes": result.notes,
+        "warnings": [],
+    }
+    return Proposal(
+        body=body,
+        category=chosen,
+        category_probability=chosen_p,
+        street=street,
+        lead_unit_id=top["unit_id"] if top else None,
+        assisting_unit_ids=tuple(a["unit_id"] for a in top["assisting_units"]) if top else (),
+        confidence=confidence,
+        model_version=version,
+        auto_eligible=auto,
+    )
+
+
+def _build_classified(
     *, order: WorkOrder, classifier=None, settings: DispatchSettings | None = None, check_duplicates: bool = True
 ) -> Proposal:
     data = router.cache.get()
@@ -221,6 +378,7 @@ def build(
         "location": location.as_dict(),
         "lead_units": lead_rows,
         "duplicates": duplicates,
+        "abstained": {"abstained": False, "reason": ""},
         "auto_dispatch": {"eligible": auto, "done": False, "reasons": why},
         "notes": notes,
         "warnings": warnings,

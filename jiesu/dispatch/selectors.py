@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import Count
 from django.utils import timezone
@@ -92,3 +93,31 @@ def latest_recommendation(*, order_id: int) -> Recommendation | None:
 
 def current_settings() -> DispatchSettings:
     return DispatchSettings.current()
+
+
+@dataclass(frozen=True)
+class CategoryProposal:
+    category: Category | None
+    probability: float | None
+    note: str  # why (or why none), in Chinese
+
+
+def propose_category(*, text: str) -> CategoryProposal:
+    """The routing model's category for a text being typed at intake (no order yet); never raises."""
+    from jiesu.dispatch.routing import load_routing_model
+    from jiesu.dispatch.routing.propose import text_problem
+
+    problem = text_problem(text)
+    if problem:
+        return CategoryProposal(None, None, problem)
+    try:
+        model = load_routing_model()
+        _, leaf_p = model.predict([text])
+    except Exception as exc:  # no model yet: the clerk picks by hand
+        return CategoryProposal(None, None, f"派单模型不可用：{getattr(exc, 'message', exc)}")
+    best = int(leaf_p[0].argmax())
+    category = Category.objects.filter(path=model.leaves[best], is_active=True).first()
+    if category is None:
+        return CategoryProposal(None, None, "模型推荐的类别已停用，请人工选择")
+    p = float(leaf_p[0][best])
+    return CategoryProposal(category, round(p, 4), f"派单模型推荐（概率 {p:.2f}）")

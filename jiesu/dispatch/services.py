@@ -44,6 +44,13 @@ def recommend_order(*, order_id: int, allow_auto: bool = False, classifier=None)
     proposal = recommend.build(order=order, classifier=classifier)
     body = proposal.body
     done = False
+    if (
+        allow_auto
+        and order.category_id is None
+        and proposal.category is not None
+        and proposal.category.scheme == "beijing"
+    ):
+        _record_model_category(order=order, proposal=proposal)
     if allow_auto and proposal.auto_eligible:
         try:
             workorders.dispatch(
@@ -78,6 +85,23 @@ def recommend_order(*, order_id: int, allow_auto: bool = False, classifier=None)
         payload=body,
     )
     return body
+
+
+def _record_model_category(*, order: WorkOrder, proposal: recommend.Proposal) -> None:
+    """Channels without a clerk (citizen page, API, Open311): the order keeps the model's category,
+    marked as the model's (`category_by: model`, with its probability), for a dispatcher to confirm."""
+    try:
+        workorders.recategorize(
+            user=None,
+            order_id=order.pk,
+            category=proposal.category,
+            by="model",
+            probability=proposal.category_probability,
+            reason="受理渠道未选类别，记录派单模型推荐的类别",
+        )
+        proposal.body["category"]["recorded"] = True
+    except Exception as exc:  # the order is accepted already; the dispatcher can still set it
+        log.info("could not record the proposed category of order %s: %s", order.pk, exc)
 
 
 def recommend_for_user(*, user: User, order_id: int, allow_auto: bool = False) -> dict:

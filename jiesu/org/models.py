@@ -13,6 +13,7 @@ class UnitKind(models.TextChoices):
     TOWN = "town", "镇"
     DEPARTMENT = "department", "区直部门"
     ENTERPRISE = "enterprise", "公共服务企业"
+    CITY_RETURN = "city_return", "退回市级"  # an outcome, not a handling unit: back to the city 12345 centre
 
 
 # Streets and towns are both 属地 (local owners) and are ranked together.

@@ -40,9 +40,10 @@ def _upsert_unit(
 
 @transaction.atomic
 def load_org(*, data_dir: Path) -> OrgLoadResult:
-    """Create or update the district, the command centre, streets/towns, departments and
-    enterprises from `units.yaml` (+ its streets CSV), grids from `grids.yaml` if present, and the
-    responsibility list from `responsibility.yaml`. Idempotent."""
+    """Create or update the district, the command centre, streets/towns, departments, enterprises
+    and the 退回市级 outcome from `units.yaml` (+ its streets CSV), grids from `grids.yaml` if present,
+    and the responsibility list from `responsibility.yaml` (which also reads the rules the category
+    tree carries). Idempotent."""
     spec = yaml.safe_load((data_dir / "units.yaml").read_text(encoding="utf-8"))
     district_spec = dict(spec["district"])
     boundary_file = district_spec.pop("boundary_file", None)
@@ -65,11 +66,19 @@ def load_org(*, data_dir: Path) -> OrgLoadResult:
             count += 1
     for key, kind, base in (("departments", UnitKind.DEPARTMENT, 300), ("enterprises", UnitKind.ENTERPRISE, 500)):
         for i, row in enumerate(spec.get(key, [])):
-            _upsert_unit(kind=kind, parent=district, sort_order=base + i, **row)
+            _upsert_unit(kind=kind, parent=district, sort_order=base + i, **_unit_fields(row))
             count += 1
+    if spec.get("city_return"):
+        _upsert_unit(kind=UnitKind.CITY_RETURN, parent=district, sort_order=900, **_unit_fields(spec["city_return"]))
+        count += 1
     grids = _load_grids(path=data_dir / "grids.yaml")
     rules = load_responsibility_list(path=data_dir / "responsibility.yaml")
     return OrgLoadResult(units=count, grids=grids, rules=rules)
+
+
+def _unit_fields(row: dict) -> dict:
+    """The Unit fields of a units.yaml row (its `source` and `note` document the name, they are not stored)."""
+    return {k: v for k, v in row.items() if k not in ("source", "note")}
 
 
 def _load_grids(*, path: Path) -> int:
@@ -87,16 +96,37 @@ def _load_grids(*, path: Path) -> int:
     return n
 
 
+def _unit_index() -> dict[str, Unit]:
+    """Units by code, full name and short name (rules name a unit by whichever reads best)."""
+    index: dict[str, Unit] = {}
+    for unit in Unit.objects.all():
+        for key in (unit.short_name, unit.name, unit.code):  # the code wins a clash
+            if key:
+                index[key] = unit
+    return index
+
+
 def load_responsibility_list(*, path: Path) -> int:
-    """Replace the responsibility list with the file's rules. Category paths are stored by name
-    path (e.g. 城乡建设/物业管理) so the list stays readable in admin."""
+    """Replace the responsibility list with the file's rules and the rules of the category tree it
+    names (`category_tree`: each node's lead, assisting units and basis). Category paths are stored by
+    name path (e.g. 城乡建设/物业管理) so the list stays readable in admin; a unit is named by code, full
+    name or short name; 属地 = the street/town of the place."""
     from jiesu.workorders.models import Category  # taxonomy lives with the orders it classifies
+    from jiesu.workorders.reference import tree_rules
 
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     by_path = {c.path: c.code for c in Category.objects.all()}
-    units = {u.code: u for u in Unit.objects.all()}
+    units = _unit_index()
+    rows = list(spec["rules"])
+    if spec.get("category_tree"):
+        tree = (path.parent / spec["category_tree"]).resolve()
+        rows += tree_rules(path=tree)
+    for row in rows:
+        for name in [row["lead"], *row.get("assist", [])]:
+            if name != LOCAL_MARKER and name not in units:
+                raise ValueError(f"权责清单引用了不存在的单位: {name}（类别 {row['category']}）")
     ResponsibilityRule.objects.all().delete()
-    for row in spec["rules"]:
+    for row in rows:
         if row["category"] not in by_path:
             raise ValueError(f"权责清单引用了不存在的类别: {row['category']}（请先加载类别体系）")
         code = by_path[row["category"]]
@@ -111,7 +141,7 @@ def load_responsibility_list(*, path: Path) -> int:
         assist = [units[c] for c in row.get("assist", []) if c != LOCAL_MARKER]
         if assist:
             rule.assisting_units.set(assist)
-    return len(spec["rules"])
+    return len(rows)
 
 
 def create_user(

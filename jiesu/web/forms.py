@@ -43,9 +43,11 @@ def boolean(data: QueryDict, name: str, label: str, *, required: bool = True) ->
     return None
 
 
-def category(data: QueryDict, name: str = "category") -> Category | None:
+def category(data: QueryDict, name: str = "category", *, required: bool = False) -> Category | None:
     code = text(data, name)
     if not code:
+        if required:
+            raise InvalidInput("请选择诉求类别（可输入名称或拼音首字母检索）", code="required", details={"field": name})
         return None
     found = Category.objects.filter(code=code, is_active=True).first()
     if found is None:
@@ -146,6 +148,8 @@ def action_arguments(action: str, data: QueryDict) -> dict:
         return {"note": text(data, "note")}
     if action == "mark_unreasonable":
         return {"kind": text(data, "kind"), "reason": text(data, "reason")}
+    if action == "recategorize":
+        return {"category": category(data, required=True), "by": "dispatcher", "reason": text(data, "reason")}
     if action == "set_property":
         return {"property_project": property_project(data), "reason": text(data, "reason")}
     raise InvalidInput("该操作不能在此页面执行", code="unsupported_action")

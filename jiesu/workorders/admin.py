@@ -9,9 +9,31 @@ from jiesu.workorders.models import Category, DeadlineRule, WorkOrder, WorkOrder
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("code", "path", "level", "qiyou", "wuxing", "default_urgency", "is_active")
-    list_filter = ("level", "qiyou", "wuxing", "is_active")
-    search_fields = ("code", "path")
+    """Both schemes; the Beijing-style tree is edited in data/taxonomy/beijing12345.yaml (versioned) or
+    here (name, keywords, 七有/五性, TipDM label, active); its 权责清单 rules in 权责清单."""
+
+    list_display = (
+        "code",
+        "path",
+        "scheme",
+        "level",
+        "initials",
+        "qiyou",
+        "wuxing",
+        "tipdm_label",
+        "maps_to",
+        "is_active",
+    )
+    list_filter = ("scheme", "level", "qiyou", "wuxing", "tipdm_label", "is_active")
+    search_fields = ("code", "path", "initials", "keywords")
+    readonly_fields = ("scheme", "initials")
+    raw_id_fields = ("parent", "maps_to")
+
+    def save_model(self, request, obj, form, change):
+        from jiesu.workorders.reference import initials
+
+        obj.initials = initials(obj.name)  # the search keeps up with a renamed category
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(DeadlineRule)

@@ -30,7 +30,7 @@ from jiesu.workorders.models import (
     WorkOrderEvent,
     events_bulk_written,
 )
-from jiesu.workorders.services import _HANDLING_KINDS, MAX_REPLY, UNREASONABLE_KINDS, _validate_new_order
+from jiesu.workorders.services import _HANDLING_KINDS, MAX_REPLY, UNREASONABLE_KINDS, _validate_new_order, category_by
 
 # The actions that bring a new order to each state, in order (the main line of the loop).
 _MAIN_LINE = ["dispatch", "acknowledge", "respond", "resolve", "callback", "close"]
@@ -204,6 +204,8 @@ def build(item: HistoricalOrder) -> tuple[dict, list[dict]]:
         "version": 1,
     }
     created = {"channel": item.channel, **item.source}
+    if item.category is not None:  # as create_order records it for an imported order's category
+        created["category_by"] = category_by(channel=item.channel)
     if item.property_project is not None:  # as create_order(property_project_by="import") records it
         created.update(property_project=item.property_project.pk, property_project_by="import")
     create = _event(order, "create", "", item.received_at, created)

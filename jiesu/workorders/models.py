@@ -53,8 +53,17 @@ class Satisfaction(models.IntegerChoices):
     VERY_DISSATISFIED = 1, "非常不满意"
 
 
+class CategoryScheme(models.TextChoices):
+    BEIJING = "beijing", "北京12345分类"
+    TIPDM = "tipdm", "旧分类（TipDM）"
+
+
 class Category(models.Model):
-    """The category taxonomy (一级/二级/三级), loaded from data/taxonomy; `path` is the name path."""
+    """The category taxonomy (一级/二级/三级), loaded from data/taxonomy; `path` is the name path.
+
+    Two schemes live side by side: the Beijing 12345-style tree (data/taxonomy/beijing12345.yaml, codes
+    from 21) used at intake and by the router, and the old TipDM label system (codes 01–15) kept so that
+    old orders, events and reports stay readable; each old node `maps_to` its nearest new category."""
 
     code = models.CharField("编码", max_length=16, unique=True)
     name = models.CharField("名称", max_length=64)
@@ -65,6 +74,23 @@ class Category(models.Model):
     wuxing = models.CharField("五性维度", max_length=8, blank=True)
     default_urgency = models.CharField("默认紧急程度", max_length=16, choices=Urgency.choices, default=Urgency.GENERAL)
     is_active = models.BooleanField("启用", default=True)
+    scheme = models.CharField("分类体系", max_length=16, choices=CategoryScheme.choices, default=CategoryScheme.TIPDM)
+    keywords = models.TextField("关键词", blank=True, help_text="受理时检索与分类模型的种子词，空格分隔")
+    initials = models.CharField(
+        "拼音首字母", max_length=64, blank=True, help_text="名称的拼音首字母（检索用，载入时生成）"
+    )
+    tipdm_label = models.CharField(
+        "对应旧一级标签", max_length=16, blank=True, help_text="TipDM 7 个一级标签之一（评估用）"
+    )
+    maps_to = models.ForeignKey(
+        "self",
+        verbose_name="对应新类别",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="旧分类节点对应的北京12345分类类别（迁移旧工单用）",
+    )
 
     class Meta:
         verbose_name = "诉求类别"

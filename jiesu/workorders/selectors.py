@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from jiesu.common.errors import NotFound
 from jiesu.org.models import Role, User
-from jiesu.workorders.models import OPEN_STATES, State, WorkOrder
+from jiesu.workorders.models import OPEN_STATES, Category, CategoryScheme, State, WorkOrder
 
 # Roles that see personal data of every order; the handling units see it for their own orders.
 _PERSONAL_DATA_ROLES = (Role.AGENT, Role.CALLBACK_AGENT)
@@ -121,3 +121,25 @@ def events_of(*, order: WorkOrder):
 
 def state_label(state: str) -> str:
     return State(state).label
+
+
+def category_choices() -> QuerySet[Category]:
+    """The categories a clerk or dispatcher picks from: the Beijing-style tree's active 二级 and 三级."""
+    return Category.objects.filter(scheme=CategoryScheme.BEIJING, is_active=True, level__gte=2).order_by("code")
+
+
+def search_categories(*, query: str, limit: int = 20) -> list[Category]:
+    """Categories whose name, path, keywords or pinyin initials contain what was typed (初始字母 like
+    "wyf" find 物业服务质量); leaves first, then by code."""
+    q = (query or "").strip()
+    if not q:
+        return []
+    lowered = q.lower()
+    found = category_choices().filter(
+        Q(name__icontains=q)
+        | Q(path__icontains=q)
+        | Q(keywords__icontains=q)
+        | Q(initials__startswith=lowered)
+        | Q(code__startswith=q)
+    )
+    return sorted(found[: limit * 3], key=lambda c: (c.level != 3, not c.initials.startswith(lowered), c.code))[:limit]

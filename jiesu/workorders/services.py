@@ -291,6 +291,8 @@ def create_order(
         )
     project = property_project_or_error(property_project)
     extra = dict(payload or {})
+    if category is not None:
+        extra.setdefault("category_by", category_by(channel=channel))
     if project is not None:
         extra.update(property_project=project.pk, property_project_by=property_project_by)
     elif match_property_project:
@@ -435,6 +437,53 @@ def set_property_project(
         }
 
     return _transition(order_id=order_id, user=user, action="set_property", at=at, apply=apply, reason=reason)
+
+
+# How an order's category was set (create/recategorize payload `category_by`): a clerk at intake, a
+# dispatcher's correction, the routing model's proposal (channels without a clerk), the legacy remap.
+CATEGORY_BY = ("clerk", "dispatcher", "model", "import", "migration")
+
+
+def category_by(*, channel: str) -> str:
+    """How a category given at creation was set: the city platform's export, else the clerk's choice."""
+    return "import" if channel == Channel.IMPORT else "clerk"
+
+
+def recategorize(
+    *,
+    user: User | None,
+    order_id: int,
+    category: Category,
+    by: str = "dispatcher",
+    probability: float | None = None,
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> WorkOrder:
+    """Set or change the order's category (更正类别) with an event that keeps [old, new] codes and how
+    it was set; the model's proposal also keeps its probability."""
+    if by not in CATEGORY_BY:
+        raise InvalidInput(f"未知的类别来源：{by}", code="invalid_choice", details={"field": "category_by"})
+    if category is None or not isinstance(category, Category):
+        raise InvalidInput("请选择诉求类别", code="required", details={"field": "category"})
+    if not category.is_active:
+        raise InvalidInput(f"类别“{category.path}”已停用", code="invalid_category", details={"field": "category"})
+    reason = (reason or "").strip()[:500]
+
+    def apply(order, when):
+        old = order.category
+        if old is not None and old.pk == category.pk:
+            raise InvalidInput("类别没有变化", code="no_change", details={"field": "category"})
+        order.category = category
+        payload = {
+            "changed": {"category": [old.code if old else None, category.code]},
+            "paths": [old.path if old else "", category.path],
+            "category_by": by,
+        }
+        if probability is not None:
+            payload["probability"] = round(float(probability), 4)
+        return ["category"], payload
+
+    return _transition(order_id=order_id, user=user, action="recategorize", at=at, apply=apply, reason=reason)
 
 
 def _find_existing(*, client_ref: str | None, external_ref: str | None) -> WorkOrder | None:
@@ -912,4 +961,5 @@ ACTIONS: dict[str, Callable[..., Any]] = {
     "merge": merge_duplicate,
     "mark_unreasonable": mark_unreasonable,
     "set_property": set_property_project,
+    "recategorize": recategorize,
 }

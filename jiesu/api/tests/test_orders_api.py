@@ -154,7 +154,7 @@ def test_actions_through_the_api(users, units):
     )
     assert response.status_code == 200, response.content
     assert response.json()["state"] == "dispatched"
-    assert response.json()["assisting_units"] == [{"code": "110106-D03", "name": "区房屋管理局"}]
+    assert response.json()["assisting_units"] == [{"code": "110106-D03", "name": "北京市丰台区房屋管理局"}]
     # state refuses → 409
     assert_error(handler.post(url + "resolve", {"reply": "已办"}, format="json"), 409, "invalid_transition")
     # role refuses → 403

@@ -1,4 +1,5 @@
-"""七有 / 五性 dimensions of categories, from the documented table data/taxonomy/qiyou_wuxing.yaml.
+"""七有 / 五性 dimensions of the old TipDM categories, from the documented table data/taxonomy/qiyou_wuxing.yaml
+(the Beijing 12345-style tree names them per node in data/taxonomy/beijing12345.yaml).
 
 A node's dimension is its own entry or else its parent's (level 1 → 2 → 3); "" means "no 七有
 dimension". `apply_dimensions` writes them onto Category.qiyou / Category.wuxing."""
@@ -76,10 +77,11 @@ def load_table(path: Path | None = None) -> DimensionTable:
 def apply_dimensions(*, table: DimensionTable | None = None) -> dict[str, int]:
     """Fill Category.qiyou / wuxing for every category. Every table entry must name a real category and
     every level-1 category must be in the table, so a renamed category cannot silently lose its dimension."""
-    from jiesu.workorders.models import Category
+    from jiesu.workorders.models import Category, CategoryScheme
 
     table = table or load_table()
-    categories = list(Category.objects.all())
+    # the old TipDM scheme only: the Beijing-style tree carries its dimensions in its own file
+    categories = list(Category.objects.filter(scheme=CategoryScheme.TIPDM))
     paths = {c.path for c in categories}
     unknown = sorted(set(table.entries) - paths)
     if unknown:

@@ -27,3 +27,10 @@ class FakeClassifier:
 
     def predict(self, texts):
         return [LABELS[i] for i in self.predict_proba(texts).argmax(axis=1)]
+
+
+def no_routing_model():
+    """Stand-in for jiesu.dispatch.recommend._routing_model when a test covers the classifier path."""
+    from jiesu.dispatch.routing import RoutingModelMissing
+
+    raise RoutingModelMissing("派单模型尚未训练")

@@ -112,7 +112,7 @@ def test_qiyou_wuxing_table_fills_categories(reference):
     from jiesu.workorders.models import Category
 
     result = apply_dimensions()
-    dims = {c.path: (c.qiyou, c.wuxing) for c in Category.objects.all()}
+    dims = {c.path: (c.qiyou, c.wuxing) for c in Category.objects.filter(scheme="tipdm")}
     assert result["categories"] == len(dims)
     assert dims["城乡建设/住房保障与房地产/物业服务"] == ("住有所居", "宜居性")  # inherited from level 2
     assert dims["劳动和社会保障/退休政策及待遇"] == ("老有所养", "公正性")  # level-2 override

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from jiesu.dispatch import locator, recommend, router, services
 from jiesu.dispatch.models import Correction, CorrectionKind, RoutingMemory
 from jiesu.dispatch.selectors import recommendation_acceptance, return_rate_by_category
-from jiesu.dispatch.tests.fakes import FakeClassifier
+from jiesu.dispatch.tests.fakes import FakeClassifier, no_routing_model
 from jiesu.workorders import services as workorders
 from jiesu.workorders.models import Category
 
@@ -17,6 +17,7 @@ FANGZHUANG, YOUANMEN, FANGGUANJU, ZHUJIANWEI = "110106013", "110106001", "110106
 @pytest.fixture(autouse=True)
 def fake_classifier(monkeypatch):
     monkeypatch.setattr(recommend, "_classifier", lambda: FakeClassifier())
+    monkeypatch.setattr(recommend, "_routing_model", no_routing_model)
     locator.cache.clear()
     router.cache.clear()
     yield

@@ -7,7 +7,7 @@ from jiesu.dispatch import locator, recommend, router
 from jiesu.dispatch.classifier import ClassifierMissing
 from jiesu.dispatch.models import DispatchSettings, Recommendation
 from jiesu.dispatch.services import update_settings
-from jiesu.dispatch.tests.fakes import LABELS, FakeClassifier
+from jiesu.dispatch.tests.fakes import LABELS, FakeClassifier, no_routing_model
 from jiesu.workorders import services
 from jiesu.workorders.models import Category, State
 
@@ -24,6 +24,7 @@ PROPERTY = {
 def fake_classifier(monkeypatch):
     fake = FakeClassifier()
     monkeypatch.setattr(recommend, "_classifier", lambda: fake)
+    monkeypatch.setattr(recommend, "_routing_model", no_routing_model)  # these tests cover the 7-label path
     locator.cache.clear()
     router.cache.clear()
     yield fake

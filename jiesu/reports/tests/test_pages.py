@@ -27,9 +27,9 @@ def test_dashboard_filters_by_unit_kind(client, users, month_of_orders):
     data = page.context["data"]
     assert data["kind"] == "department"
     assert [u["name"] for u in data["units"] if u["rank"]] == [
-        "区住房和城乡建设委员会",
-        "区房屋管理局",
-        "区城市管理委员会",
+        "北京市丰台区住房和城乡建设委员会",
+        "北京市丰台区房屋管理局",
+        "北京市丰台区城市管理委员会",
     ]
     streets = client.get(reverse("reports:dashboard"), {"month": "2026-10"}).context["data"]
     assert [u["rank"] for u in streets["units"][:4]] == [1, 2, 3, 4]

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('org', '0002_responsibility_local_assists'),
-        ('workorders', '0006_channel_proactive_report_meeting'),
+        ('workorders', '0007_channel_proactive_report_meeting'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

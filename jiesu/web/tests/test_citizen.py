@@ -29,7 +29,10 @@ def test_submit_gives_a_number(client, reference):
     order = WorkOrder.objects.get()
     assert order.channel == Channel.WEB and (order.lat, order.lng) == (39.86, 116.42)
     assert order.number in response.content.decode()
-    assert order.events.get().actor is None
+    assert order.events.get(action="create").actor is None
+    # No clerk on this channel: the routing model's category is recorded, marked as the model's (issue 12).
+    recorded = order.events.get(action="recategorize")
+    assert recorded.actor is None and recorded.payload["category_by"] == "model" and order.category is not None
 
 
 def test_submit_needs_place_and_phone(client, reference):

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from jiesu.common.errors import DomainError, InvalidInput
+from jiesu.dispatch.selectors import propose_category
 from jiesu.dispatch.services import recommend_on_create
 from jiesu.org.models import PropertyProject, Role
 from jiesu.org.selectors import local_units, property_project_label, search_property_projects
@@ -13,6 +14,7 @@ from jiesu.web.roles import role_required
 from jiesu.web.views.common import error_page
 from jiesu.workorders import services
 from jiesu.workorders.models import Category, Channel, Urgency
+from jiesu.workorders.selectors import search_categories
 
 INTAKE_ROLES = (Role.AGENT, Role.DISPATCHER, Role.ADMIN)
 
@@ -20,7 +22,7 @@ INTAKE_ROLES = (Role.AGENT, Role.DISPATCHER, Role.ADMIN)
 def _context(**extra) -> dict:
     return {
         "urgencies": Urgency.choices,
-        "categories": Category.objects.filter(is_active=True, level__gte=2),
+        "category": _category_state(extra.get("data")),
         "streets": local_units(),
         "project": _project_state(extra.get("data")),
         **extra,
@@ -65,6 +67,77 @@ def _project_arguments(data) -> dict:
     return {"match_property_project": by != "cleared"}
 
 
+def _category_state(data, *, category: Category | None = None, by: str = "", note: str = "", probability=None) -> dict:
+    """What the 诉求类别 field shows: the chosen or proposed category, how it got there (clerk | model |
+    "") and the proposal's note; `proposed` keeps the model's code so the order records what was offered."""
+    proposed = ""
+    if category is None and data is not None:
+        by = forms.text(data, "category_by")
+        by = by if by in ("clerk", "model") else ""
+        code = forms.text(data, "category")
+        category = Category.objects.filter(code=code, is_active=True).first() if code else None
+        proposed = forms.text(data, "category_proposed")
+        if category is None:
+            return {"code": "", "label": forms.text(data, "category_label"), "by": by, "note": "", "proposed": proposed}
+    if category is None:
+        return {"code": "", "label": "", "by": by, "note": note, "proposed": ""}
+    if by == "model":
+        proposed = category.code
+    return {
+        "code": category.code,
+        "label": category.path,
+        "by": by,
+        "note": note,
+        "probability": probability,
+        "proposed": proposed,
+    }
+
+
+def _category_arguments(data) -> dict:
+    """create_order's category arguments. The category is required at the hotline: the clerk's pick, or
+    the model's proposal shown in the field (a form saved before the proposal reached the page gets the
+    same proposal here, recorded as the model's: `category_by: model`); no pick and no proposal is an
+    error. The create event keeps what the model proposed (`category_proposed`)."""
+    chosen = forms.category(data)
+    proposed = forms.text(data, "category_proposed")
+    payload = {"category_proposed": proposed} if proposed else {}
+    if chosen is None:
+        found = propose_category(text=f"{forms.text(data, 'title')}\n{forms.text(data, 'content')}")
+        if found.category is None:
+            forms.category(data, required=True)  # raises the field's Chinese error
+        chosen = found.category
+        payload.update(category_by="model", category_proposed=chosen.code, category_probability=found.probability)
+    elif forms.text(data, "category_by") == "model" and chosen.code == proposed:
+        payload["category_kept"] = True  # the clerk saved the proposal as shown
+    return {"category": chosen, "payload": payload or None}
+
+
+@role_required(*INTAKE_ROLES)
+def category_options(request):
+    """htmx fragment: the type-ahead's <option>s for what the clerk typed in 诉求类别 (name, keyword,
+    pinyin initials)."""
+    query = forms.text(request.GET, "category_label") or forms.text(request.GET, "q")
+    return render(request, "web/_category_options.html", {"options": search_categories(query=query)})
+
+
+@role_required(*INTAKE_ROLES)
+def category_proposal(request):
+    """htmx fragment: the 诉求类别 field with the routing model's category pre-selected — unless the
+    clerk already chose one."""
+    data = request.POST
+    state = _category_state(data)
+    if state["by"] == "clerk":
+        return render(request, "web/_category_field.html", {"category": state})
+    found = propose_category(text=f"{forms.text(data, 'title')}\n{forms.text(data, 'content')}")
+    if found.category is None:
+        state = _category_state(None, note=found.note)
+    else:
+        state = _category_state(
+            None, category=found.category, by="model", note=found.note, probability=found.probability
+        )
+    return render(request, "web/_category_field.html", {"category": state})
+
+
 @role_required(*INTAKE_ROLES)
 def intake(request):
     if request.method != "POST":
@@ -82,9 +155,9 @@ def intake(request):
             requester_name=forms.text(data, "requester_name"),
             requester_phone=forms.text(data, "requester_phone"),
             urgency=forms.text(data, "urgency", Urgency.GENERAL),
-            category=forms.category(data),
             street=forms.unit(data, "street", "所属街镇", required=False),
             client_ref=forms.text(data, "client_ref") or None,
+            **_category_arguments(data),
             **_project_arguments(data),
         )
     except InvalidInput as error:

@@ -98,7 +98,7 @@ def order_detail(request, order_id: int, *, error: DomainError | None = None, st
             "units": handling_units(),
             "assisting": order.assisting_units.all(),
             "error": error,
-            "categories": Category.objects.filter(is_active=True, level__gte=2),
+            "categories": wo_selectors.category_choices(),
         },
         status=status,
     )
@@ -181,7 +181,7 @@ def order_edit(request, order_id: int):
             "error": error,
             "data": request.POST if request.method == "POST" else None,
             "urgencies": Urgency.choices,
-            "categories": Category.objects.filter(is_active=True, level__gte=2),
+            "categories": wo_selectors.category_choices(),
             "streets": local_units(),
         },
         status=400 if error else 200,

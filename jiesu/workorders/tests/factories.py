@@ -53,6 +53,13 @@ def any_property_project(units):
     return project
 
 
+def other_category(order: WorkOrder):
+    """An active category of the Beijing-style tree that the order does not have yet."""
+    from jiesu.workorders.models import Category
+
+    return Category.objects.filter(scheme="beijing", level=3, is_active=True).exclude(pk=order.category_id).first()
+
+
 def actor_of(action: str) -> str:
     return ACTOR_OF.get(action, "dispatcher")
 
@@ -68,6 +75,7 @@ def do(action: str, *, order: WorkOrder, users, units, at: dt.datetime | None = 
         "set_property": lambda: services.set_property_project(
             user=d, order_id=order.pk, property_project=any_property_project(units), at=at
         ),
+        "recategorize": lambda: services.recategorize(user=d, order_id=order.pk, category=other_category(order), at=at),
         "dispatch": lambda: services.dispatch(user=d, order_id=order.pk, lead_unit=units[FANGZHUANG], at=at),
         "acknowledge": lambda: services.acknowledge(user=h, order_id=order.pk, at=at),
         "return": lambda: services.return_order(user=h, order_id=order.pk, reason="不属于本街道辖区", at=at),

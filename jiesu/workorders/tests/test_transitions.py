@@ -88,7 +88,14 @@ def _minimal_kwargs(action, users, units):
         "merge": {"master_id": _master(users).pk},
         "mark_unreasonable": {"kind": "repeat"},
         "set_property": {"property_project": None},
+        "recategorize": {"category": _any_category()},
     }.get(action, {})
+
+
+def _any_category():
+    from jiesu.workorders.models import Category
+
+    return Category.objects.filter(scheme="beijing", level=3).first()
 
 
 def _master(users):

@@ -25,13 +25,27 @@ class Command(BaseCommand):
         parser.add_argument("--text-cols", default="title,content", help="文本列，逗号分隔，按顺序拼接")
         parser.add_argument("--label-col", default="label", help="标签列")
         parser.add_argument("--model", default=None, help="模型文件路径，默认 var/models 中的当前模型")
+        parser.add_argument(
+            "--via-categories",
+            action="store_true",
+            help="改用派单模型：末级类别概率按其一级祖先对应的 7 个标签相加（类别树的 tipdm 字段）",
+        )
 
     def handle(self, *args, **opts):
         text_cols = [c.strip() for c in opts["text_cols"].split(",") if c.strip()]
         if not text_cols:
             raise CommandError("--text-cols 至少需要一个列名")
         try:
-            clf = load(Path(opts["model"])) if opts["model"] else load_classifier()
+            if opts["via_categories"]:
+                from jiesu.dispatch.routing import current_model_path as routing_path
+                from jiesu.dispatch.routing import load_routing_model
+                from jiesu.dispatch.routing.model import TipdmView
+                from jiesu.dispatch.routing.model import load as load_routing
+
+                clf = TipdmView(load_routing(Path(opts["model"])) if opts["model"] else load_routing_model())
+                opts["model"] = opts["model"] or str(routing_path())
+            else:
+                clf = load(Path(opts["model"])) if opts["model"] else load_classifier()
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         except Exception as exc:  # missing, truncated or foreign file: unpickling fails in many ways

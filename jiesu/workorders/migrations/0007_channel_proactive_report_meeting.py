@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workorders', '0005_calendar_estimated'),
+        ('workorders', '0006_category_tree'),
     ]
 
     operations = [
