@@ -22,6 +22,7 @@ from django.utils import timezone
 from jiesu.supervision import services
 from jiesu.supervision.models import ItemState, Milestone, Reminder, ReminderKind, SupervisionItem
 from jiesu.supervision.rules import rules
+from jiesu.timers.registry import Daily, register
 from jiesu.worktime import calendar
 from jiesu.worktime.services import add_working_days
 
@@ -148,3 +149,61 @@ def run_overdue_flags(*, now: dt.datetime) -> TimerRun:
             message=message,
         )
     return run
+
+
+# ---------------------------------------------------------------- the scheduler (jiesu.timers)
+
+
+def _people(recipients: dict) -> list:
+    """The users a reminder's recipients describe: roles of the lead unit, the responsible district
+    leader, the 指挥部's roles."""
+    from django.db.models import Q
+
+    from jiesu.org.models import UnitKind, User
+
+    wanted = Q(pk__in=[])
+    if recipients.get("unit"):
+        wanted |= Q(unit_id=recipients["unit"], role__in=recipients.get("roles", []))
+    if recipients.get("leader"):
+        wanted |= Q(pk=recipients["leader"])
+    if recipients.get("centre_roles"):
+        wanted |= Q(unit__kind=UnitKind.CENTRE, role__in=recipients["centre_roles"])
+    return list(User.objects.filter(wanted, is_active=True))
+
+
+def _send(run: TimerRun, *, kind: str) -> int:
+    from jiesu.notify.services import Outgoing, send_many
+
+    items = SupervisionItem.objects.in_bulk([f["item"] for f in run.fired])
+    batch = []
+    for fired in run.fired:
+        item = items[fired["item"]]
+        recipients = _recipients(item, overdue=kind == "supervision_overdue")
+        batch.append(
+            Outgoing(
+                kind=kind,
+                context={
+                    "事项编号": item.number,
+                    "事项": item.title,
+                    "提醒": fired["message"],
+                    "链接": f"/supervision/items/{item.pk}/",
+                },
+                users=_people(recipients),
+                dedupe=f"{kind}:{item.pk}:{fired['target']}:{fired['due_date']}",
+            )
+        )
+    return send_many(batch, now=run.now) if batch else 0
+
+
+@register("supervision.reminders", label="督办事项到期提醒", schedule=Daily(at="08:00"))
+def reminders(*, now):
+    run = run_milestone_reminders(now=now)
+    sent = _send(run, kind="supervision_reminder")
+    return {"reminded": len(run.fired), "already": run.already_done, "messages": sent}
+
+
+@register("supervision.overdue", label="督办事项逾期标记", schedule=Daily(at="08:10"))
+def overdue(*, now):
+    run = run_overdue_flags(now=now)
+    sent = _send(run, kind="supervision_overdue")
+    return {"flagged": len(run.fired), "already": run.already_done, "messages": sent}
