@@ -99,10 +99,10 @@ def fengtai_addresses() -> list[str]:
 
 def bench_recommendation(clf, n_orders: int) -> None:
     from jiesu.dispatch import locator, recommend, router, services
-    from jiesu.intake.duplicates import find_similar
     from jiesu.org.models import Role, Unit
     from jiesu.org.services import create_user
     from jiesu.workorders import services as workorders
+    from jiesu.workorders.duplicates import find_similar
 
     agent = create_user(
         username="bench-agent", password="x-bench-1", role=Role.AGENT, unit=Unit.objects.get(code="110106-JSJB")
@@ -169,7 +169,7 @@ def bench_batch(clf, n: int) -> None:
 
 
 def bench_duplicates() -> None:
-    from jiesu.intake.duplicates import PLACE_THRESHOLD, REQUESTER_THRESHOLD, text_similarity
+    from jiesu.workorders.duplicates import PLACE_THRESHOLD, REQUESTER_THRESHOLD, text_similarity
 
     texts = {}
     for name in ("attachment3_hot_issues.csv", "attachment4_replies.csv"):
@@ -220,7 +220,7 @@ def bench_duplicates() -> None:
 def bench_same_place(days: int = 7) -> None:
     """Different requesters, same place: data/dispatch/same_place_pairs.csv scored through find_similar."""
     from jiesu.intake.dupeval import load_messages, precision_recall, score_pairs_through_find_similar
-    from jiesu.intake.duplicates import PLACE_THRESHOLD
+    from jiesu.workorders.duplicates import PLACE_THRESHOLD
 
     messages = load_messages(SHARED / "attachment3_hot_issues.csv")
     with (ROOT / "data" / "dispatch" / "same_place_pairs.csv").open(encoding="utf-8") as fh:

@@ -11,8 +11,8 @@ from functools import lru_cache
 
 from jiesu.dispatch import locator, router
 from jiesu.dispatch.models import DispatchSettings
-from jiesu.intake.duplicates import find_similar
 from jiesu.org.models import Unit
+from jiesu.workorders.duplicates import find_similar
 from jiesu.workorders.models import Category, State, WorkOrder, WorkOrderEvent
 
 log = logging.getLogger(__name__)

@@ -137,9 +137,8 @@ def score_pairs_through_find_similar(pairs, messages: dict[str, Message], *, day
     from django.db import transaction
     from django.utils import timezone
 
-    from jiesu.intake import duplicates
     from jiesu.org.models import User
-    from jiesu.workorders import services
+    from jiesu.workorders import duplicates, services
 
     agent = User.objects.filter(is_active=True).order_by("pk").first()
     saved = duplicates.REQUESTER_THRESHOLD, duplicates.PLACE_THRESHOLD, duplicates.TEXT_THRESHOLD

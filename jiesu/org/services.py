@@ -18,7 +18,6 @@ LOCAL_MARKER = "属地"
 class OrgLoadResult:
     units: int
     grids: int
-    rules: int
 
 
 def _upsert_unit(
@@ -72,8 +71,7 @@ def load_org(*, data_dir: Path) -> OrgLoadResult:
         _upsert_unit(kind=UnitKind.CITY_RETURN, parent=district, sort_order=900, **_unit_fields(spec["city_return"]))
         count += 1
     grids = _load_grids(path=data_dir / "grids.yaml")
-    rules = load_responsibility_list(path=data_dir / "responsibility.yaml")
-    return OrgLoadResult(units=count, grids=grids, rules=rules)
+    return OrgLoadResult(units=count, grids=grids)
 
 
 def _unit_fields(row: dict) -> dict:
@@ -106,30 +104,21 @@ def _unit_index() -> dict[str, Unit]:
     return index
 
 
-def load_responsibility_list(*, path: Path) -> int:
-    """Replace the responsibility list with the file's rules and the rules of the category tree it
-    names (`category_tree`: each node's lead, assisting units and basis). Category paths are stored by
-    name path (e.g. 城乡建设/物业管理) so the list stays readable in admin; a unit is named by code, full
-    name or short name; 属地 = the street/town of the place."""
-    from jiesu.workorders.models import Category  # taxonomy lives with the orders it classifies
-    from jiesu.workorders.reference import tree_rules
-
-    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    by_path = {c.path: c.code for c in Category.objects.all()}
+def replace_responsibility_list(*, rows: list[dict], category_codes: dict[str, str]) -> int:
+    """Replace the responsibility list with `rows` (category by name path, e.g. 城乡建设/物业管理;
+    lead and assisting units by code, full name or short name; 属地 = the street/town of the place).
+    `category_codes` maps those paths to category codes: the taxonomy belongs to the orders, so the
+    caller that loads it (jiesu.workorders.reference) passes it in and org stays below workorders."""
     units = _unit_index()
-    rows = list(spec["rules"])
-    if spec.get("category_tree"):
-        tree = (path.parent / spec["category_tree"]).resolve()
-        rows += tree_rules(path=tree)
     for row in rows:
         for name in [row["lead"], *row.get("assist", [])]:
             if name != LOCAL_MARKER and name not in units:
                 raise ValueError(f"权责清单引用了不存在的单位: {name}（类别 {row['category']}）")
+        if row["category"] not in category_codes:
+            raise ValueError(f"权责清单引用了不存在的类别: {row['category']}（请先加载类别体系）")
     ResponsibilityRule.objects.all().delete()
     for row in rows:
-        if row["category"] not in by_path:
-            raise ValueError(f"权责清单引用了不存在的类别: {row['category']}（请先加载类别体系）")
-        code = by_path[row["category"]]
+        code = category_codes[row["category"]]
         lead = None if row["lead"] == LOCAL_MARKER else units[row["lead"]]
         rule = ResponsibilityRule.objects.create(
             category_code=code,

@@ -1,4 +1,4 @@
-"""What the pages show from other apps: duplicate hints from intake (jiesu.intake.duplicates) and
+"""What the pages show from other apps: duplicate hints (jiesu.workorders.duplicates) and
 the dispatch recommendation (jiesu.dispatch), turned into small view models. The recommender may
 fail (e.g. no trained model yet): the console must keep working without it."""
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from jiesu.dispatch import selectors as dispatch_selectors
 from jiesu.dispatch import services as dispatch_services
-from jiesu.intake import duplicates
+from jiesu.workorders import duplicates
 from jiesu.workorders.models import State
 
 logger = logging.getLogger(__name__)

@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 from django.db import transaction
 
+from jiesu.org.services import replace_responsibility_list
 from jiesu.workorders import deadlines
 from jiesu.workorders.models import Category, CategoryScheme, DeadlineRule
 
@@ -74,7 +75,7 @@ def initials(name: str) -> str:
 class TreeLoad:
     categories: int
     leaves: int
-    rules: list[dict]  # responsibility rules the tree carries, for org.services.load_responsibility_list
+    rules: list[dict]  # responsibility rules the tree carries, for load_responsibility_list
     version: str
 
 
@@ -220,3 +221,15 @@ def remap_legacy_orders(*, dry_run: bool = False) -> dict[str, int]:
                     reason=f"类别体系迁移：{order.category.path} → {target.path}",
                 )
     return counts
+
+
+@transaction.atomic
+def load_responsibility_list(*, path: Path) -> int:
+    """Replace the responsibility list (权责清单) with the file's rules and the rules of the category
+    tree it names (`category_tree`: each node's lead, assisting units and basis)."""
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rows = list(spec["rules"])
+    if spec.get("category_tree"):
+        rows += tree_rules(path=(path.parent / spec["category_tree"]).resolve())
+    codes = dict(Category.objects.values_list("path", "code"))
+    return replace_responsibility_list(rows=rows, category_codes=codes)

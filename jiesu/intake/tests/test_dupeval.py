@@ -48,7 +48,7 @@ def test_scoring_through_find_similar_sees_place_and_window(users):
     assert scores[2] is None  # outside the 7-day window
     assert precision_recall(scores, [True, False, True], 0.1) == (1.0, 0.5, pytest.approx(2 / 3))
     # Nothing is left behind and the shipped thresholds are restored.
-    from jiesu.intake import duplicates
+    from jiesu.workorders import duplicates
     from jiesu.workorders.models import WorkOrder
 
     assert WorkOrder.objects.count() == 0

@@ -82,7 +82,7 @@ def test_unknown_category_in_the_list_is_an_error(tmp_path, django_db_blocker, d
     (tmp_path / "responsibility.yaml").write_text(
         "version: x\nrules:\n  - {category: 不存在的类别, lead: 属地}\n", encoding="utf-8"
     )
-    from jiesu.org.services import load_responsibility_list
+    from jiesu.workorders.reference import load_responsibility_list
 
     with pytest.raises(ValueError, match="不存在的类别"):
         load_responsibility_list(path=tmp_path / "responsibility.yaml")

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def fake_find_similar(monkeypatch):
-    """Stands in for jiesu.intake.duplicates.find_similar: same signature, SimilarOrder-like rows
+    """Stands in for jiesu.workorders.duplicates.find_similar: same signature, SimilarOrder-like rows
     (the same address counts as the same place, the same phone as the same requester)."""
     calls = []
 

@@ -4,7 +4,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from jiesu.org.services import load_org
-from jiesu.workorders.reference import load_category_tree, load_deadline_rules, load_taxonomy
+from jiesu.workorders.reference import (
+    load_category_tree,
+    load_deadline_rules,
+    load_responsibility_list,
+    load_taxonomy,
+)
 
 
 class Command(BaseCommand):
@@ -21,8 +26,9 @@ class Command(BaseCommand):
         )
         categories = tree.categories + categories
         org = load_org(data_dir=data / "org")
+        responsibility = load_responsibility_list(path=data / "org" / "responsibility.yaml")
         rules = load_deadline_rules(path=data / "rules" / "deadlines.yaml")
         if opts["verbosity"] > 0:
             self.stdout.write(
-                f"类别 {categories} 个（北京12345分类 {tree.categories} 个、末级 {tree.leaves} 个，版本 {tree.version}）；单位 {org.units} 个，网格 {org.grids} 个，权责清单 {org.rules} 条；时限规则 {rules} 条"
+                f"类别 {categories} 个（北京12345分类 {tree.categories} 个、末级 {tree.leaves} 个，版本 {tree.version}）；单位 {org.units} 个，网格 {org.grids} 个，权责清单 {responsibility} 条；时限规则 {rules} 条"
             )

@@ -1,4 +1,5 @@
-"""Duplicate detection at intake (重复件识别): is this request already in the system?
+"""Duplicate detection (重复件识别): is this request already in the system? Used at intake and by
+dispatch, so it lives with the orders it searches, below both.
 
 A recent order is a candidate when it comes from the same requester (phone) or the same place
 (address text or coordinates) within `days`; it is proposed for merging when its text is similar

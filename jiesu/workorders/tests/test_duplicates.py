@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from jiesu.intake.duplicates import find_similar, same_address, text_similarity
 from jiesu.workorders import services
+from jiesu.workorders.duplicates import find_similar, same_address, text_similarity
 
 NOW = timezone.make_aware(dt.datetime(2025, 3, 12, 10, 0))
 LEAK = "芳城园一区5号楼楼道里水管漏水，水流到电梯井，物业一直不管，请尽快维修。"
@@ -87,7 +87,7 @@ def test_merged_orders_are_not_proposed(make_order, users):
 
 
 def test_another_requester_at_the_same_place_in_other_words_is_proposed(make_order):
-    from jiesu.intake.duplicates import PLACE_THRESHOLD
+    from jiesu.workorders.duplicates import PLACE_THRESHOLD
 
     reworded = "楼里水管坏了一直往外冒水，找了物业没人来修"
     unrelated = "小区门口早上有商贩占道经营，堵得车出不去"
