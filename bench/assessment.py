@@ -90,7 +90,7 @@ def recreate_database(url: str) -> None:
 
 def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.test_settings")  # DEBUG off, throw-away SECRET_KEY
     # jiesu.settings runs with DEBUG off unless told; a benchmark needs no real secret and no HTTPS.
     os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
     os.environ.setdefault("JIESU_HTTPS", "0")

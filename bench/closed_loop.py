@@ -26,7 +26,7 @@ STEPS = 7  # create + six actions = events per loop
 
 def _setup_django(db: str) -> None:
     os.environ["DATABASE_URL"] = PG_URL if db == "postgres" else f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.test_settings")  # DEBUG off, throw-away SECRET_KEY
     # jiesu.settings runs with DEBUG off unless told; a benchmark needs no real secret and no HTTPS.
     os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
     os.environ.setdefault("JIESU_HTTPS", "0")

@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.test_settings")  # DEBUG off, throw-away SECRET_KEY
 PRODUCTION_MODELS = ROOT / "var" / "models"
 os.environ["JIESU_VAR_DIR"] = tempfile.mkdtemp(prefix="jiesu-bench-routing-")
 os.environ.pop("DATABASE_URL", None)
@@ -259,6 +259,7 @@ def cross_source(scorer: Scorer, corpus, tree, letters) -> list[str]:
     from jiesu.dispatch.routing.letters import write_check_file
 
     out_dir = ROOT / "var" / "routing-checks"
+    out_dir.mkdir(parents=True, exist_ok=True)
     rows = RoutingRows(
         texts=list(letters.texts),
         rules=[scorer.unit_map.rule_for(b) for b in letters.bodies],

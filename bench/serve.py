@@ -66,7 +66,7 @@ def prepare(args) -> tuple[str, list[int]]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
     os.environ.update(DATABASE_URL=args.db, SECRET_KEY="bench-only-not-a-secret", JIESU_HTTPS="0")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.test_settings")  # DEBUG off, throw-away SECRET_KEY
     os.environ.pop("REDIS_URL", None)
     import django
 

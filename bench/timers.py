@@ -53,7 +53,7 @@ def recreate_database(url: str) -> None:
 
 def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.test_settings")  # DEBUG off, throw-away SECRET_KEY
     os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
     os.environ.setdefault("JIESU_HTTPS", "0")
     os.environ.pop("REDIS_URL", None)  # messages are queued, delivery is not part of a pass
