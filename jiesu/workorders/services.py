@@ -273,6 +273,11 @@ def create_order(
     `match_property_project` is False (the clerk cleared the proposal), the one the address or text
     names when the matcher is confident. The create event records which, and how."""
     state_machine.check_role(state_machine.get("create"), user, None)
+    # The keys are looked up before anything else: they pass the validation layer first.
+    client_ref = validation.clean_text(client_ref, kind="code", field="client_ref", label="client_ref", multiline=False)
+    external_ref = validation.clean_text(
+        external_ref, kind="code", field="external_ref", label="外部编号", multiline=False
+    )
     existing = _find_existing(client_ref=client_ref, external_ref=external_ref)
     if existing:
         if client_ref and existing.client_ref == client_ref:
@@ -303,10 +308,6 @@ def create_order(
     validation.clean_datetime(occurred_at, field="occurred_at", label="发生时间")
     address = validation.clean_text(address, kind="address", field="address", label="地址")
     requester_name = validation.clean_text(requester_name, kind="name", field="requester_name", label="诉求人")
-    client_ref = validation.clean_text(client_ref, kind="code", field="client_ref", label="client_ref", multiline=False)
-    external_ref = validation.clean_text(
-        external_ref, kind="code", field="external_ref", label="外部编号", multiline=False
-    )
     if property_project_by not in PROPERTY_PROJECT_BY:
         raise InvalidInput(
             f"未知的物业项目来源：{property_project_by}",
@@ -397,7 +398,7 @@ def edit_order(
     if title is not None:
         wanted["title"] = _require_text(title, field="title", label="标题", max_length=200)
     if address is not None:
-        wanted["address"] = address.strip()[:300]
+        wanted["address"] = validation.clean_text(address, kind="address", field="address", label="地址")
     if (lat is None) != (lng is None):
         raise InvalidInput("经纬度须同时填写", code="invalid_location", details={"field": "lat"})
     if lat is not None:
@@ -405,9 +406,11 @@ def edit_order(
             raise InvalidInput("经纬度超出范围", code="invalid_location", details={"field": "lat"})
         wanted["lat"], wanted["lng"] = lat, lng
     if requester_name is not None:
-        wanted["requester_name"] = requester_name.strip()[:64]
+        wanted["requester_name"] = validation.clean_text(
+            requester_name, kind="name", field="requester_name", label="诉求人"
+        )
     if requester_phone is not None:
-        phone = requester_phone.strip()
+        phone = validation.clean_text(requester_phone, kind="phone", field="requester_phone", label="联系电话")
         if phone and not _PHONE_RE.match(phone):
             raise InvalidInput("联系电话格式不正确", code="invalid_phone", details={"field": "requester_phone"})
         wanted["requester_phone"] = phone

@@ -219,3 +219,16 @@ def test_open311_nul_and_huge_numbers(anonymous, reference):
         {"api_key": key.key, "service_code": "01.02", "lat": "0", "long": "0", "description": "路灯不亮"},
     )
     assert response.status_code == 400 and response.json()[0]["code"] == "invalid_location"
+
+
+def test_services_check_keys_before_looking_them_up_and_edits_too(users, order):
+    from jiesu.common.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as error:
+        services.create_order(user=users["agent"], content="井盖缺失", client_ref="ref\x00")
+    assert error.value.code == "control_characters"
+    with pytest.raises(InvalidInput) as error:
+        services.edit_order(user=users["agent"], order_id=order.pk, address="长" * 301)
+    assert error.value.code == "too_long" and error.value.details == {"field": "address"}
+    order.refresh_from_db()
+    assert order.address == "" and order.version == 1
