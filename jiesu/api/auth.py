@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from jiesu.common.api import ERROR_RESPONSES, ErrorSerializer, StrictInputSerializer
 from jiesu.common.errors import DomainError
 from jiesu.common.lockout import lockout_message
+from jiesu.common.otp import second_factor
 
 TokenSerializer = inline_serializer(
     name="AuthToken", fields={"token": serializers.CharField(), "expiry": serializers.DateTimeField()}
@@ -22,9 +23,10 @@ TokenSerializer = inline_serializer(
 
 
 class CredentialsSerializer(StrictInputSerializer):
-    text_kinds = {"username": "code", "password": "code"}
+    text_kinds = {"username": "code", "password": "code", "otp_token": "code"}
     username = serializers.CharField()
     password = serializers.CharField(trim_whitespace=False)
+    otp_token = serializers.CharField(required=False, allow_blank=True, help_text="已启用动态口令（TOTP）的账号必填")
 
 
 class LockedOut(DomainError):
@@ -56,11 +58,17 @@ class ObtainTokenView(APIView):
         data = CredentialsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         django_request = request._request
-        user = authenticate(request=django_request, **data.validated_data)
+        credentials = dict(data.validated_data)
+        otp_token = credentials.pop("otp_token", "")
+        user = authenticate(request=django_request, **credentials)
         if getattr(django_request, "axes_locked_out", False):
             raise LockedOut(lockout_message())
         if user is None or not user.is_active:
             raise BadCredentials()
+        try:
+            second_factor(user, otp_token)
+        except ValueError as error:
+            raise BadCredentials(str(error), code="otp_required") from None
         user_logged_in.send(sender=user.__class__, request=django_request, user=user)  # audit (axes AccessLog)
         return _issue(user)
 
