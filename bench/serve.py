@@ -72,7 +72,7 @@ def prepare(args) -> tuple[str, list[int]]:
 
     django.setup()
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from jiesu.org.models import Role, Unit, User
     from jiesu.org.services import create_user
@@ -86,12 +86,12 @@ def prepare(args) -> tuple[str, list[int]]:
         username="bench_dispatcher", password="bench-pw-123", role=Role.DISPATCHER,
         unit=Unit.objects.get(code="110106-JSJB"), display_name="压测派单员",
     )  # fmt: skip
-    token, _ = Token.objects.get_or_create(user=user)
+    _instance, token = AuthToken.objects.create(user=user)  # expiring knox token (docs/security.md)
     ids = list(WorkOrder.objects.values_list("pk", flat=True)[:50000])
     from django.db import connections
 
     connections.close_all()
-    return token.key, ids
+    return token, ids
 
 
 def free_port() -> int:

@@ -6,6 +6,7 @@ DEBUG is off unless DEBUG=1 (bin/start sets it for the demo); with DEBUG off a S
 required. docs/deploy.md lists every variable.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -57,9 +58,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "csp",
     "rest_framework",
-    "rest_framework.authtoken",
+    "rest_framework.authtoken",  # kept for its table; API tokens are knox's (expiring, rotated)
+    "knox",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "drf_spectacular",
     "jiesu.org",
+    "jiesu.privacy",
     "jiesu.worktime",
     "jiesu.attachments",
     "jiesu.workorders",
@@ -80,6 +86,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "jiesu.common.requestlog.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Oversized bodies (413) and NUL/control characters anywhere (400) never reach a view.
+    "jiesu.common.guard.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -87,8 +95,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified() after a TOTP login
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: answers a locked-out login with 429 (jiesu.common.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "jiesu.urls"
@@ -143,6 +154,11 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
 
+# django-axes first: it refuses a locked-out account or client before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
@@ -199,6 +215,9 @@ STORAGES = {
 }
 # Larger uploads go to a temporary file instead of memory; attachment limits: jiesu/attachments/limits.py.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request limits (data/rules/input_limits.yaml holds the same numbers for the guard and the parser).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Every Redis key this deployment writes starts with it (several deployments or test runs can
@@ -230,10 +249,16 @@ CELERY_BEAT_SCHEDULE = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON bodies: size → 413, nesting depth or NUL → 400 (jiesu.common.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "jiesu.common.parsers.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -251,8 +276,32 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# ---------------------------------------------------------------- login protection (docs/security.md)
+# django-axes: JIESU_LOGIN_FAILURE_LIMIT wrong passwords for one account, or from one client
+# address, lock that account / address for JIESU_LOGIN_COOLOFF_MINUTES (web login and API token).
+# Behind a reverse proxy set JIESU_TRUSTED_PROXY_COUNT to the number of proxies that append to
+# X-Forwarded-For; the client address is the entry the nearest proxy wrote (jiesu.common.clientip).
+AXES_FAILURE_LIMIT = _env_int("JIESU_LOGIN_FAILURE_LIMIT", 20)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=_env_int("JIESU_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # login audit: axes AccessAttempt / AccessLog / AccessFailureLog
+AXES_LOCKOUT_CALLABLE = "jiesu.common.lockout.lockout_response"
+JIESU_TRUSTED_PROXY_COUNT = _env_int("JIESU_TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "jiesu.common.clientip.client_ip"
+# API tokens (django-rest-knox): stored hashed, expire after JIESU_TOKEN_TTL_HOURS, rotated by
+# POST /api/v1/auth/token/refresh.
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(hours=_env_int("JIESU_TOKEN_TTL_HOURS", 10)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
 # Office window used for deadlines counted in working hours (see worktime.services).
 JIESU_OFFICE_HOURS = (9, 18)
+
+# A bulk import without progress for this long was killed: the sweeper timer marks it failed and resumable.
+JIESU_IMPORT_STALE_MINUTES = _env_int("JIESU_IMPORT_STALE_MINUTES", 30)
 
 # Who keeps the follow-up of a leader's 点评 (docs/indicators.md): the local items by default; a
 # class over the 督办 engine when it is wired (create_follow_up / statuses / report_progress).

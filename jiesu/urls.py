@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from jiesu.ops.views import healthz
 
@@ -10,6 +11,8 @@ admin.site.index_title = "参考数据与规则"
 # Each app owns its URLs; the web app serves the pages at the root.
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # The admin signs in through the platform's login (lockout, optional TOTP), never its own form.
+    path("admin/login/", RedirectView.as_view(url="/login/?next=/admin/", query_string=False)),
     path("admin/", admin.site.urls),
     path("api/", include("jiesu.api.urls")),
     path("api/v1/", include("jiesu.dispatch.urls")),

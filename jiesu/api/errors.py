@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from jiesu.common.errors import DomainError
+from jiesu.common.parsers import RequestTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,9 @@ def exception_handler(exc, context):
             status=status.HTTP_400_BAD_REQUEST,
         )
     response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, RequestTooLarge):
+        response.data = {"code": "request_too_large", "message": str(exc.detail)}
+        return response
     if response is not None:
         code, message = _DRF_MESSAGES.get(type(exc), ("error", "请求无法处理"))
         response.data = {"code": code, "message": message}

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from jiesu.common.api import StrictInputSerializer
 from jiesu.org.models import Unit
 from jiesu.workorders import selectors, state_machine
 from jiesu.workorders.models import Category, Channel, Satisfaction, Urgency, WorkOrder, WorkOrderEvent
@@ -24,13 +25,17 @@ class CategoryCodeField(serializers.SlugRelatedField):
         super().__init__(**kwargs)
 
 
-class OrderCreateSerializer(serializers.Serializer):
+class OrderCreateSerializer(StrictInputSerializer):
     content = serializers.CharField(max_length=10000, trim_whitespace=True)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.HOTLINE)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    lat = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-90, max_value=90)
-    lng = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-180, max_value=180)
+    lat = serializers.FloatField(
+        required=False, allow_null=True, default=None, help_text="WGS-84 纬度，须在北京市范围内"
+    )
+    lng = serializers.FloatField(
+        required=False, allow_null=True, default=None, help_text="WGS-84 经度，须在北京市范围内"
+    )
     occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     requester_name = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     requester_phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
@@ -54,7 +59,7 @@ class PropertyProjectSerializer(serializers.Serializer):
 
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField()
-    actor_unit = serializers.CharField(source="actor_unit.name", default=None)
+    actor_unit = serializers.CharField(source="actor_unit.name", default=None, allow_null=True)
 
     class Meta:
         model = WorkOrderEvent
@@ -66,10 +71,11 @@ class EventSerializer(serializers.ModelSerializer):
 
 class OrderListSerializer(serializers.ModelSerializer):
     state_label = serializers.CharField(source="get_state_display")
-    category = serializers.CharField(source="category.code", default=None)
-    category_name = serializers.CharField(source="category.path", default=None)
-    lead_unit = serializers.CharField(source="lead_unit.code", default=None)
-    lead_unit_name = serializers.CharField(source="lead_unit.name", default=None)
+    # Null until categorised / dispatched: the schema says so (issue 14, schema truth).
+    category = serializers.CharField(source="category.code", default=None, allow_null=True)
+    category_name = serializers.CharField(source="category.path", default=None, allow_null=True)
+    lead_unit = serializers.CharField(source="lead_unit.code", default=None, allow_null=True)
+    lead_unit_name = serializers.CharField(source="lead_unit.name", default=None, allow_null=True)
     overdue = serializers.SerializerMethodField()
 
     class Meta:
@@ -100,13 +106,17 @@ class OrderListSerializer(serializers.ModelSerializer):
 class OrderDetailSerializer(OrderListSerializer):
     requester_name = serializers.SerializerMethodField()
     requester_phone = serializers.SerializerMethodField()
-    street = serializers.CharField(source="street.name", default=None)
+    content = serializers.SerializerMethodField(
+        help_text="诉求内容；无权查看个人信息的角色看到电话、证件号、邮箱、姓名已遮盖的文本"
+    )
+    address = serializers.SerializerMethodField()
+    street = serializers.CharField(source="street.name", default=None, allow_null=True)
     assisting_units = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
     response_overdue = serializers.SerializerMethodField()
     handling_overdue = serializers.SerializerMethodField()
-    merged_into = serializers.CharField(source="merged_into.number", default=None)
+    merged_into = serializers.CharField(source="merged_into.number", default=None, allow_null=True)
     property_project = PropertyProjectSerializer(allow_null=True, read_only=True)
 
     class Meta(OrderListSerializer.Meta):
@@ -147,16 +157,24 @@ class OrderDetailSerializer(OrderListSerializer):
             "allowed_actions",
         ]
 
-    def _requester(self, order):
-        if not hasattr(self, "_requester_cache"):
-            self._requester_cache = selectors.requester_for(user=self.context["request"].user, order=order)
-        return self._requester_cache
+    def _personal(self, order) -> dict:
+        if getattr(self, "_personal_for", None) != order.pk:
+            request = self.context["request"]
+            self._personal_cache = selectors.personal_view(user=request.user, order=order, channel=request.path)
+            self._personal_for = order.pk
+        return self._personal_cache
 
     def get_requester_name(self, order) -> str:
-        return self._requester(order)[0]
+        return self._personal(order)["requester_name"]
 
     def get_requester_phone(self, order) -> str:
-        return self._requester(order)[1]
+        return self._personal(order)["requester_phone"]
+
+    def get_content(self, order) -> str:
+        return self._personal(order)["content"]
+
+    def get_address(self, order) -> str:
+        return self._personal(order)["address"]
 
     def get_assisting_units(self, order) -> list[dict]:
         return [{"code": u.code, "name": u.name} for u in order.assisting_units.all()]
@@ -178,15 +196,15 @@ class OrderDetailSerializer(OrderListSerializer):
 # ---------------------------------------------------------------- action inputs
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class RequiredReasonSerializer(serializers.Serializer):
+class RequiredReasonSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=500)
 
 
-class DispatchSerializer(serializers.Serializer):
+class DispatchSerializer(StrictInputSerializer):
     lead_unit = UnitCodeField()
     assisting_units = UnitCodeField(many=True, required=False, default=list)
     category = CategoryCodeField(required=False, allow_null=True, default=None)
@@ -207,7 +225,7 @@ class RedispatchSerializer(RequiredReasonSerializer):
     lead_unit = UnitCodeField()
 
 
-class RespondSerializer(serializers.Serializer):
+class RespondSerializer(StrictInputSerializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     contact_method = serializers.ChoiceField(
         choices=[("phone", "电话"), ("visit", "上门"), ("sms", "短信")], default="phone"
@@ -223,18 +241,18 @@ class WhistleSerializer(RequiredReasonSerializer):
     units = UnitCodeField(many=True)
 
 
-class ResolveSerializer(serializers.Serializer):
+class ResolveSerializer(StrictInputSerializer):
     reply = serializers.CharField(max_length=20000)
 
 
-class CallbackSerializer(serializers.Serializer):
+class CallbackSerializer(StrictInputSerializer):
     reached = serializers.BooleanField(default=True)
     solved = serializers.BooleanField(required=False, allow_null=True, default=None)
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False, allow_null=True, default=None)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class NoteSerializer(serializers.Serializer):
+class NoteSerializer(StrictInputSerializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
@@ -252,7 +270,7 @@ class SetPropertySerializer(ReasonSerializer):
 
 ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
     "dispatch": DispatchSerializer,
-    "acknowledge": serializers.Serializer,
+    "acknowledge": StrictInputSerializer,
     "return": ReturnSerializer,
     "rule_dispute": RuleDisputeSerializer,
     "redispatch": RedispatchSerializer,

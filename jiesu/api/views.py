@@ -6,6 +6,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jiesu.api import idempotency
 from jiesu.api import serializers as s
 from jiesu.common.api import ERROR_RESPONSES, bool_param, date_param
 from jiesu.common.errors import InvalidInput, NotFound
@@ -92,7 +93,13 @@ def _resolve_master(user, value: str) -> int:
 class OrderActionView(APIView):
     @extend_schema(
         summary="对工单执行闭环操作",
-        description="action 取值：" + "、".join(s.ACTION_INPUTS) + "。状态不允许返回409，角色不允许返回403。",
+        description="action 取值："
+        + "、".join(s.ACTION_INPUTS)
+        + "。状态不允许返回409，角色不允许返回403。可带 Idempotency-Key 请求头：同一键的重试只执行一次，"
+        "键已用于不同的请求返回409。",
+        parameters=[
+            OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, location=OpenApiParameter.HEADER, required=False)
+        ],
         request=OpenApiTypes.OBJECT,
         responses={200: s.OrderDetailSerializer, **ERROR_RESPONSES},
     )
@@ -106,7 +113,20 @@ class OrderActionView(APIView):
         kwargs = dict(data.validated_data)
         if action == "merge":
             kwargs["master_id"] = _resolve_master(request.user, kwargs.pop("master"))
-        services.ACTIONS[action](user=request.user, order_id=order_id, **kwargs)
+        key = idempotency.header_key(request)
+        if key is None:
+            services.ACTIONS[action](user=request.user, order_id=order_id, **kwargs)
+        else:
+            # The key is stored in the action's transaction: a failed action leaves no key, and a
+            # retry (or a concurrent duplicate) with the same key is answered without acting again.
+            idempotency.run_once(
+                user=request.user,
+                key=key,
+                order_id=order_id,
+                action=action,
+                body=request.data,
+                run=lambda: services.ACTIONS[action](user=request.user, order_id=order_id, **kwargs),
+            )
         order = WorkOrder.objects.select_related("lead_unit", "category", "street", "property_project__company").get(
             pk=order_id
         )

@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jiesu.common.api import date_param
+from jiesu.common.api import ERROR_RESPONSES, date_param
 from jiesu.common.errors import InvalidInput
 from jiesu.dispatch import selectors, services
 from jiesu.workorders.selectors import get_order
@@ -15,7 +15,7 @@ class RecommendationView(APIView):
     @extend_schema(
         summary="派单推荐：类别、七有/五性、街镇/网格、主办单位前三及理由、疑似重复件",
         request=None,
-        responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, **ERROR_RESPONSES},
     )
     def post(self, request, order_id: int):
         # Visibility first: another unit's order is "not found".
@@ -29,9 +29,9 @@ class ReturnRatesView(APIView):
         parameters=[
             OpenApiParameter("since", OpenApiTypes.DATE),
             OpenApiParameter("until", OpenApiTypes.DATE),
-            OpenApiParameter("level", OpenApiTypes.INT, description="类别层级，1–3，默认1"),
+            OpenApiParameter("level", OpenApiTypes.INT, enum=[1, 2, 3], description="类别层级，1–3，默认1"),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, **ERROR_RESPONSES},
     )
     def get(self, request):
         level = request.query_params.get("level") or "1"

@@ -8,6 +8,7 @@ import re
 from dataclasses import asdict, dataclass
 from zoneinfo import ZoneInfo
 
+from jiesu.common import privacy
 from jiesu.common.errors import InvalidInput
 from jiesu.common.months import next_month, parse_month, previous_month  # noqa: F401  (imported from here by the app)
 
@@ -84,6 +85,7 @@ _LONG_DIGITS = re.compile(r"\d{7,}")
 
 def mask_text(text: str, *, limit: int = 120) -> str:
     """Sample text for a report: long digit runs (phones, ID numbers) masked, cut to `limit`."""
-    masked = _LONG_DIGITS.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 5) + m.group(0)[-2:], text or "")
+    masked = privacy.mask_personal(text or "")  # the one masking (phones in every form, IDs, e-mail, names)
+    masked = _LONG_DIGITS.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 5) + m.group(0)[-2:], masked)
     masked = " ".join(masked.split())
     return masked if len(masked) <= limit else masked[: limit - 1] + "…"

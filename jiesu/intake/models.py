@@ -77,6 +77,12 @@ class ImportRun(models.Model):
     rejected_rows = models.PositiveIntegerField("拒绝行数", default=0)
     reject_file = models.CharField("拒绝清单文件", max_length=500, blank=True)
     error = models.TextField("文件级错误", blank=True)
+    # Touched after every batch; a run without a finish whose heartbeat is old was killed
+    # (jiesu.intake.timers.sweep_stale_imports marks it failed and resumable).
+    heartbeat_at = models.DateTimeField("最近进展", null=True, blank=True)
+    resumable = models.BooleanField(
+        "可续导", default=False, help_text="进程中断；以同一文件重新导入即从中断处继续（已导入的行按来源编号跳过）"
+    )
 
     class Meta:
         verbose_name = "批量导入记录"

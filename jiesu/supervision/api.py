@@ -7,7 +7,7 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from jiesu.attachments.api import AttachmentSerializer
 from jiesu.common.api import ERROR_RESPONSES
 from jiesu.common.errors import InvalidInput, NotFound
+from jiesu.common.parsers import LimitedJSONParser
 from jiesu.org.models import Unit
 from jiesu.supervision import access, effect, selectors, services
 from jiesu.supervision.models import Area, Source, Status, SupervisionItem
@@ -491,7 +492,7 @@ class ItemDetailView(APIView):
 
 
 class ProgressView(APIView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, LimitedJSONParser]
 
     @extend_schema(
         summary="报送进展（仅牵头单位；multipart 上传佐证材料 files）",

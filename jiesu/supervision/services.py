@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiesu.attachments import services as attachments
+from jiesu.common import validation
 from jiesu.common.errors import Forbidden, InvalidInput, NotFound
 from jiesu.common.lifecycle import now_or, run_transition
 from jiesu.org.models import Community, Role, Unit, UnitKind, User
@@ -62,9 +63,8 @@ class Origin:
 
 
 def _text(value: str | None, *, field: str, label: str, max_length: int = 300, required: bool = True) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise InvalidInput(f"请填写{label}", code="required", details={"field": field})
+    # Characters (NUL, controls) and the platform-wide ceiling: the one validation layer.
+    text = validation.clean_text(value, kind="content", field=field, label=label, required=required)
     if len(text) > max_length:
         raise InvalidInput(f"{label}不能超过{max_length}字", code="too_long", details={"field": field})
     return text

@@ -6,6 +6,7 @@ import datetime as dt
 from django.http import QueryDict
 from django.utils import timezone
 
+from jiesu.common import validation
 from jiesu.common.errors import InvalidInput
 from jiesu.org.models import Unit
 from jiesu.workorders.models import Category
@@ -26,8 +27,11 @@ def optional_float(data: QueryDict, name: str, label: str) -> float | None:
 
 
 def integer(data: QueryDict, name: str, label: str) -> int:
+    raw = text(data, name)
+    if not raw or len(raw) > 18:
+        raise InvalidInput(f"请填写{label}（整数）", code="invalid_number", details={"field": name})
     try:
-        return int(text(data, name))
+        return int(raw)
     except ValueError:
         raise InvalidInput(f"请填写{label}（整数）", code="invalid_number", details={"field": name}) from None
 
@@ -78,11 +82,10 @@ def units(data: QueryDict, name: str) -> list[Unit]:
 
 
 def date(raw: str | None) -> dt.date | None:
-    if not raw:
-        return None
+    """A filter's date; unreadable or outside the platform's time window counts as not given."""
     try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
+        return validation.parse_date(raw)
+    except InvalidInput:
         return None
 
 
@@ -91,10 +94,10 @@ def today() -> dt.date:
 
 
 def _decision(data: QueryDict) -> dict:
-    """How the unit was chosen: the recommendation taken as is, or a manual pick."""
+    """How the unit was chosen: the recommendation taken as is, or a manual pick. The browser's
+    `confidence` is never trusted: the page's view fills it from the stored recommendation."""
     if text(data, "recommended") == "1":
-        confidence = text(data, "confidence")
-        return {"method": "recommendation", "confidence": float(confidence) if confidence else None}
+        return {"method": "recommendation"}
     return {"method": "manual"}
 
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("citizen/", citizen.citizen_home, name="citizen"),
     path("citizen/submit/", citizen.citizen_submit, name="citizen_submit"),
     path("citizen/track/", citizen.citizen_track, name="citizen_track"),
+    path("citizen/track/sms/", citizen.citizen_sms_code, name="citizen_sms_code"),
     path("citizen/rate/", citizen.citizen_rate, name="citizen_rate"),
     path("citizen/outline.geojson", citizen.district_outline, name="district_outline"),
 ]

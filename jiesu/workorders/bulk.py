@@ -29,6 +29,7 @@ from jiesu.workorders.models import (
     WorkOrder,
     WorkOrderEvent,
     events_bulk_written,
+    new_tracking_code,
 )
 from jiesu.workorders.services import _HANDLING_KINDS, MAX_REPLY, UNREASONABLE_KINDS, _validate_new_order, category_by
 
@@ -186,6 +187,7 @@ def build(item: HistoricalOrder) -> tuple[dict, list[dict]]:
     )
     order = {
         **_order_defaults(),
+        "tracking_code": new_tracking_code(),  # random per order; the cached defaults hold one value
         "external_ref": item.external_ref,
         "channel": item.channel,
         "title": title,

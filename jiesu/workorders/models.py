@@ -2,6 +2,8 @@
 
 The order row is a projection of its events; only jiesu.workorders.services writes either."""
 
+import secrets
+
 from django.db import models
 from django.dispatch import Signal
 from django.utils import timezone
@@ -126,8 +128,21 @@ class DeadlineRule(models.Model):
         return f"{self.version} {self.get_urgency_display()}"
 
 
+# 查询码: what the citizen gets to follow their order. Random, not derived from the sequential
+# number: 10 characters of 32 (no 0/O/1/I) ≈ 50 bits, nothing to guess from a neighbour's code.
+TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+TRACKING_LENGTH = 10
+
+
+def new_tracking_code() -> str:
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
+
+
 class WorkOrder(models.Model):
     number = models.CharField("工单编号", max_length=32, unique=True)
+    tracking_code = models.CharField(
+        "查询码", max_length=16, unique=True, null=True, blank=True, default=new_tracking_code, editable=False
+    )
     client_ref = models.CharField("客户端幂等键", max_length=64, null=True, blank=True, unique=True)
     external_ref = models.CharField("来源系统编号", max_length=64, null=True, blank=True, unique=True)
     channel = models.CharField("渠道", max_length=16, choices=Channel.choices, default=Channel.HOTLINE)

@@ -6,12 +6,10 @@ import datetime as dt
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from jiesu.common import privacy
 from jiesu.common.errors import NotFound
 from jiesu.org.models import Role, User
 from jiesu.workorders.models import OPEN_STATES, Category, CategoryScheme, State, WorkOrder
-
-# Roles that see personal data of every order; the handling units see it for their own orders.
-_PERSONAL_DATA_ROLES = (Role.AGENT, Role.CALLBACK_AGENT)
 
 
 def visible_orders(*, user: User) -> QuerySet[WorkOrder]:
@@ -46,31 +44,53 @@ def is_handling_unit(*, user: User, order: WorkOrder) -> bool:
 
 
 def can_see_personal_data(*, user: User, order: WorkOrder) -> bool:
-    if user.role in _PERSONAL_DATA_ROLES:
+    if user.role == Role.AGENT:
         return True
+    if user.role == Role.CALLBACK_AGENT:
+        # The callback agent calls back orders that are due for it, and sees only their numbers.
+        return order.state == State.RESOLVED
     return user.is_unit_scoped and is_handling_unit(user=user, order=order)
 
 
-def mask_phone(phone: str) -> str:
-    """138****5678: keep the first three and last four digits."""
-    if not phone:
-        return ""
-    if len(phone) <= 7:
-        return phone[:1] + "*" * (len(phone) - 2) + phone[-1:]
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+# One masking for every reader (jiesu.common.privacy); the names stay importable from here.
+mask_phone = privacy.mask_phone
+mask_name = privacy.mask_name
 
 
-def mask_name(name: str) -> str:
-    """张三 → 张*, 欧阳娜娜 → 欧***: the family name only."""
-    if not name:
-        return ""
-    return name[0] + "*" * max(1, len(name) - 1)
-
-
-def requester_for(*, user: User, order: WorkOrder) -> tuple[str, str]:
+def personal_view(*, user: User, order: WorkOrder, channel: str = "") -> dict[str, str]:
+    """The order's personal fields as `user` may see them: unmasked (and the read logged in the
+    data-access log) or masked — name, phone, and the content and address texts too."""
     if can_see_personal_data(user=user, order=order):
-        return order.requester_name, order.requester_phone
-    return mask_name(order.requester_name), mask_phone(order.requester_phone)
+        if order.requester_name or order.requester_phone:
+            from jiesu.privacy.services import record_access
+
+            record_access(
+                user=user,
+                order_id=order.pk,
+                order_number=order.number,
+                fields="诉求人、联系电话、内容",
+                channel=channel,
+            )
+        return {
+            "requester_name": order.requester_name,
+            "requester_phone": order.requester_phone,
+            "content": order.content,
+            "address": order.address,
+            "title": order.title,
+        }
+    names = [order.requester_name]
+    return {
+        "requester_name": mask_name(order.requester_name),
+        "requester_phone": mask_phone(order.requester_phone),
+        "content": privacy.mask_personal(order.content, names=names),
+        "address": privacy.mask_personal(order.address, names=names),
+        "title": privacy.mask_personal(order.title, names=names),
+    }
+
+
+def requester_for(*, user: User, order: WorkOrder, channel: str = "") -> tuple[str, str]:
+    view = personal_view(user=user, order=order, channel=channel)
+    return view["requester_name"], view["requester_phone"]
 
 
 def overdue_q(*, now: dt.datetime | None = None) -> Q:

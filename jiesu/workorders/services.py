@@ -16,6 +16,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from jiesu.common import privacy, validation
 from jiesu.common.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from jiesu.org.models import PropertyProject, Unit, UnitKind, User
 from jiesu.workorders import deadlines, state_machine
@@ -59,13 +60,18 @@ def _now(at: dt.datetime | None) -> dt.datetime:
     return at
 
 
-def _require_text(value: str | None, *, field: str, label: str, max_length: int = 500) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise InvalidInput(f"请填写{label}", code="required", details={"field": field})
-    if len(text) > max_length:
-        raise InvalidInput(f"{label}不能超过{max_length}字", code="too_long", details={"field": field})
-    return text
+def _text_kind(field: str) -> str:
+    return {"content": "content", "reply": "reply", "title": "title", "note": "note"}.get(field, "reason")
+
+
+def _require_text(value: str | None, *, field: str, label: str, max_length: int | None = None) -> str:
+    """Required text; lengths and characters are checked by the validation layer (max_length is
+    kept for callers' readability, the limit itself lives in data/rules/input_limits.yaml)."""
+    return validation.clean_text(value, kind=_text_kind(field), field=field, label=label, required=True)
+
+
+def _optional_text(value: str | None, *, field: str, label: str) -> str:
+    return validation.clean_text(value, kind=_text_kind(field), field=field, label=label)
 
 
 def _handling_unit(unit: Unit | int | None, *, label: str = "主办单位") -> Unit:
@@ -220,20 +226,19 @@ def _validate_new_order(
     *, title: str, content: str, channel: str, urgency: str, requester_phone: str, lat: float | None, lng: float | None
 ) -> tuple[str, str, str]:
     content = _require_text(content, field="content", label="诉求内容", max_length=MAX_CONTENT)
-    title = (title or "").strip() or content.replace("\n", " ")[:30]
-    if len(title) > 200:
-        raise InvalidInput("标题不能超过200字", code="too_long", details={"field": "title"})
+    # A title made from the content is shown in every list: it carries no phone, ID or name.
+    title = (
+        validation.clean_text(title, kind="title", field="title", label="标题")
+        or (privacy.mask_personal(content).replace("\n", " ")[:30])
+    )
     if channel not in Channel.values:
         raise InvalidInput(f"未知渠道：{channel}", code="invalid_choice", details={"field": "channel"})
     if urgency not in Urgency.values:
         raise InvalidInput(f"未知紧急程度：{urgency}", code="invalid_choice", details={"field": "urgency"})
-    phone = (requester_phone or "").strip()
+    phone = validation.clean_text(requester_phone, kind="phone", field="requester_phone", label="联系电话")
     if phone and not _PHONE_RE.match(phone):
         raise InvalidInput("联系电话格式不正确", code="invalid_phone", details={"field": "requester_phone"})
-    if (lat is None) != (lng is None):
-        raise InvalidInput("经纬度须同时填写", code="invalid_location", details={"field": "lat"})
-    if lat is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180):
-        raise InvalidInput("经纬度超出范围", code="invalid_location", details={"field": "lat"})
+    validation.clean_point(lat, lng)
     return title, content, phone
 
 
@@ -268,8 +273,27 @@ def create_order(
     `match_property_project` is False (the clerk cleared the proposal), the one the address or text
     names when the matcher is confident. The create event records which, and how."""
     state_machine.check_role(state_machine.get("create"), user, None)
+    # The keys are looked up before anything else: they pass the validation layer first.
+    client_ref = validation.clean_text(client_ref, kind="code", field="client_ref", label="client_ref", multiline=False)
+    external_ref = validation.clean_text(
+        external_ref, kind="code", field="external_ref", label="外部编号", multiline=False
+    )
     existing = _find_existing(client_ref=client_ref, external_ref=external_ref)
     if existing:
+        if client_ref and existing.client_ref == client_ref:
+            _check_same_request(
+                existing,
+                content=content,
+                title=title,
+                channel=channel,
+                address=address,
+                lat=lat,
+                lng=lng,
+                occurred_at=occurred_at,
+                requester_name=requester_name,
+                requester_phone=requester_phone,
+                category=category,
+            )
         return existing, False
     title, content, phone = _validate_new_order(
         title=title,
@@ -280,9 +304,10 @@ def create_order(
         lat=lat,
         lng=lng,
     )
-    when = _now(at)
-    if occurred_at is not None and timezone.is_naive(occurred_at):
-        raise InvalidInput("发生时间必须带时区", code="naive_datetime", details={"field": "occurred_at"})
+    when = validation.clean_datetime(_now(at), field="at", label="受理时间")
+    validation.clean_datetime(occurred_at, field="occurred_at", label="发生时间")
+    address = validation.clean_text(address, kind="address", field="address", label="地址")
+    requester_name = validation.clean_text(requester_name, kind="name", field="requester_name", label="诉求人")
     if property_project_by not in PROPERTY_PROJECT_BY:
         raise InvalidInput(
             f"未知的物业项目来源：{property_project_by}",
@@ -373,7 +398,7 @@ def edit_order(
     if title is not None:
         wanted["title"] = _require_text(title, field="title", label="标题", max_length=200)
     if address is not None:
-        wanted["address"] = address.strip()[:300]
+        wanted["address"] = validation.clean_text(address, kind="address", field="address", label="地址")
     if (lat is None) != (lng is None):
         raise InvalidInput("经纬度须同时填写", code="invalid_location", details={"field": "lat"})
     if lat is not None:
@@ -381,9 +406,11 @@ def edit_order(
             raise InvalidInput("经纬度超出范围", code="invalid_location", details={"field": "lat"})
         wanted["lat"], wanted["lng"] = lat, lng
     if requester_name is not None:
-        wanted["requester_name"] = requester_name.strip()[:64]
+        wanted["requester_name"] = validation.clean_text(
+            requester_name, kind="name", field="requester_name", label="诉求人"
+        )
     if requester_phone is not None:
-        phone = requester_phone.strip()
+        phone = validation.clean_text(requester_phone, kind="phone", field="requester_phone", label="联系电话")
         if phone and not _PHONE_RE.match(phone):
             raise InvalidInput("联系电话格式不正确", code="invalid_phone", details={"field": "requester_phone"})
         wanted["requester_phone"] = phone
@@ -424,7 +451,7 @@ def set_property_project(
     loop — the agent, the dispatcher or the lead unit's handler who finds the compound was wrong.
     The event keeps [old, new] ids and names, so the red/black list's source can be traced."""
     project = property_project_or_error(property_project)
-    reason = (reason or "").strip()[:500]
+    reason = _optional_text(reason, field="reason", label="说明")
 
     def apply(order, when):
         old = order.property_project
@@ -467,7 +494,7 @@ def recategorize(
         raise InvalidInput("请选择诉求类别", code="required", details={"field": "category"})
     if not category.is_active:
         raise InvalidInput(f"类别“{category.path}”已停用", code="invalid_category", details={"field": "category"})
-    reason = (reason or "").strip()[:500]
+    reason = _optional_text(reason, field="reason", label="说明")
 
     def apply(order, when):
         old = order.category
@@ -484,6 +511,47 @@ def recategorize(
         return ["category"], payload
 
     return _transition(order_id=order_id, user=user, action="recategorize", at=at, apply=apply, reason=reason)
+
+
+_SAME_REQUEST_LABELS = {
+    "content": "诉求内容",
+    "title": "标题",
+    "channel": "渠道",
+    "address": "地址",
+    "lat": "纬度",
+    "lng": "经度",
+    "occurred_at": "发生时间",
+    "requester_name": "诉求人",
+    "requester_phone": "联系电话",
+    "category": "类别",
+}
+
+
+def _check_same_request(existing: WorkOrder, **given) -> None:
+    """A retry with the same client_ref must carry the same request; a different body is a client
+    bug that would silently lose data, so it is a 409 that names what differs."""
+    stored = {name: getattr(existing, name) for name in given if name != "category"}
+    stored["category"] = existing.category_id
+    given["category"] = given["category"].pk if given["category"] is not None else None
+    differing = []
+    for name, value in given.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if name == "title" and not value:
+            continue  # an empty title means "derive it", which the first request did
+        if name == "category" and value is None:
+            continue  # the first request may have been categorised since (urgency, changed at dispatch, is not compared)
+        if value in (None, "") and stored[name] in (None, ""):
+            continue
+        if value != stored[name]:
+            differing.append(name)
+    if differing:
+        labels = "、".join(_SAME_REQUEST_LABELS[name] for name in differing)
+        raise Conflict(
+            f"client_ref {existing.client_ref} 已用于另一内容的请求（不同之处：{labels}）；同一请求重试须内容一致，新请求请换用新的 client_ref",
+            code="client_ref_conflict",
+            details={"fields": differing, "order": existing.number},
+        )
 
 
 def _find_existing(*, client_ref: str | None, external_ref: str | None) -> WorkOrder | None:
@@ -642,7 +710,14 @@ def respond(
         order.responded_at = when
         return ["responded_at"], {"contact_method": contact_method}
 
-    return _transition(order_id=order_id, user=user, action="respond", at=at, apply=apply, reason=note[:500])
+    return _transition(
+        order_id=order_id,
+        user=user,
+        action="respond",
+        at=at,
+        apply=apply,
+        reason=_optional_text(note, field="note", label="备注"),
+    )
 
 
 def request_extension(
@@ -773,7 +848,14 @@ def callback(
         order.solved, order.satisfaction = solved, satisfaction
         return ["solved", "satisfaction"], {"reached": reached, "solved": solved, "satisfaction": satisfaction}
 
-    return _transition(order_id=order_id, user=user, action="callback", at=at, apply=apply, reason=note[:500])
+    return _transition(
+        order_id=order_id,
+        user=user,
+        action="callback",
+        at=at,
+        apply=apply,
+        reason=_optional_text(note, field="note", label="备注"),
+    )
 
 
 def reopen(*, user: User | None, order_id: int, reason: str, at: dt.datetime | None = None) -> WorkOrder:
@@ -798,7 +880,14 @@ def close(*, user: User | None, order_id: int, note: str = "", at: dt.datetime |
         order.closed_at = when
         return ["closed_at"], {}
 
-    return _transition(order_id=order_id, user=user, action="close", at=at, apply=apply, reason=note[:500])
+    return _transition(
+        order_id=order_id,
+        user=user,
+        action="close",
+        at=at,
+        apply=apply,
+        reason=_optional_text(note, field="note", label="备注"),
+    )
 
 
 # ---------------------------------------------------------------- calendar
@@ -868,6 +957,7 @@ def merge_duplicate(
     gets a note, the duplicate is excluded from assessment."""
     if order_id == master_id:
         raise InvalidInput("不能将工单合并到自身", code="same_order")
+    reason = _optional_text(reason, field="reason", label="合并说明")
     when = _now(at)
     with transaction.atomic():
         # Lock both rows in id order so two opposite merges cannot deadlock.
@@ -903,7 +993,7 @@ def mark_unreasonable(
         raise InvalidInput(
             "请选择不合理诉求的类型", code="invalid_choice", details={"field": "kind", "choices": UNREASONABLE_KINDS}
         )
-    text = (reason or "").strip() or UNREASONABLE_KINDS[kind]
+    text = _optional_text(reason, field="reason", label="不合理诉求说明") or UNREASONABLE_KINDS[kind]
 
     def apply(order, when):
         order.unreasonable_reason = text[:200]

@@ -49,8 +49,10 @@ def test_create_is_idempotent_on_client_ref(users):
     assert body["state"] == "received" and body["number"].startswith("FT")
     assert body["requester_phone"] == "13912345678"  # the agent sees personal data
     assert body["events"][0]["action"] == "create"
-    again = api.post("/api/v1/orders", {**NEW, "content": "换了内容"}, format="json")
+    again = api.post("/api/v1/orders", NEW, format="json")
     assert again.status_code == 200 and again.json()["id"] == body["id"]
+    # the same client_ref with another body is a conflict, not a silent drop (issue 14)
+    assert api.post("/api/v1/orders", {**NEW, "content": "换了内容"}, format="json").status_code == 409
     assert WorkOrder.objects.count() == 1
 
 

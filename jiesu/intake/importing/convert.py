@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from jiesu.common.errors import DomainError
+from jiesu.common import validation
+from jiesu.common.errors import DomainError, InvalidInput
 from jiesu.intake.importing.mapping import DATETIME_FIELDS, FIELDS, REQUIRED, Mapping
 from jiesu.intake.importing.reader import parse_datetime
 from jiesu.org.models import PropertyProject, Unit
@@ -109,6 +110,29 @@ def _limit(start: dt.datetime, amount, unit: str, lookups: Lookups) -> dt.dateti
     return lookups.workday_ends[key]
 
 
+def _check_inputs(item: HistoricalOrder) -> None:
+    """The same limits as every other way in (jiesu.common.validation): a row over them is rejected
+    with the reason, never written cut or with NUL characters the database refuses."""
+    texts = {
+        "content": ("content", "诉求内容"),
+        "title": ("title", "标题"),
+        "address": ("address", "地址"),
+        "requester_name": ("name", "诉求人"),
+        "requester_phone": ("phone", "联系电话"),
+        "reply": ("reply", "答复意见"),
+    }
+    try:
+        for name, (kind, label) in texts.items():
+            setattr(item, name, validation.clean_text(getattr(item, name), kind=kind, field=name, label=label))
+        validation.clean_datetime(item.received_at, field="received_at", label="受理时间")
+        for name, value in item.times.items():
+            validation.clean_datetime(value, field=name, label=name)
+        if item.lat is not None or item.lng is not None:
+            item.lat, item.lng = validation.clean_point(item.lat, item.lng)
+    except InvalidInput as error:
+        raise RowProblem(error.message) from None
+
+
 def to_order(record: dict, mapping: Mapping, lookups: Lookups) -> HistoricalOrder:
     values = {name: record.get(column, "") for name, column in mapping.columns.items()}
     for name, constant in mapping.constants.items():
@@ -194,6 +218,7 @@ def to_order(record: dict, mapping: Mapping, lookups: Lookups) -> HistoricalOrde
         ),
         source={"import": {"external_ref": str(values["external_ref"])[:64]}},
     )
+    _check_inputs(item)
     if item.lead_unit is not None:
         try:
             item.deadlines = _deadlines(item, handling_due, lookups)

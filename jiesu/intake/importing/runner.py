@@ -144,6 +144,8 @@ def run_import(
             _flush(batch, mapping, lookups, result, seen)
             bar.update(len(batch))
             batch = []
+            if run is not None:  # alive: the stale-import sweeper leaves this run alone
+                ImportRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
     if batch:
         _flush(batch, mapping, lookups, result, seen)
         bar.update(len(batch))

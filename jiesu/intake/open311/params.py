@@ -5,6 +5,8 @@ import datetime as dt
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from jiesu.common import validation
+from jiesu.common.errors import InvalidInput
 from jiesu.intake.open311 import conf
 from jiesu.intake.open311.formats import Open311Error
 
@@ -31,7 +33,10 @@ def w3_datetime(value: str, *, field: str) -> dt.datetime:
         )
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, timezone.get_current_timezone())
-    return parsed
+    try:
+        return validation.clean_datetime(parsed, field=field, label=field)
+    except InvalidInput as error:
+        raise Open311Error.one(400, "invalid_datetime", error.message) from None
 
 
 def date_range(data) -> tuple[dt.datetime, dt.datetime]:

@@ -1,13 +1,18 @@
 """Reads for Open311: orders as public service requests. Personal data (requester name, phone,
-contact details) is never returned; phone-like and ID-card-like numbers in the description are
-masked; descriptions of requests found unreasonable are withheld."""
+contact details) is never returned; descriptions go through the one masking function
+(jiesu.common.privacy); the address is given at community level; descriptions of requests found
+unreasonable are withheld. Without an api_key only what data/rules/publication.yaml makes public
+is answered."""
 
 import datetime as dt
-import re
+import functools
+from pathlib import Path
 
+import yaml
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
+from jiesu.common import privacy
 from jiesu.intake.open311 import catalogue, conf, params
 from jiesu.intake.open311.formats import Open311Error
 from jiesu.workorders.models import State, WorkOrder
@@ -17,15 +22,34 @@ from jiesu.workorders.models import State, WorkOrder
 CLOSED_STATES = (State.RESOLVED, State.CALLBACK_DONE, State.CLOSED, State.MERGED, State.UNREASONABLE)
 OPEN_STATES = tuple(s for s in State.values if s not in CLOSED_STATES)
 
-_ID_CARD = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3}-?)?\d{7,8}(?!\d)")
+PUBLICATION_FILE = Path(__file__).resolve().parents[3] / "data" / "rules" / "publication.yaml"
 
 
-def mask_numbers(text: str) -> str:
-    text = _ID_CARD.sub(lambda m: m.group(1) + "********" + m.group(2), text)
-    text = _MOBILE.sub(lambda m: m.group(1) + "****" + m.group(2), text)
-    return _LANDLINE.sub("********", text)
+@functools.cache
+def publication() -> dict:
+    return yaml.safe_load(PUBLICATION_FILE.read_text(encoding="utf-8"))["open311"]
+
+
+def mask_numbers(text: str, *, names=()) -> str:
+    """Kept name: the description as published (phones, IDs, e-mail, names masked)."""
+    return privacy.mask_personal(text, names=names)
+
+
+def public_q() -> Q:
+    rule = publication()
+    public = Q(channel__in=rule["public_channels"]) & ~Q(state__in=rule["private_states"])
+    for prefix in rule.get("private_categories") or []:
+        public &= ~(Q(category__code=prefix) | Q(category__code__startswith=f"{prefix}."))
+    return public
+
+
+def _community_address(order: WorkOrder) -> str | None:
+    parts = [order.street.name if order.street_id else "", order.community.name if order.community_id else ""]
+    return "".join(parts) or None
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, int(publication()["coordinate_decimals"]))
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -53,14 +77,16 @@ def _status_notes(order: WorkOrder) -> str:
 
 def _base() -> QuerySet[WorkOrder]:
     return WorkOrder.objects.select_related(
-        "category__parent__parent", "lead_unit", "merged_into", "open311_submission"
+        "category__parent__parent", "lead_unit", "merged_into", "open311_submission", "street", "community"
     ).annotate(last_event_at=Max("events__at"))
 
 
 def as_service_request(order: WorkOrder) -> dict:
     service = catalogue.service_of(order.category)
     submission = getattr(order, "open311_submission", None)
-    description = None if order.state == State.UNREASONABLE else mask_numbers(order.content)
+    description = (
+        None if order.state == State.UNREASONABLE else mask_numbers(order.content, names=[order.requester_name])
+    )
     return {
         "service_request_id": order.number,
         "status": "closed" if order.state in CLOSED_STATES else "open",
@@ -73,31 +99,35 @@ def as_service_request(order: WorkOrder) -> dict:
         "requested_datetime": _iso(order.received_at),
         "updated_datetime": _iso(getattr(order, "last_event_at", None) or order.updated_at),
         "expected_datetime": _iso(order.handling_due),
-        "address": order.address or None,
+        "address": _community_address(order),
         "address_id": (submission.address_id or None) if submission else None,
         "zipcode": None,
-        "lat": order.lat,
-        "long": order.lng,
+        "lat": _rounded(order.lat),
+        "long": _rounded(order.lng),
         "media_url": (submission.media_url or None) if submission else None,
     }
 
 
-def get_request(number: str) -> dict:
-    order = _base().filter(number=number).first()
+def get_request(number: str, *, keyed: bool = False) -> dict:
+    """One request; without an api_key (`keyed`) only a public one — others are not found."""
+    orders = _base() if keyed else _base().filter(public_q())
+    order = orders.filter(number=number).first()
     if order is None:
         raise Open311Error.one(404, "request_not_found", f"诉求编号“{number}”不存在")
     return as_service_request(order)
 
 
-def search_requests(data) -> list[dict]:
-    """GET requests: service_request_id overrides every other argument (spec)."""
+def search_requests(data, *, keyed: bool = False) -> list[dict]:
+    """GET requests: service_request_id overrides every other argument (spec). Without an api_key
+    (`keyed`) only public requests are searched."""
     limit = conf.get("max_requests")
+    base = _base() if keyed else _base().filter(public_q())
     numbers = params.comma_list(data, "service_request_id")
     if numbers:
-        orders = _base().filter(number__in=numbers[:limit])
+        orders = base.filter(number__in=numbers[:limit])
         return [as_service_request(o) for o in orders.order_by("-received_at", "-id")]
     start, end = params.date_range(data)
-    orders = _base().filter(received_at__gte=start, received_at__lte=end)
+    orders = base.filter(received_at__gte=start, received_at__lte=end)
     codes = params.comma_list(data, "service_code")
     if codes:
         services = [catalogue.find_service(code) for code in codes]

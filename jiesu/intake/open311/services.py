@@ -2,14 +2,14 @@
 through jiesu.workorders.services.create_order, so it is dispatched like any other request."""
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from jiesu.common.errors import DomainError
+from jiesu.common import validation
+from jiesu.common.errors import DomainError, InvalidInput
 from jiesu.dispatch.services import recommend_on_create
 from jiesu.intake.models import ApiKey, Open311Submission
 from jiesu.intake.open311 import catalogue, conf, params
@@ -33,6 +33,14 @@ def authenticate(data) -> ApiKey:
     if api_key is None:
         raise Open311Error.one(403, "api_key_invalid", "api_key 无效或已停用，无法提交诉求")
     return api_key
+
+
+def optional_key(data) -> bool:
+    """Reads: no api_key means the public subset; a given key must be valid (403 otherwise)."""
+    if not params.text(data, "api_key"):
+        return False
+    authenticate(data)
+    return True
 
 
 def _attributes(data) -> dict[str, list[str]]:
@@ -69,14 +77,14 @@ def _check_attributes(category: Category, given: dict[str, list[str]], errors: l
                 continue
             clean[code] = values if attribute.datatype == "multivaluelist" else value
         elif attribute.datatype == "number":
-            try:
-                number = Decimal(value)
-                if not number.is_finite() or number < 0:
-                    raise InvalidOperation
-            except InvalidOperation:
-                errors.append(("attribute_invalid", f"attribute[{code}] 须为非负数字：{value}"))
+            try:  # bounded by the validation layer: a 5,000-digit number is refused, not converted
+                number = validation.clean_number(value, kind="attribute", field=f"attribute[{code}]")
+                if number is None or number < 0:
+                    raise InvalidInput
+            except InvalidInput:
+                errors.append(("attribute_invalid", f"attribute[{code}] 须为不超过十亿的非负数字：{value[:40]}"))
                 continue
-            clean[code] = int(number) if number == number.to_integral_value() else float(number)
+            clean[code] = int(number) if float(number).is_integer() else number
         elif attribute.datatype == "datetime":
             try:
                 clean[code] = params.w3_datetime(value, field=f"attribute[{code}]")
@@ -99,12 +107,9 @@ def _location(data, errors: list) -> dict:
     place: dict = {"address": address[:300], "lat": None, "lng": None, "street": None, "address_id": ""}
     if lat_text or long_text:
         try:
-            lat, lng = float(lat_text), float(long_text)
-            if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-                raise ValueError
-            place["lat"], place["lng"] = lat, lng
-        except ValueError:
-            errors.append(("invalid_location", "lat 与 long 须同时提供，且为有效的 WGS84 经纬度"))
+            place["lat"], place["lng"] = validation.clean_point(lat_text, long_text)
+        except InvalidInput as error:
+            errors.append(("invalid_location", f"lat 与 long 须同时提供，且为有效的 WGS84 经纬度：{error.message}"))
     if address_id:
         community = Community.objects.select_related("street").filter(code=address_id).first()
         grid = None if community else Grid.objects.select_related("street").filter(code=address_id).first()

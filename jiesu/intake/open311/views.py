@@ -66,12 +66,13 @@ def service_definition(request, data, fmt, service_code: str):
 def service_requests(request, data, fmt):
     if request.method == "POST":
         return render([services.submit_request(data)], root="service_requests", fmt=fmt)
-    return render(selectors.search_requests(data), root="service_requests", fmt=fmt)
+    return render(selectors.search_requests(data, keyed=services.optional_key(data)), root="service_requests", fmt=fmt)
 
 
 @_endpoint(("GET",))
 def service_request(request, data, fmt, service_request_id: str):
-    return render([selectors.get_request(service_request_id)], root="service_requests", fmt=fmt)
+    keyed = services.optional_key(data)
+    return render([selectors.get_request(service_request_id, keyed=keyed)], root="service_requests", fmt=fmt)
 
 
 @_endpoint(("GET",))

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from jiesu.intake.models import ApiKey
 from jiesu.workorders import services
-from jiesu.workorders.models import Category
+from jiesu.workorders.models import Category, Channel
 
 
 @pytest.fixture
@@ -21,14 +21,19 @@ def orders(users, units):
     received, _ = services.create_order(
         user=users["agent"],
         content="小区门口路灯不亮，联系电话13812345678",
+        channel=Channel.WEB,
         category=category,
         at=now - dt.timedelta(days=2),
     )
-    working, _ = services.create_order(user=users["agent"], content="楼道堆物", category=category, address="方庄路1号")
+    working, _ = services.create_order(
+        user=users["agent"], content="楼道堆物", category=category, address="方庄路1号", channel=Channel.WEB
+    )
     services.dispatch(user=users["dispatcher"], order_id=working.pk, lead_unit=units["110106013"])
     services.acknowledge(user=users["handler"], order_id=working.pk)
     services.respond(user=users["handler"], order_id=working.pk)
-    done, _ = services.create_order(user=users["agent"], content="噪音扰民", category=category, requester_name="王五")
+    done, _ = services.create_order(
+        user=users["agent"], content="噪音扰民", category=category, requester_name="王五", channel=Channel.WEB
+    )
     services.dispatch(user=users["dispatcher"], order_id=done.pk, lead_unit=units["110106013"])
     services.acknowledge(user=users["handler"], order_id=done.pk)
     services.respond(user=users["handler"], order_id=done.pk)

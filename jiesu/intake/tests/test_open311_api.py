@@ -139,12 +139,14 @@ def test_requests_bad_queries_are_400(client, reference, params, code):
 
 
 def test_default_window_is_90_days_and_1000_rows(client, users):
-    old, _ = services.create_order(user=users["agent"], content="很久以前", at=timezone.now() - dt.timedelta(days=91))
-    services.create_order(user=users["agent"], content="最近的")
+    old, _ = services.create_order(
+        user=users["agent"], content="很久以前", at=timezone.now() - dt.timedelta(days=91), channel=Channel.WEB
+    )
+    services.create_order(user=users["agent"], content="最近的", channel=Channel.WEB)
     numbers = {r["service_request_id"] for r in get_json(client, "requests", "service_requests")}
     assert old.number not in numbers and len(numbers) == 1
     with override_settings(JIESU_OPEN311={"max_requests": 1}):
-        services.create_order(user=users["agent"], content="又一个")
+        services.create_order(user=users["agent"], content="又一个", channel=Channel.WEB)
         assert len(get_json(client, "requests", "service_requests")) == 1
 
 
@@ -285,6 +287,8 @@ def test_tokens_with_direct_ids_and_with_token_mode(client, api_key, reference):
 
 
 def test_xml_stays_well_formed_with_control_characters(client, users):
-    order, _ = services.create_order(user=users["agent"], content="导入的文本\x0b带控制字符\x01")
+    # The services refuse control characters now (jiesu.common.validation); rows written before may hold them.
+    order, _ = services.create_order(user=users["agent"], content="导入的文本", channel=Channel.WEB)
+    WorkOrder.objects.filter(pk=order.pk).update(content="导入的文本\x0b带控制字符\x01")
     root = get_xml(client, f"requests/{order.number}", "service_requests")
     assert root.find("request/description").text == "导入的文本带控制字符"

@@ -16,6 +16,14 @@ def _clear_rate_limits():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def sms_outbox(settings, tmp_path):
+    """SMS of a test (citizen tracking codes) go to a fresh file, never to var/sms."""
+    settings.JIESU_SMS_BACKEND = "jiesu.notify.sms.FileSmsBackend"
+    settings.JIESU_SMS_FILE = tmp_path / "sms.jsonl"
+    return settings.JIESU_SMS_FILE
+
+
 @pytest.fixture
 def make_order(users):
     def make(content="芳城园一区5号楼下水道堵塞，污水外溢", **kwargs):

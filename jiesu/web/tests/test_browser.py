@@ -165,7 +165,7 @@ def test_full_loop_by_five_roles(new_page, users, units, busy_district):
     citizen.goto("/citizen/track/")
     citizen.fill("input[name=number]", number)
     citizen.fill("input[name=tail]", "4321")
-    citizen.click("button[type=submit]")
+    citizen.click("#track-by-tail button[type=submit]")
     assert citizen.locator("[data-state]").inner_text() == "已回访"
     assert "已组织排水集团疏通管道" in citizen.locator("#reply").inner_text()
     citizen.select_option("#rate-form select[name=satisfaction]", "5")

@@ -13,6 +13,8 @@ from jiesu.workorders.selectors import requester_for
 def callback_queue(request):
     rows = []
     for order in selectors.callback_queue():
-        name, phone = requester_for(user=request.user, order=order)  # whom to call, masked per role
+        name, phone = requester_for(
+            user=request.user, order=order, channel=request.path
+        )  # whom to call, masked per role
         rows.append({"order": order, "name": name, "phone": phone})
     return render(request, "web/callback.html", {"rows": rows, "satisfactions": Satisfaction.choices})

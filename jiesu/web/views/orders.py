@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from jiesu.common.errors import DomainError, InvalidInput, NotFound
 from jiesu.org.models import Role
 from jiesu.org.selectors import handling_units, local_units
-from jiesu.web import forms, selectors
+from jiesu.web import forms, integrations, selectors
 from jiesu.web.countdown import countdown
 from jiesu.web.roles import role_required
 from jiesu.web.views.common import error_page, safe_next
@@ -76,7 +76,7 @@ def order_detail(request, order_id: int, *, error: DomainError | None = None, st
     order, failure = _order_or_error(request, order_id)
     if failure:
         return failure
-    name, phone = wo_selectors.requester_for(user=request.user, order=order)
+    personal = wo_selectors.personal_view(user=request.user, order=order, channel=request.path)
     allowed = [t for t in state_machine.allowed_actions(user=request.user, order=order) if t.action in PAGE_ACTIONS]
     if request.user.role in (Role.AGENT, Role.DISPATCHER, Role.ADMIN) and order.state == State.RECEIVED:
         can_edit = True
@@ -87,8 +87,9 @@ def order_detail(request, order_id: int, *, error: DomainError | None = None, st
         "web/order_detail.html",
         {
             "order": order,
-            "requester_name": name,
-            "requester_phone": phone,
+            "requester_name": personal["requester_name"],
+            "requester_phone": personal["requester_phone"],
+            "personal": personal,
             "events": wo_selectors.events_of(order=order),
             "actions": allowed,
             "action_names": {t.action for t in allowed},
@@ -115,6 +116,19 @@ def _master_id(request) -> int:
     return found
 
 
+def _server_decision(order, arguments: dict) -> dict:
+    """The dispatch decision as the server knows it: "recommendation" only when the chosen unit is
+    the stored proposal's, with the proposal's own confidence (never a number from the browser)."""
+    decision = dict(arguments.get("decision") or {"method": "manual"})
+    decision.pop("confidence", None)
+    if decision.get("method") == "recommendation":
+        proposal = integrations.recommend(order=order, compute=False)
+        if proposal is None or proposal.unit_id != arguments["lead_unit"].pk:
+            return {"method": "manual"}
+        decision["confidence"] = proposal.confidence
+    return decision
+
+
 @require_POST
 @login_required
 def order_action(request, order_id: int, action: str):
@@ -134,6 +148,8 @@ def order_action(request, order_id: int, action: str):
             arguments = {"master_id": _master_id(request), "reason": forms.text(request.POST, "reason")}
         else:
             arguments = forms.action_arguments(action, request.POST)
+        if action == "dispatch":
+            arguments["decision"] = _server_decision(order, arguments)
         services.ACTIONS[action](user=request.user, order_id=order.pk, **arguments)
     except InvalidInput as error:
         return order_detail(request, order_id, error=error, status=400)

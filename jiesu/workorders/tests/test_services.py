@@ -19,8 +19,12 @@ TZ = timezone.get_fixed_timezone(8 * 60)
 @pytest.mark.django_db
 def test_same_client_ref_returns_the_first_order(users):
     first, created = services.create_order(user=users["agent"], content="路灯不亮", client_ref="ref-1")
-    again, created_again = services.create_order(user=users["agent"], content="别的内容", client_ref="ref-1")
+    again, created_again = services.create_order(user=users["agent"], content="路灯不亮", client_ref="ref-1")
     assert created and not created_again
+    # another body under the same key is refused, naming the field (issue 14)
+    with pytest.raises(Conflict) as refused:
+        services.create_order(user=users["agent"], content="别的内容", client_ref="ref-1")
+    assert refused.value.code == "client_ref_conflict" and refused.value.details["fields"] == ["content"]
     assert again.pk == first.pk
     assert WorkOrder.objects.filter(client_ref="ref-1").count() == 1
     assert first.events.count() == 1

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PrivacyConfig(AppConfig):
+    name = "jiesu.privacy"
+    verbose_name = "个人信息保护"
