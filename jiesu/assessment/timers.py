@@ -1,7 +1,7 @@
 """Timers of the assessment (jiesu.timers registry)."""
 
-from jiesu.assessment import facts
-from jiesu.timers.registry import Daily, register
+from jiesu.assessment import aggregates, facts
+from jiesu.timers.registry import Daily, Every, register
 
 
 @register("assessment.facts_check", label="核对工单月度事实（rebuild_order_facts --check）", schedule=Daily(at="02:30"))
@@ -16,3 +16,20 @@ def facts_check(*, now):
             "考评数字可能有误，请在维护窗口运行 python manage.py rebuild_order_facts 重建。"
         )
     return result
+
+
+@register("assessment.refresh_aggregates", label="更新领导页面预计算数据（按新事件）", schedule=Every(minutes=2))
+def refresh_aggregates(*, now):
+    """Re-compute the stored leader figures that events since their last computation could
+    change (the current month, today's overview), then fill in those leaders open next."""
+    result = aggregates.refresh(now=now)
+    result["prefill"] = aggregates.run_prefill(now=now)
+    return result
+
+
+@register("assessment.aggregates_sweep", label="全部重算领导页面预计算数据（兜底）", schedule=Daily(at="03:10"))
+def aggregates_sweep(*, now):
+    """Nightly safety net: an event whose transaction committed after a refresh had read a higher
+    event id is not seen by the marks; re-computing everything once a day bounds that (and picks up
+    renamed units or property projects)."""
+    return {"dropped": aggregates.forget()}
