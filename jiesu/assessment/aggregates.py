@@ -90,6 +90,10 @@ def aggregate(
 
         cached.compute = fn
         cached.spec = spec
+        cached.peek = lambda **params: peek(spec, params)
+        cached.put = lambda value, *, mark, **params: _store(
+            spec, params, _key(spec.name, params), mark=mark, value=value
+        )
         cached.__doc__ = fn.__doc__
         return cached
 
@@ -143,12 +147,17 @@ def is_stale(spec: Spec, params: dict, *, mark: int, computed: dt.datetime, now:
     return newer.exists()
 
 
-def _store(spec: Spec, params: dict, key: str) -> tuple[Any, dt.datetime]:
+def _store(
+    spec: Spec, params: dict, key: str, *, mark: int | None = None, value: Any = None
+) -> tuple[Any, dt.datetime]:
+    """Compute (unless `value` is given) and store. `mark`: the newest event id read before the
+    figures were computed (an event after it makes the row stale)."""
     from jiesu.assessment.models import LeaderAggregate
 
-    mark = _last_event_id()  # read before computing: an event after this makes the row stale
+    if mark is None:
+        mark = _last_event_id()
     as_of_moment = timezone.now()
-    payload = spec.dump(spec.compute(**params))
+    payload = spec.dump(spec.compute(**params) if value is None else value)
     keep_until = spec.keep(**params) if spec.keep else None
     LeaderAggregate.objects.bulk_create(
         [
@@ -191,6 +200,26 @@ def read(spec: Spec, params: dict) -> Any:
     return spec.load(payload)
 
 
+def peek(spec: Spec, params: dict) -> Any | None:
+    """The stored figures if they are there and no event since could have changed them; None
+    otherwise (nothing is computed)."""
+    from jiesu.assessment.models import LeaderAggregate
+
+    row = (
+        LeaderAggregate.objects.filter(key=_key(spec.name, params))
+        .values_list("payload", "as_of", "event_mark")
+        .first()
+    )
+    if row is None or is_stale(spec, params, mark=row[2], computed=row[1]):
+        return None
+    _note(row[1])
+    return spec.load(row[0])
+
+
+def last_event_id() -> int:
+    return _last_event_id()
+
+
 def _spec(name: str) -> Spec | None:
     if name not in _SPECS:
         module = name.split(":", 1)[0]
@@ -205,26 +234,29 @@ def refresh(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Re-compute the stored aggregates events made stale; drop expired ones; tell every process.
     Rows found still current get the newest event id as their mark, so the next check scans only
     what came after."""
+    from jiesu.assessment import engine
     from jiesu.assessment.models import LeaderAggregate
 
     now = now or timezone.now()
     dropped = LeaderAggregate.objects.filter(keep_until__lt=now).delete()[0]
+    # One mark for the whole pass, read before anything is computed: the rows recomputed below
+    # share the per-window sums (engine.memo), which may be older than a mark read later.
     top = _last_event_id()
     refreshed = current = 0
-    for pk, name, params, mark, computed in LeaderAggregate.objects.values_list(
-        "pk", "name", "params", "event_mark", "as_of"
-    ).order_by("pk"):
-        spec = _spec(name)
-        if spec is None:
-            LeaderAggregate.objects.filter(pk=pk).delete()
-            dropped += 1
-            continue
-        if is_stale(spec, params, mark=mark, computed=computed, now=now):
-            _store(spec, params, _key(name, params))
-            refreshed += 1
-        elif mark < top:
-            LeaderAggregate.objects.filter(pk=pk, event_mark=mark).update(event_mark=top)
-            current += 1
+    rows = LeaderAggregate.objects.values_list("pk", "name", "params", "event_mark", "as_of").order_by("pk")
+    with engine.memo():
+        for pk, name, params, mark, computed in rows:
+            spec = _spec(name)
+            if spec is None:
+                LeaderAggregate.objects.filter(pk=pk).delete()
+                dropped += 1
+                continue
+            if is_stale(spec, params, mark=mark, computed=computed, now=now):
+                _store(spec, params, _key(name, params), mark=top)
+                refreshed += 1
+            elif mark < top:
+                LeaderAggregate.objects.filter(pk=pk, event_mark=mark).update(event_mark=top)
+                current += 1
     if refreshed or dropped:
         WATCH.bump()
     return {"refreshed": refreshed, "current": current, "dropped": dropped}

@@ -185,14 +185,20 @@ def _earlier_rankings(*, months: list[dt.date], kind: str, rule: RuleVersion, ru
     """month → {unit id: row} for the months before the one being computed, with only what
     compute_month reads of them: rank, composite and the four sums behind the rates. A month
     published under the same rule version comes from its snapshot (the year to date then adds up
-    to what was published); the others are counted together in one pass over the event log
-    (engine.count_callback_months) instead of one aggregation per month."""
+    to what was published), or from its ranking stored for the leader pages when no event since
+    could change it (jiesu.assessment.aggregates); the others are counted together in one pass
+    over the event log (engine.count_callback_months) instead of one aggregation per month."""
     found: dict[dt.date, list[UnitResult]] = {}
     missing = []
     for month in months:
         snapshots = _snapshots(month=month, kind=kind, rule=rule)
         if snapshots.exists():
             found[month] = _from_snapshots(snapshots)
+            continue
+        # A closed month's ranking stored by an earlier page or refresh, still current.
+        stored = _stored_ranking.peek(month=f"{month:%Y-%m}", kind=kind, rule_version=rule.version)
+        if stored is not None:
+            found[month] = stored
         else:
             missing.append(month)
     if missing:
