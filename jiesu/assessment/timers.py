@@ -1,6 +1,10 @@
 """Timers of the assessment (jiesu.timers registry)."""
 
-from jiesu.assessment import aggregates, facts
+from django.utils import timezone
+
+from jiesu.assessment import aggregates, facts, selectors
+from jiesu.assessment.models import KindGroup
+from jiesu.common.errors import DomainError
 from jiesu.timers.registry import Daily, Every, register
 
 
@@ -33,3 +37,17 @@ def aggregates_sweep(*, now):
     event id is not seen by the marks; re-computing everything once a day bounds that (and picks up
     renamed units or property projects)."""
     return {"dropped": aggregates.forget()}
+
+
+@aggregates.prefill
+def year_rankings(*, now):
+    """Every closed month of this year ranked and stored: the open month's year to date then adds
+    stored rows instead of counting the year again at each refresh (closed months stay current:
+    events of today cannot change them)."""
+    today = timezone.localtime(now).date()
+    for number in range(1, today.month):
+        for kind in KindGroup.values:
+            try:
+                selectors.month_ranking(month=today.replace(month=number, day=1), kind=kind)
+            except DomainError:  # no rule loaded yet
+                return
