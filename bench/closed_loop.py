@@ -71,9 +71,20 @@ def _prepare(db: str) -> None:
         create_user(username=f"b_h_{unit.code}", password="", password_hash=hashed, role=Role.HANDLER, unit=unit)
 
 
-def _worker(db: str, count: int, seed: int, queue, facts: bool = True) -> None:
+def _worker(db: str, count: int, seed: int, queue, facts: bool = True, folded: bool = True) -> None:
     _setup_django(db)
     from django.db import connection
+
+    if os.environ.get("JIESU_BENCH_WITHOUT_NOTIFY"):  # what the messages' own transactions cost
+        from django.db.models.signals import post_save
+
+        from jiesu.workorders.models import WorkOrderEvent
+
+        post_save.disconnect(sender=WorkOrderEvent, dispatch_uid="notify-order-events")
+    if not folded:  # the ORM path: one statement for the update, the event and the facts each
+        from jiesu.workorders import services as order_services
+
+        order_services._one_statement = lambda: False
 
     if not facts:  # measure what keeping the assessment's monthly facts costs each event
         from django.db.models.signals import post_save
@@ -111,11 +122,15 @@ def _worker(db: str, count: int, seed: int, queue, facts: bool = True) -> None:
     queue.put((elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
 
 
-def run_once(db: str, orders: int, workers: int, run: int, facts: bool = True) -> tuple[float, int]:
+def run_once(
+    db: str, orders: int, workers: int, run: int, facts: bool = True, folded: bool = True
+) -> tuple[float, int]:
     queue = mp.get_context("fork").Queue()
     per_worker = orders // workers
     procs = [
-        mp.get_context("fork").Process(target=_worker, args=(db, per_worker, run * 100_000 + w * 10_000, queue, facts))
+        mp.get_context("fork").Process(
+            target=_worker, args=(db, per_worker, run * 100_000 + w * 10_000, queue, facts, folded)
+        )
         for w in range(workers)
     ]
     started = time.perf_counter()
@@ -181,7 +196,19 @@ def main() -> None:
     )
     parser.add_argument("--pgbench", action="store_true", help="PostgreSQL: pgbench TPC-B after each run, ratio")
     parser.add_argument("--pgbench-seconds", type=int, default=15)
+    parser.add_argument(
+        "--without-notify",
+        action="store_true",
+        help="no messages (inbox/SMS records after each commit): what the loop itself costs",
+    )
+    parser.add_argument(
+        "--compare-one-statement",
+        action="store_true",
+        help="PostgreSQL: alternate runs with the ORM path (update, event, facts as separate statements)",
+    )
     args = parser.parse_args()
+    if args.without_notify:
+        os.environ["JIESU_BENCH_WITHOUT_NOTIFY"] = "1"
     if args.pgbench and args.db != "postgres":
         parser.error("--pgbench compares with PostgreSQL: use --db postgres")
     if args.synchronous_commit:
@@ -190,7 +217,7 @@ def main() -> None:
     from django.db import connections
 
     connections.close_all()  # forked workers open their own
-    walls, peaks, bare, tps = [], [], [], []
+    walls, peaks, bare, tps, orm = [], [], [], [], []
     done = args.orders // args.workers * args.workers
     if args.pgbench:
         _pgbench_init()
@@ -203,6 +230,10 @@ def main() -> None:
             f"{done * STEPS / wall:.0f} events/s (load {_load()})",
             flush=True,
         )
+        if args.compare_one_statement:
+            wall, _ = run_once(args.db, args.orders, args.workers, 2 * args.runs + run, folded=False)
+            orm.append(wall)
+            print(f"run {run + 1} ORM path: {done / wall:.0f} loops/s, {done * STEPS / wall:.0f} events/s", flush=True)
         if args.pgbench:
             tps.append(_pgbench_tps(clients=args.workers, seconds=args.pgbench_seconds))
             print(f"run {run + 1}: pgbench TPC-B -c {args.workers}: {tps[-1]:.0f} tps (load {_load()})", flush=True)
@@ -223,6 +254,8 @@ def main() -> None:
         f"loops_per_s_median={done / median:.0f} events_per_s_median={done * STEPS / median:.0f} "
         f"min_run_s={min(walls):.2f} max_run_s={max(walls):.2f} peak_rss_mb={max(peaks) / 1024:.0f}"
     )
+    if orm:
+        print(f"one statement per action vs ORM path: {statistics.median(orm) / median:.2f}× the loops/s (medians)")
     if tps:
         events = done * STEPS / median
         print(f"pgbench_tps_median={statistics.median(tps):.0f} load={_load()}")
