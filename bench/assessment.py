@@ -63,6 +63,7 @@ def parse_args():
         action="store_true",
         help="generate, load and export to Parquet, then stop (time later with --reuse)",
     )
+    p.add_argument("--no-parquet", action="store_true", help="with --load-only: skip the Parquet export")
     p.add_argument(
         "--check-ytd",
         action="store_true",
@@ -242,7 +243,7 @@ def write_csv(con, *, orders: dict, events: dict, units: dict, workdir: Path) ->
     con.execute(f"""COPY (SELECT o.id, 'BENCH' || lpad(CAST(o.id AS VARCHAR), 10, '0'), 'hotline', '合成工单',
         '合成诉求内容', '', {ts.format("o.received")}, '', '', {urg}, 'closed', '', '', 0, 0, 0, 0, 0, '',
         o.version, {ts.format("o.received")}, {ts.format("o.received")},
-        CASE WHEN o.unit >= 0 THEN CAST(o.unit AS VARCHAR) END
+        CASE WHEN o.unit >= 0 THEN CAST(o.unit AS VARCHAR) END, false
         FROM o ORDER BY o.id) TO '{order_csv}' (HEADER false, DELIMITER ',', QUOTE '"')""")
     payload = f"""CASE a.name
         WHEN 'create' THEN '{{"channel": "hotline"}}'
@@ -280,7 +281,7 @@ def copy_in(*, order_csv: Path, event_csv: Path) -> None:
     order_cols = (
         "id, number, channel, title, content, address, received_at, requester_name, requester_phone, urgency, "
         "state, deadline_rule_version, reply, escalation_level, supervision_count, return_count, reopen_count, "
-        "extension_count, unreasonable_reason, version, created_at, updated_at, lead_unit_id"
+        "extension_count, unreasonable_reason, version, created_at, updated_at, lead_unit_id, calendar_estimated"
     )
     event_cols = "order_id, seq, action, from_state, to_state, at, reason, payload"
     with connection.cursor() as cursor:
@@ -516,6 +517,8 @@ def main():
     from django.db import connection
 
     if args.load_only:
+        if args.no_parquet:
+            return
         print(f"export to Parquet {export_parquet(con, workdir, chunk=args.chunk):.1f} s")
         return
     with connection.cursor() as cursor:

@@ -4,6 +4,12 @@ production), on SQLite or PostgreSQL. Prints orders/s and events/s (median of ru
 
     .venv/bin/python bench/closed_loop.py --db sqlite --orders 2000 --runs 3
     .venv/bin/python bench/closed_loop.py --db postgres --orders 2000 --runs 3 --workers 2
+    .venv/bin/python bench/closed_loop.py --db postgres --orders 1000 --runs 3 --workers 2 --pgbench
+
+`--pgbench` runs pgbench's TPC-B (`-c workers -j workers`, `--pgbench-seconds` each) on a scratch
+database after every run of the loop, so both meet the same load on a shared machine, and prints
+the ratio of the loop's events/s to pgbench's tps (medians): how much of what the database can
+commit the closed loop gets (target ≥ 0.5).
 
 The database is a dedicated one (var/bench.sqlite3 or PostgreSQL database jiesu_bench), rebuilt
 at start. Workers are separate processes with their own connections, each driving its own orders.
@@ -30,6 +36,8 @@ def _setup_django(db: str) -> None:
     # jiesu.settings runs with DEBUG off unless told; a benchmark needs no real secret and no HTTPS.
     os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
     os.environ.setdefault("JIESU_HTTPS", "0")
+    # Forked workers must not inherit the parent's connection pool; each keeps one connection.
+    os.environ.setdefault("JIESU_DB_POOL", "0")
     import django
 
     django.setup()
@@ -40,8 +48,9 @@ def _prepare(db: str) -> None:
         import psycopg
 
         with psycopg.connect(PG_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS jiesu_bench WITH (FORCE)")
-            conn.execute("CREATE DATABASE jiesu_bench")
+            name = PG_URL.rsplit("/", 1)[1]
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
     else:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{ROOT / 'var' / 'bench.sqlite3'}{suffix}").unlink(missing_ok=True)
@@ -62,16 +71,29 @@ def _prepare(db: str) -> None:
         create_user(username=f"b_h_{unit.code}", password="", password_hash=hashed, role=Role.HANDLER, unit=unit)
 
 
-def _worker(db: str, count: int, seed: int, queue, facts: bool = True) -> None:
+def _worker(db: str, count: int, seed: int, queue, facts: bool = True, folded: bool = True) -> None:
     _setup_django(db)
     from django.db import connection
 
-    if not facts:  # measure what keeping the assessment's monthly facts costs each event
+    if os.environ.get("JIESU_BENCH_WITHOUT_NOTIFY"):  # what the messages' own transactions cost
         from django.db.models.signals import post_save
 
         from jiesu.workorders.models import WorkOrderEvent
 
+        post_save.disconnect(sender=WorkOrderEvent, dispatch_uid="notify-order-events")
+    if not folded:  # the ORM path: one statement for the update, the event and the facts each
+        from jiesu.workorders import services as order_services
+
+        order_services._one_statement = lambda: False
+
+    if not facts:  # measure what keeping the assessment's monthly facts costs each event
+        from django.db.models.signals import post_save
+
+        from jiesu.workorders import services as order_services
+        from jiesu.workorders.models import WorkOrderEvent
+
         post_save.disconnect(sender=WorkOrderEvent, dispatch_uid="assessment-order-facts")
+        order_services._EVENT_FOLDS.clear()  # PostgreSQL folds them into the action's statement
 
     from jiesu.org.models import User
     from jiesu.workorders import services
@@ -100,11 +122,15 @@ def _worker(db: str, count: int, seed: int, queue, facts: bool = True) -> None:
     queue.put((elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
 
 
-def run_once(db: str, orders: int, workers: int, run: int, facts: bool = True) -> tuple[float, int]:
+def run_once(
+    db: str, orders: int, workers: int, run: int, facts: bool = True, folded: bool = True
+) -> tuple[float, int]:
     queue = mp.get_context("fork").Queue()
     per_worker = orders // workers
     procs = [
-        mp.get_context("fork").Process(target=_worker, args=(db, per_worker, run * 100_000 + w * 10_000, queue, facts))
+        mp.get_context("fork").Process(
+            target=_worker, args=(db, per_worker, run * 100_000 + w * 10_000, queue, facts, folded)
+        )
         for w in range(workers)
     ]
     started = time.perf_counter()
@@ -115,6 +141,40 @@ def run_once(db: str, orders: int, workers: int, run: int, facts: bool = True) -
         p.join()
     wall = time.perf_counter() - started
     return wall, max(rss for _, rss in results)
+
+
+def _pgbench_url() -> str:
+    return PG_URL + "_pgbench"
+
+
+def _pgbench_init() -> None:
+    import subprocess
+
+    import psycopg
+
+    name = _pgbench_url().rsplit("/", 1)[1]
+    with psycopg.connect(PG_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run(["pgbench", "-i", "-q", "-s", "10", _pgbench_url()], check=True, capture_output=True)
+
+
+def _pgbench_tps(*, clients: int, seconds: int) -> float:
+    """TPC-B (pgbench's default script) with `clients` connections for `seconds`."""
+    import re
+    import subprocess
+
+    out = subprocess.run(
+        ["pgbench", "-n", "-c", str(clients), "-j", str(clients), "-T", str(seconds), _pgbench_url()],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return float(re.search(r"tps = ([0-9.]+)", out).group(1))
+
+
+def _load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def main() -> None:
@@ -134,20 +194,49 @@ def main() -> None:
         action="store_true",
         help="alternate runs with and without the monthly-facts refresh per event and print both",
     )
+    parser.add_argument("--pgbench", action="store_true", help="PostgreSQL: pgbench TPC-B after each run, ratio")
+    parser.add_argument("--pgbench-seconds", type=int, default=15)
+    parser.add_argument(
+        "--without-notify",
+        action="store_true",
+        help="no messages (inbox/SMS records after each commit): what the loop itself costs",
+    )
+    parser.add_argument(
+        "--compare-one-statement",
+        action="store_true",
+        help="PostgreSQL: alternate runs with the ORM path (update, event, facts as separate statements)",
+    )
     args = parser.parse_args()
+    if args.without_notify:
+        os.environ["JIESU_BENCH_WITHOUT_NOTIFY"] = "1"
+    if args.pgbench and args.db != "postgres":
+        parser.error("--pgbench compares with PostgreSQL: use --db postgres")
     if args.synchronous_commit:
         os.environ["JIESU_PG_SYNCHRONOUS_COMMIT"] = args.synchronous_commit
     _prepare(args.db)
     from django.db import connections
 
     connections.close_all()  # forked workers open their own
-    walls, peaks, bare = [], [], []
+    walls, peaks, bare, tps, orm = [], [], [], [], []
     done = args.orders // args.workers * args.workers
+    if args.pgbench:
+        _pgbench_init()
     for run in range(args.runs):
         wall, peak = run_once(args.db, args.orders, args.workers, run)
         walls.append(wall)
         peaks.append(peak)
-        print(f"run {run + 1}: {done} loops in {wall:.2f} s = {done / wall:.0f} loops/s")
+        print(
+            f"run {run + 1}: {done} loops in {wall:.2f} s = {done / wall:.0f} loops/s, "
+            f"{done * STEPS / wall:.0f} events/s (load {_load()})",
+            flush=True,
+        )
+        if args.compare_one_statement:
+            wall, _ = run_once(args.db, args.orders, args.workers, 2 * args.runs + run, folded=False)
+            orm.append(wall)
+            print(f"run {run + 1} ORM path: {done / wall:.0f} loops/s, {done * STEPS / wall:.0f} events/s", flush=True)
+        if args.pgbench:
+            tps.append(_pgbench_tps(clients=args.workers, seconds=args.pgbench_seconds))
+            print(f"run {run + 1}: pgbench TPC-B -c {args.workers}: {tps[-1]:.0f} tps (load {_load()})", flush=True)
         if args.compare_order_facts:
             wall, _ = run_once(args.db, args.orders, args.workers, args.runs + run, facts=False)
             bare.append(wall)
@@ -165,6 +254,12 @@ def main() -> None:
         f"loops_per_s_median={done / median:.0f} events_per_s_median={done * STEPS / median:.0f} "
         f"min_run_s={min(walls):.2f} max_run_s={max(walls):.2f} peak_rss_mb={max(peaks) / 1024:.0f}"
     )
+    if orm:
+        print(f"one statement per action vs ORM path: {statistics.median(orm) / median:.2f}× the loops/s (medians)")
+    if tps:
+        events = done * STEPS / median
+        print(f"pgbench_tps_median={statistics.median(tps):.0f} load={_load()}")
+        print(f"events_per_s/pgbench_tps={events / statistics.median(tps):.2f} (target ≥ 0.5)")
 
 
 if __name__ == "__main__":

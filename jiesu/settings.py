@@ -220,6 +220,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Leader pages read stored figures (jiesu.assessment.aggregates) that a timer keeps current; on a
+# tiny installation a read may re-compute a stale figure itself instead.
+JIESU_AGGREGATES_REFRESH_ON_READ = _env_bool("JIESU_AGGREGATES_REFRESH_ON_READ", False)
 # Every Redis key this deployment writes starts with it (several deployments or test runs can
 # share one Redis); Celery's queues use their own database number from the URL.
 REDIS_PREFIX = os.environ.get("JIESU_REDIS_PREFIX", "jiesu")

@@ -13,3 +13,7 @@ os.environ.setdefault("JIESU_HTTPS", "0")
 from jiesu.settings import *  # noqa: F403
 
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (whitenoise warns when it is missing)
+
+# Leader figures (jiesu.assessment.aggregates): tests act and then read at once, with no timer in
+# between, so a stale stored figure is re-computed on read; the timer path has its own tests.
+JIESU_AGGREGATES_REFRESH_ON_READ = True

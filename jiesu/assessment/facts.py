@@ -64,6 +64,23 @@ def _refresh_sql(d: engine.Dialect, t: engine.Tables) -> str:
     return _fold_select(d, t, where=f"e.order_id = %s AND {d.local_month('e.at')} = %s", on_conflict="update")
 
 
+@functools.cache
+def _new_event_sql(d: engine.Dialect, t: engine.Tables) -> str:
+    # The order's events of the month as the statement sees them (its snapshot) plus the one it
+    # appends (the CTE `new_event` of jiesu.workorders.services).
+    order = "(SELECT order_id FROM new_event)"
+    events = f"(SELECT * FROM {t.events} WHERE order_id = {order} UNION ALL SELECT * FROM new_event)"
+    where = f"e.order_id = {order} AND {d.local_month('e.at')} = %s"
+    return _fold_select(d, dataclasses.replace(t, events=events), where=where, on_conflict="update")
+
+
+def fold_new_event(*, at: dt.datetime) -> tuple[str, list]:
+    """The refresh of `refresh_order_month`, as a part of the action's own statement on PostgreSQL
+    (registered with jiesu.workorders.services.register_event_fold)."""
+    d = engine.Dialect(vendor=connection.vendor)
+    return _new_event_sql(d, engine.Tables()), [engine.month_key(at)]
+
+
 def refresh_order_month(*, order_id: int, at: dt.datetime, tables: engine.Tables | None = None) -> None:
     """Re-fold the events of `order_id` in the local month holding `at` into its row."""
     t = tables or engine.Tables()

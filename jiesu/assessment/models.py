@@ -154,3 +154,24 @@ class OrderMonthFacts(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.month}"
+
+
+class LeaderAggregate(models.Model):
+    """Stored figures of a leader page (jiesu.assessment.aggregates): one named aggregate with its
+    parameters, as of a moment, with the last event id it saw (re-computed by the timer when an
+    event since could change it)."""
+
+    key = models.CharField("键", max_length=255, unique=True)
+    name = models.CharField("名称", max_length=120)
+    params = models.JSONField("参数", default=dict)
+    payload = models.JSONField("数据")
+    as_of = models.DateTimeField("数据截至")
+    event_mark = models.BigIntegerField("已计入的最后事件")
+    keep_until = models.DateTimeField("保留至", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "领导页面预计算数据"
+        verbose_name_plural = "领导页面预计算数据"
+
+    def __str__(self) -> str:
+        return self.key

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 
 from jiesu.assessment import engine
+from jiesu.assessment.aggregates import aggregate
 from jiesu.assessment.models import AssessmentSnapshot, KindGroup, RuleVersion, WatchListEntry
 from jiesu.assessment.rules import Rules, parse_month, previous_month
 from jiesu.assessment.scoring import UnitResult, competition_ranks, property_score, rates
@@ -153,24 +154,51 @@ def month_ranking(*, month: dt.date | str, kind: str, rule_version: str | None =
     snapshot when there is one, else computed. Cheap enough to call for a run of months."""
     month, kind = parse_month(month), parse_kind(kind)
     rule = resolve_rule(month=month, rule_version=rule_version)
-    snapshots = _snapshots(month=month, kind=kind, rule=rule)
+    return _stored_ranking(month=f"{month:%Y-%m}", kind=kind, rule_version=rule.version)
+
+
+def _cycle_end(*, month: str, rule_version: str, **_) -> tuple[dt.datetime, None]:
+    """A month's figures change only with events before its cycle's end (any action)."""
+    rule = RuleVersion.objects.get(version=rule_version)
+    return rule.parsed().cycle.window(parse_month(month))[1], None
+
+
+def _dump_rows(rows: list[UnitResult]) -> list[dict]:
+    return [asdict(r) for r in rows]
+
+
+def _load_rows(rows: list[dict]) -> list[UnitResult]:
+    return [UnitResult(**r) for r in rows]
+
+
+@aggregate("month_ranking", depends=_cycle_end, dump=_dump_rows, load=_load_rows)
+def _stored_ranking(*, month: str, kind: str, rule_version: str) -> list[UnitResult]:
+    month_date = parse_month(month)
+    rule = RuleVersion.objects.get(version=rule_version)
+    snapshots = _snapshots(month=month_date, kind=kind, rule=rule)
     if snapshots.exists():
         return _from_snapshots(snapshots)
-    return _ranked_rows(month=month, kind=kind, rule=rule, rules=rule.parsed())
+    return _ranked_rows(month=month_date, kind=kind, rule=rule, rules=rule.parsed())
 
 
 def _earlier_rankings(*, months: list[dt.date], kind: str, rule: RuleVersion, rules: Rules) -> dict:
     """month → {unit id: row} for the months before the one being computed, with only what
     compute_month reads of them: rank, composite and the four sums behind the rates. A month
     published under the same rule version comes from its snapshot (the year to date then adds up
-    to what was published); the others are counted together in one pass over the event log
-    (engine.count_callback_months) instead of one aggregation per month."""
+    to what was published), or from its ranking stored for the leader pages when no event since
+    could change it (jiesu.assessment.aggregates); the others are counted together in one pass
+    over the event log (engine.count_callback_months) instead of one aggregation per month."""
     found: dict[dt.date, list[UnitResult]] = {}
     missing = []
     for month in months:
         snapshots = _snapshots(month=month, kind=kind, rule=rule)
         if snapshots.exists():
             found[month] = _from_snapshots(snapshots)
+            continue
+        # A closed month's ranking stored by an earlier page or refresh, still current.
+        stored = _stored_ranking.peek(month=f"{month:%Y-%m}", kind=kind, rule_version=rule.version)
+        if stored is not None:
+            found[month] = stored
         else:
             missing.append(month)
     if missing:
@@ -245,10 +273,17 @@ def monthly_results(*, month: dt.date | str, kind: str = "street", rule_version:
     Rows are ordered by rank; unranked units (no callback in the cycle) come last."""
     month, kind = parse_month(month), parse_kind(kind)
     rule = resolve_rule(month=month, rule_version=rule_version)
-    snapshots = _snapshots(month=month, kind=kind, rule=rule)
+    return _stored_results(month=f"{month:%Y-%m}", kind=kind, rule_version=rule.version)
+
+
+@aggregate("monthly_results", depends=_cycle_end, dump=_dump_rows, load=_load_rows)
+def _stored_results(*, month: str, kind: str, rule_version: str) -> list[UnitResult]:
+    month_date = parse_month(month)
+    rule = RuleVersion.objects.get(version=rule_version)
+    snapshots = _snapshots(month=month_date, kind=kind, rule=rule)
     if snapshots.exists():
         return _from_snapshots(snapshots)
-    return compute_month(month=month, kind=kind, rule=rule)
+    return compute_month(month=month_date, kind=kind, rule=rule)
 
 
 def is_published(*, month: dt.date | str, rule_version: str | None = None) -> bool:
@@ -360,6 +395,26 @@ def red_black_list(*, month: dt.date | str, rule_version: str | None = None) -> 
     only among those with at least `min_orders` orders."""
     month = parse_month(month)
     rule = resolve_rule(month=month, rule_version=rule_version)
+    return _stored_red_black(month=f"{month:%Y-%m}", rule_version=rule.version)
+
+
+def _load_red_black(doc: dict) -> RedBlackList:
+    def board(b: dict) -> RedBlackBoard:
+        return RedBlackBoard(**{k: [PropertyRow(**r) for r in b[k]] for k in ("red", "black", "all")})
+
+    return RedBlackList(
+        month=doc["month"],
+        rule_version=doc["rule_version"],
+        min_orders=doc["min_orders"],
+        companies=board(doc["companies"]),
+        projects=board(doc["projects"]),
+    )
+
+
+@aggregate("red_black_list", depends=_cycle_end, dump=asdict, load=_load_red_black)
+def _stored_red_black(*, month: str, rule_version: str) -> RedBlackList:
+    month = parse_month(month)
+    rule = RuleVersion.objects.get(version=rule_version)
     rules = rule.parsed()
     start, end = rules.cycle.window(month)
 

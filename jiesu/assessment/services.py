@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from django.db import transaction
 
-from jiesu.assessment import engine, selectors
+from jiesu.assessment import aggregates, engine, selectors
 from jiesu.assessment.models import AssessmentSnapshot, KindGroup, RuleVersion, WatchListEntry
 from jiesu.assessment.rules import parse_month, parse_rules, previous_month
 from jiesu.common.errors import InvalidInput
@@ -31,6 +31,7 @@ def save_rule_version(
             version=version,
             defaults={"name": name or version, "effective_from": month, "rules": rules, "source": source[:300]},
         )
+        aggregates.forget()
     return rule
 
 
@@ -93,6 +94,8 @@ def publish_month(*, month: dt.date | str, rule_version: str | None = None) -> d
                     )
                     for r in rows
                 )
+                # Stored live figures of this month (and the year to date of later ones) give way.
+                aggregates.forget()
             result[kind] = selectors.monthly_results(month=month, kind=kind, rule_version=rule.version)
         update_watch_list(month=month, rule_version=rule.version)
     return result

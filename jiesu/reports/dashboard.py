@@ -2,9 +2,9 @@
 
 import datetime as dt
 
+from jiesu.assessment import aggregates
 from jiesu.insights import selectors as insights
 from jiesu.insights.topic import previous_month
-from jiesu.insights.volumes import category_volumes
 from jiesu.org.models import LOCAL_KINDS, Unit
 from jiesu.reports import scorecard, sources
 from jiesu.reports.review import trend_months
@@ -14,6 +14,15 @@ KIND_LABELS = {"street": "街镇", "department": "区直部门"}
 
 
 def dashboard_data(*, month: dt.date, kind: str, rule_version: str | None = None) -> dict:
+    """The figures, from stored aggregates (jiesu.assessment.aggregates); `as_of` is the oldest
+    moment they are as of (None when every figure is a published snapshot read just now)."""
+    with aggregates.tracking() as seen:
+        out = _dashboard_data(month=month, kind=kind, rule_version=rule_version)
+    out["as_of"] = aggregates.as_of(seen)
+    return out
+
+
+def _dashboard_data(*, month: dt.date, kind: str, rule_version: str | None = None) -> dict:
     data = sources.assessment(month=month, rule_version=rule_version)
     months = trend_months(month)
     trend = sources.district_trend(months=months[:-1], rule_version=rule_version) + [data.district]
@@ -79,7 +88,7 @@ def dashboard_data(*, month: dt.date, kind: str, rule_version: str | None = None
         ],
         "categories": [
             {"name": name, "volume": now, "previous": before}
-            for name, now, before in category_volumes(month=month, previous=previous_month(month), level=1)[:10]
+            for name, now, before in sources.category_volumes(month=month, previous=previous_month(month), level=1)[:10]
         ],
         "map": {
             "mode": map_mode(map_streets),

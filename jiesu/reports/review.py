@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from jiesu.assessment import aggregates
 from jiesu.indicators.selectors import PackScorecard, pack_scorecard
 from jiesu.insights import selectors as insights
 from jiesu.insights.models import MonthlyTopic
 from jiesu.insights.topic import parse_month, previous_month
-from jiesu.insights.volumes import category_volumes
 from jiesu.org.models import LOCAL_KINDS, Unit
 from jiesu.reports import charts, scorecard, sources
 from jiesu.reports.figures import Assessment, DistrictMonth
@@ -38,6 +38,7 @@ class Review:
     map_mode: str = ""
     supervision: SupervisionSection | None = None
     street_scorecard: PackScorecard | None = None  # 各街镇综合评分卡 (jiesu.indicators), when a catalogue is loaded
+    as_of: dt.datetime | None = None  # 数据截至: the oldest stored figure read (jiesu.assessment.aggregates)
 
     @property
     def previous(self) -> DistrictMonth | None:
@@ -68,11 +69,18 @@ def trend_months(month: dt.date, n: int = TREND_MONTHS) -> list[dt.date]:
 
 
 def build_review(*, month: dt.date | str, rule_version: str | None = None) -> Review:
+    with aggregates.tracking() as seen:
+        review = _build_review(month=month, rule_version=rule_version)
+    review.as_of = aggregates.as_of(seen)
+    return review
+
+
+def _build_review(*, month: dt.date | str, rule_version: str | None = None) -> Review:
     month = parse_month(month)
     data = sources.assessment(month=month, rule_version=rule_version)
     months = trend_months(month)
     trend = sources.district_trend(months=months[:-1], rule_version=rule_version) + [data.district]
-    categories = category_volumes(month=month, previous=previous_month(month), level=1)
+    categories = sources.category_volumes(month=month, previous=previous_month(month), level=1)
     review = Review(
         month=month,
         generated_at=timezone.localtime(),

@@ -4,8 +4,11 @@ watch_list, red_black_list, resolve_rule), turned into the plain figures of figu
 import datetime as dt
 
 from jiesu.assessment import selectors
+from jiesu.assessment.aggregates import aggregate
 from jiesu.assessment.engine import Counts
 from jiesu.assessment.scoring import UnitResult, rates
+from jiesu.insights import volumes
+from jiesu.insights.topic import parse_month
 from jiesu.reports.figures import Assessment, DistrictMonth, ListedProperty, UnitRow, WatchRow
 
 GROUPS = ("street", "department")
@@ -118,3 +121,27 @@ def street_trend(*, months: list[dt.date], rule_version: str | None = None) -> d
         for r in selectors.month_ranking(month=month, kind="street", rule_version=rule_version):
             series.setdefault(r.unit_code, [None] * len(months))[i] = r.composite
     return series
+
+
+# Which actions change a month's volumes per category: new orders, a category set or changed, an
+# order taken out as unreasonable (events of any date: a June order may be recategorised in July).
+VOLUME_ACTIONS = ("create", "edit", "recategorize", "dispatch", "redispatch", "mark_unreasonable")
+
+
+def _volume_events(**_) -> tuple[None, tuple[str, ...]]:
+    return None, VOLUME_ACTIONS
+
+
+@aggregate(
+    "category_volumes",
+    depends=_volume_events,
+    dump=lambda rows: [list(r) for r in rows],
+    load=lambda rows: [tuple(r) for r in rows],
+)
+def _stored_volumes(*, month: str, previous: str, level: int) -> list[tuple[str, int, int]]:
+    return volumes.category_volumes(month=parse_month(month), previous=parse_month(previous), level=level)
+
+
+def category_volumes(*, month: dt.date, previous: dt.date, level: int = 1) -> list[tuple[str, int, int]]:
+    """insights.volumes.category_volumes, stored (jiesu.assessment.aggregates)."""
+    return _stored_volumes(month=f"{month:%Y-%m}", previous=f"{previous:%Y-%m}", level=level)

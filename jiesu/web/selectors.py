@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from jiesu.assessment.aggregates import aggregate
 from jiesu.org.models import User
 from jiesu.workorders import selectors as wo_selectors
 from jiesu.workorders.models import OPEN_STATES, Category, State, WorkOrder, WorkOrderEvent
@@ -242,3 +243,34 @@ def overview(*, now: dt.datetime | None = None, top: int = 10) -> dict:
             recent.exclude(street=None).values("street_id", "street__name").annotate(n=Count("pk")).order_by("-n")[:top]
         ),
     }
+
+
+def _overview_dump(figures: dict) -> dict:
+    return {**figures, "today": figures["today"].isoformat(), "since": figures["since"].isoformat()}
+
+
+def _overview_load(doc: dict) -> dict:
+    return {**doc, "today": dt.date.fromisoformat(doc["today"]), "since": dt.date.fromisoformat(doc["since"])}
+
+
+def _day_end(day: str) -> dt.datetime:
+    return _day_start(dt.date.fromisoformat(day) + dt.timedelta(days=1))
+
+
+@aggregate(
+    "overview",
+    depends=lambda **_: (None, None),  # any event moves today's figures
+    dump=_overview_dump,
+    load=_overview_load,
+    max_age=60,  # overdue grows with the clock alone
+    keep=lambda *, day: _day_end(day),
+)
+def _stored_overview(*, day: str) -> dict:
+    return overview()
+
+
+def stored_overview(*, now: dt.datetime | None = None) -> dict:
+    """The overview's figures as stored for today (jiesu.assessment.aggregates): kept current by the
+    timer after events; the as-of moment is reported to aggregates.tracking()."""
+    day = timezone.localtime(now or timezone.now()).date()
+    return _stored_overview(day=day.isoformat())

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from jiesu.common import privacy, validation
@@ -98,6 +99,143 @@ def _lock(order_id: int) -> WorkOrder:
     return found[0]
 
 
+# ---------------------------------------------------------------- one statement per action (PostgreSQL)
+#
+# On PostgreSQL an action's writes are one statement after the row lock: the version-checked
+# UPDATE (or, at creation, the INSERT that numbers the order from its own id), the event INSERT
+# and the projections other apps keep of each event, as data-modifying CTEs. The projections are
+# registered (workorders imports none of those apps): `fold(at=)` gives an INSERT/UPDATE reading
+# the CTE `new_event` (the row being appended) and its params; the event then carries
+# `projections_folded = True` so its post_save listener does not write them a second time.
+# SQLite has no data-modifying CTEs: there the ORM path with one statement each is kept.
+
+_EVENT_FOLDS: list[Callable[..., tuple[str, list]]] = []
+_EVENT_FIELDS = [f for f in WorkOrderEvent._meta.concrete_fields if not f.primary_key]
+_ORDER_FIELDS = [f for f in WorkOrder._meta.concrete_fields if not f.primary_key and f.attname != "number"]
+
+
+def register_event_fold(fold: Callable[..., tuple[str, list]]) -> None:
+    if fold not in _EVENT_FOLDS:
+        _EVENT_FOLDS.append(fold)
+
+
+def _one_statement() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _cast(field) -> str:
+    # Typed placeholders: in INSERT … SELECT an untyped NULL or string would be text. Character
+    # columns take text (assignment to varchar(n) still refuses what is too long).
+    kind = field.db_type(connection)
+    return "%s::text" if kind.startswith("varchar") else f"%s::{kind}"
+
+
+def _db_values(fields, obj, *, add: bool = False) -> list:
+    return [f.get_db_prep_save(f.pre_save(obj, add) if add else getattr(obj, f.attname), connection) for f in fields]
+
+
+def _event_cte(source: str) -> str:
+    """`new_event`: the event row appended for the order `source` yields (none when it yields none)."""
+    table = WorkOrderEvent._meta.db_table
+    columns = ", ".join(f'"{f.column}"' for f in _EVENT_FIELDS)
+    values = ", ".join(f"{source}.id" if f.attname == "order_id" else _cast(f) for f in _EVENT_FIELDS)
+    return f"new_event AS (INSERT INTO {table} ({columns}) SELECT {values} FROM {source} RETURNING *)"
+
+
+def _event_params(event: WorkOrderEvent) -> list:
+    return _db_values([f for f in _EVENT_FIELDS if f.attname != "order_id"], event)
+
+
+def _with_folds(sql: str, params: list, *, at: dt.datetime) -> tuple[str, list]:
+    for i, fold in enumerate(_EVENT_FOLDS):
+        fold_sql, fold_params = fold(at=at)
+        sql += f",\n fold_{i} AS ({fold_sql})"
+        params += fold_params
+    return sql, params
+
+
+def _appended(event: WorkOrderEvent, pk: int) -> WorkOrderEvent:
+    """The event as if saved by the ORM: listeners (notify, dispatch corrections) get post_save."""
+    event.pk = pk
+    event._state.adding = False
+    event._state.db = connection.alias
+    event.projections_folded = True
+    post_save.send(
+        sender=WorkOrderEvent, instance=event, created=True, update_fields=None, raw=False, using=connection.alias
+    )
+    return event
+
+
+def _new_event(*, order: WorkOrder, action: str, from_state: str, user: User | None, at, reason, payload):
+    return WorkOrderEvent(
+        order_id=order.pk,
+        seq=order.version,
+        action=action,
+        from_state=from_state,
+        to_state=order.state,
+        actor_id=user.pk if user else None,
+        actor_unit_id=user.unit_id if user else None,
+        at=at,
+        reason=reason,
+        payload=payload or {},
+    )
+
+
+def _update_and_append(*, order: WorkOrder, seen_version: int, fields: Iterable[str], event: WorkOrderEvent) -> None:
+    """UPDATE … WHERE version = seen, the event and the projections: one statement (Conflict when
+    another writer got there first)."""
+    sets, params = [], []
+    for name in fields:
+        field = WorkOrder._meta.get_field(name)
+        sets.append(f'"{field.column}" = %s')
+        params.append(field.get_db_prep_save(getattr(order, field.attname), connection))
+    sql = (
+        f"WITH updated AS (UPDATE {WorkOrder._meta.db_table} SET {', '.join(sets)} "
+        f"WHERE id = %s AND version = %s RETURNING id),\n {_event_cte('updated')}"
+    )
+    params += [order.pk, seen_version, *_event_params(event)]
+    sql, params = _with_folds(sql, params, at=event.at)
+    with connection.cursor() as cursor:
+        cursor.execute(sql + "\nSELECT id FROM new_event", params)
+        row = cursor.fetchone()
+    if row is None:
+        raise Conflict()
+    _appended(event, row[0])
+
+
+_ORDER_SEQUENCE: list[str] = []
+
+
+def _order_sequence() -> str:
+    if not _ORDER_SEQUENCE:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [WorkOrder._meta.db_table])
+            _ORDER_SEQUENCE.append(cursor.fetchone()[0])
+    return _ORDER_SEQUENCE[0]
+
+
+def _insert_and_append(*, order: WorkOrder, prefix: str, event: WorkOrderEvent) -> None:
+    """The order numbered `prefix` + its id (7 digits at least) from the id it is given, its create
+    event and the projections: one statement."""
+    columns = ", ".join(f'"{f.column}"' for f in _ORDER_FIELDS)
+    values = ", ".join(_cast(f) for f in _ORDER_FIELDS)
+    number = "%s || lpad(n.id::text, greatest(7, length(n.id::text)), '0')"
+    sql = (
+        f"WITH n AS (SELECT nextval(%s) AS id),\n"
+        f" new_order AS (INSERT INTO {WorkOrder._meta.db_table} (id, number, {columns}) "
+        f"SELECT n.id, {number}, {values} FROM n RETURNING id, number),\n {_event_cte('new_order')}"
+    )
+    params = [_order_sequence(), prefix, *_db_values(_ORDER_FIELDS, order, add=True), *_event_params(event)]
+    sql, params = _with_folds(sql, params, at=event.at)
+    with connection.cursor() as cursor:
+        cursor.execute(sql + "\nSELECT new_order.id, new_order.number, new_event.id FROM new_order, new_event", params)
+        order.pk, order.number, event_id = cursor.fetchone()
+    order._state.adding = False
+    order._state.db = connection.alias
+    event.order_id = order.pk
+    _appended(event, event_id)
+
+
 def _append_event(
     *,
     order: WorkOrder,
@@ -147,7 +285,14 @@ def _transition(
         seen_version = order.version
         order.version = seen_version + 1
         order.updated_at = timezone.now()
-        values = {name: getattr(order, name) for name in {*fields, "state", "version", "updated_at"}}
+        changed = {*fields, "state", "version", "updated_at"}
+        if _one_statement():
+            event = _new_event(
+                order=order, action=action, from_state=from_state, user=user, at=when, reason=reason, payload=payload
+            )
+            _update_and_append(order=order, seen_version=seen_version, fields=sorted(changed), event=event)
+            return order
+        values = {name: getattr(order, name) for name in changed}
         if not WorkOrder.objects.filter(pk=order.pk, version=seen_version).update(**values):
             raise Conflict()
         _append_event(
@@ -353,9 +498,22 @@ def create_order(
         version=1,
     )
     try:
+        prefix = f"FT{timezone.localtime(when):%Y%m%d}"
         with transaction.atomic():
+            if _one_statement():
+                event = _new_event(
+                    order=order,
+                    action="create",
+                    from_state="",
+                    user=user,
+                    at=when,
+                    reason="",
+                    payload={"channel": channel, **extra},
+                )
+                _insert_and_append(order=order, prefix=prefix, event=event)
+                return order, True
             order.save(force_insert=True)
-            order.number = f"FT{timezone.localtime(when):%Y%m%d}{order.pk:07d}"
+            order.number = f"{prefix}{order.pk:07d}"
             WorkOrder.objects.filter(pk=order.pk).update(number=order.number)
             _append_event(
                 order=order,
