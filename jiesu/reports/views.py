@@ -50,6 +50,41 @@ def _month_arg(request):
 
 
 @role_required(*ANALYSIS_ROLES)
+def index(request):
+    """/reports/: every report of the platform on one page, each opened on the default month."""
+    month = _default_month()
+    ym = f"{month:%Y-%m}"
+    sections = [
+        (
+            "考评与点评",
+            [
+                ("领导驾驶舱", reverse("reports:dashboard"), "三率、综合得分、街镇与部门排名、治理类街乡镇、红黑榜（实时计算）"),
+                ("月度工作点评", reverse("reports:review", args=[ym]), "点评会材料：全区情况、排名、逐单位点评、每月一题；可生成 PDF / Excel"),
+                ("街镇综合评分卡", reverse("indicators:board", args=[ym]), "月度工作点评会的全部指标：各街镇排名、点评要点、点评意见跟进"),
+                ("每月一题", reverse("insights:topic", args=[ym]), "环比增长最多的诉求类别、牵头单位、街镇分布"),
+            ],
+        ),
+        (
+            "主动治理",
+            [
+                ("热点", reverse("reports:hotspots"), "诉求集中的地点与问题（地图、预警）"),
+                ("季节性与周期性问题", reverse("reports:seasonal"), "未来三个月的季节性问题日历、反复出现的问题"),
+                ("诉求量预测", reverse("reports:forecasts"), "全区、类别、街镇的诉求量预测"),
+            ],
+        ),
+        (
+            "督办",
+            [
+                ("督办事项", reverse("supervision:index"), "目标责任书、民生项目池、主动治理清单、向群众报告工作"),
+                ("督办事项导出（Excel）", f"{reverse('reports:supervision_export')}?format=xlsx", "全部督办事项及进展"),
+            ],
+        ),
+    ]
+    packs = ReviewPack.objects.order_by("-generated_at")[:10]
+    return render(request, "reports/index.html", {"month": month, "sections": sections, "packs": packs})
+
+
+@role_required(*ANALYSIS_ROLES)
 def dashboard(request):
     rule = request.GET.get("rule") or None
     context = {
