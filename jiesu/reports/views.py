@@ -33,14 +33,15 @@ CONTENT_TYPES = {
 
 
 def _default_month():
-    """Last month (the month a review meeting looks back on); when nothing was received then — a
-    new installation, or history imported up to an earlier date — the latest earlier month with orders."""
-    last = previous_month(timezone.localdate())
-    start, _end = month_window(last)
-    if WorkOrder.objects.filter(received_at__gte=start, received_at__lt=month_window(next_month(last))[0]).exists():
-        return last
+    """The current month as soon as it has a callback (the figures a leader asks for today);
+    before that — the first hours of a month, a new installation, history imported up to an
+    earlier date — the latest earlier month with orders."""
+    this = parse_month(timezone.localdate())
+    start, _end = month_window(this)
+    if WorkOrder.objects.filter(received_at__gte=start, solved__isnull=False).exists():
+        return this
     latest = WorkOrder.objects.filter(received_at__lt=start).aggregate(latest=Max("received_at"))["latest"]
-    return parse_month(timezone.localtime(latest).date()) if latest else last
+    return parse_month(timezone.localtime(latest).date()) if latest else previous_month(this)
 
 
 def _month_arg(request):
