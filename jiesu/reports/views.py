@@ -17,7 +17,7 @@ from jiesu.assessment.models import RuleVersion
 from jiesu.assessment.selectors import parse_kind, resolve_rule
 from jiesu.common.errors import DomainError
 from jiesu.insights.access import ANALYSIS_ROLES, PUBLISH_ROLES, role_required
-from jiesu.insights.topic import month_window, next_month, parse_month, previous_month
+from jiesu.insights.topic import month_window, parse_month, previous_month
 from jiesu.reports.dashboard import KIND_LABELS, dashboard_data
 from jiesu.reports.models import ReviewPack
 from jiesu.reports.review import build_review
@@ -59,9 +59,21 @@ def index(request):
         (
             "考评与点评",
             [
-                ("领导驾驶舱", reverse("reports:dashboard"), "三率、综合得分、街镇与部门排名、治理类街乡镇、红黑榜（实时计算）"),
-                ("月度工作点评", reverse("reports:review", args=[ym]), "点评会材料：全区情况、排名、逐单位点评、每月一题；可生成 PDF / Excel"),
-                ("街镇综合评分卡", reverse("indicators:board", args=[ym]), "月度工作点评会的全部指标：各街镇排名、点评要点、点评意见跟进"),
+                (
+                    "领导驾驶舱",
+                    reverse("reports:dashboard"),
+                    "三率、综合得分、街镇与部门排名、治理类街乡镇、红黑榜（实时计算）",
+                ),
+                (
+                    "月度工作点评",
+                    reverse("reports:review", args=[ym]),
+                    "点评会材料：全区情况、排名、逐单位点评、每月一题；可生成 PDF / Excel",
+                ),
+                (
+                    "街镇综合评分卡",
+                    reverse("indicators:board", args=[ym]),
+                    "月度工作点评会的全部指标：各街镇排名、点评要点、点评意见跟进",
+                ),
                 ("每月一题", reverse("insights:topic", args=[ym]), "环比增长最多的诉求类别、牵头单位、街镇分布"),
             ],
         ),

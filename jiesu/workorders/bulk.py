@@ -355,7 +355,9 @@ def build(item: HistoricalOrder) -> tuple[dict, list[dict]]:
             transition = state_machine.get(step.action)
             state_machine.check_state(
                 transition,
-                SimpleNamespace(state=order["state"], pending_extension=order["pending_extension"], solved=order["solved"]),
+                SimpleNamespace(
+                    state=order["state"], pending_extension=order["pending_extension"], solved=order["solved"]
+                ),
             )
             if step.at < previous:
                 raise InvalidInput(f"时间顺序错误：{transition.label}时间早于上一环节", code="time_order")

@@ -356,8 +356,9 @@ def load_recent_demo(
     stats = RecentStats()
     all_months = _months(now, months)
     for index, month in enumerate(all_months):
-        growth = (1 + profile.get("yearly_growth", 0)) ** ((index - len(all_months) + 1) / 12)
-        count = round(per_month * float(profile["seasonal"][month.month]) * growth)
+        # per_month is the floor of a full month: busy months and later years rise above it.
+        growth = (1 + profile.get("yearly_growth", 0)) ** (index / 12)
+        count = max(per_month, round(per_month * float(profile["seasonal"][month.month]) * growth))
         times = _received_times(month=month, count=count, profile=profile, rng=rng, now=now)
         weights = gen.month_weights(month.month)
         paths = rng.choices(gen.paths, weights=weights, k=len(times))

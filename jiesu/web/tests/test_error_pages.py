@@ -82,4 +82,3 @@ def test_debug_mode_swaps_the_technical_pages(client):
 @override_settings(ROOT_URLCONF=__name__, DEBUG=True, JIESU_TECHNICAL_ERRORS=True)
 def test_developers_may_keep_the_technical_pages(client):
     assert "DEBUG = True" in client.get("/no-such-page/").content.decode()
-

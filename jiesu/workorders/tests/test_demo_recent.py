@@ -44,7 +44,9 @@ def test_months_end_today_with_every_channel_and_open_work(demo):
     assert {"hotline", "web", "app", "grid"} <= set(channels) and channels.most_common(1)[0][0] == "hotline"
     states = Counter(WorkOrder.objects.values_list("state", flat=True))
     assert states[State.CLOSED] > stats.orders / 2
-    assert states[State.RECEIVED] + states[State.DISPATCHED] + states[State.ACKNOWLEDGED] + states[State.IN_PROGRESS] > 0
+    assert (
+        states[State.RECEIVED] + states[State.DISPATCHED] + states[State.ACKNOWLEDGED] + states[State.IN_PROGRESS] > 0
+    )
 
 
 def test_the_side_lines_happen_at_realistic_rates(demo):
@@ -88,7 +90,9 @@ def test_the_load_command_refuses_to_double_the_demo(demo, capsys):
 def _shape(order: WorkOrder) -> tuple[dict, list, set]:
     skip = {"id", "number", "created_at", "updated_at", "external_ref"}
     fields = {f.attname: getattr(order, f.attname) for f in WorkOrder._meta.concrete_fields if f.attname not in skip}
-    events = [(e.seq, e.action, e.from_state, e.to_state, e.at, e.reason, e.payload) for e in order.events.order_by("seq")]
+    events = [
+        (e.seq, e.action, e.from_state, e.to_state, e.at, e.reason, e.payload) for e in order.events.order_by("seq")
+    ]
     return fields, events, set(order.assisting_units.values_list("pk", flat=True))
 
 
@@ -151,7 +155,10 @@ def test_side_line_events_are_exactly_the_services(units):
     from jiesu.assessment.models import OrderMonthFacts
 
     fields = [f.attname for f in OrderMonthFacts._meta.concrete_fields if f.attname not in ("id", "order_id")]
-    facts = [list(OrderMonthFacts.objects.filter(order=o).order_by("month").values_list(*fields)) for o in (written, replayed)]
+    facts = [
+        list(OrderMonthFacts.objects.filter(order=o).order_by("month").values_list(*fields))
+        for o in (written, replayed)
+    ]
     assert facts[0] == facts[1] != []
 
 
