@@ -138,15 +138,21 @@ class _Generator:
         q = profile["unit_quality"]
         self.quality = {}
         self._q = (q["low"], q["high"])
+        keywords = [(re.compile(k), v) for k, v in (profile.get("keyword_categories") or {}).items()]
         self.by_path = defaultdict(lambda: ([], []))
-        for t in self.hotline:
-            self.by_path[t.path][0].append(t)
-        for t in self.letters:
-            self.by_path[t.path][1].append(t)
+        for side, pool in ((0, self.hotline), (1, self.letters)):
+            for t in pool:
+                path = next((v for k, v in keywords if k.search(t.title + t.content)), t.path)
+                self.by_path[path][side].append(t)
         self.paths = sorted(p for p in self.by_path if p in categories)
-        base = defaultdict(int)
-        for path in self.paths:
-            base[path] = len(self.by_path[path][0]) + len(self.by_path[path][1])
+        base: dict[str, float] = {p: len(self.by_path[p][0]) + len(self.by_path[p][1]) for p in self.paths}
+        total = sum(base.values())
+        for prefix, share in (profile.get("base_share") or {}).items():
+            matching = [p for p in self.paths if p.startswith(prefix)]
+            have = sum(base[p] for p in matching)
+            if matching and have < share * total:
+                for p in matching:
+                    base[p] = share * total * (base[p] / have if have else 1 / len(matching))
         self.base = base
 
     # ---- picks

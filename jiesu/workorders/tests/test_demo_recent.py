@@ -64,6 +64,13 @@ def test_the_side_lines_happen_at_realistic_rates(demo):
     assert WorkOrder.assisting_units.through.objects.exists()  # 吹哨 and 协办 units were linked
 
 
+def test_the_heating_season_shows_in_november(demo):
+    heating = WorkOrder.objects.filter(category__path__startswith="公共服务/供暖")
+    november = heating.filter(received_at__month=11).count()
+    september = heating.filter(received_at__month=9).count()
+    assert november > max(3, 3 * september)
+
+
 def test_orders_are_marked_with_real_texts_and_fengtai_places(demo):
     order = WorkOrder.objects.order_by("pk").first()
     create = order.events.get(action="create")
