@@ -36,6 +36,7 @@ from jiesu.workorders.services import UNREASONABLE_KINDS
 DATA = Path(settings.BASE_DIR) / "data"
 PROFILE = DATA / "demo" / "recent.yaml"
 ORIGIN = "演示数据"
+DEMO_REF_PREFIX = "demo:"  # every demo order's external_ref starts with it
 _OTHER_CITY = re.compile(r"海南省|海口市|龙华区|美兰区|秀英区|琼山区|A市|A\d区")
 _PHONE_MASK = re.compile(r"1\d{2}\*{4}\d{4}")
 GENERIC_REPLY = "经现场核实，已协调相关责任方处理完毕，并向诉求人反馈。"
@@ -223,7 +224,7 @@ class _Generator:
             return True
 
         item = HistoricalOrder(
-            external_ref=f"demo:{received:%Y%m}:{n:06d}",
+            external_ref=f"{DEMO_REF_PREFIX}{received:%Y%m}:{n:06d}",
             content=text.content,
             title=text.title,
             channel=channel,

@@ -180,3 +180,15 @@ def test_a_step_out_of_order_is_refused(units):
     with pytest.raises(Exception) as refused:
         bulk.build(item)
     assert refused.type.__name__ in {"NotAllowed", InvalidInput.__name__}
+
+
+def test_every_page_and_each_order_say_demo(demo, client):
+    from django.core.cache import cache
+
+    from jiesu.org.models import User
+
+    cache.delete("jiesu:demo-loaded")
+    client.force_login(User.objects.get(username="leader"))
+    assert 'class="demo-mark"' in client.get("/overview/").content.decode()
+    order = WorkOrder.objects.order_by("pk").first()
+    assert 'class="tag demo-tag">演示数据' in client.get(f"/orders/{order.pk}/").content.decode()
