@@ -26,10 +26,11 @@ import yaml
 from django.conf import settings
 from django.utils import timezone
 
-from jiesu.org.models import Unit
+from jiesu.org.models import PropertyProject, Unit
 from jiesu.org.selectors import local_units, responsible_units
 from jiesu.workorders import bulk
 from jiesu.workorders.bulk import HistoricalOrder, Step
+from jiesu.workorders.demo import create_demo_properties
 from jiesu.workorders.models import Category, Urgency
 from jiesu.workorders.services import UNREASONABLE_KINDS
 
@@ -134,6 +135,8 @@ class _Generator:
         self.places = places()
         self.departments = list(Unit.objects.filter(is_active=True, kind="department").order_by("code"))
         self._routes: dict[tuple, tuple] = {}
+        self.projects = list(PropertyProject.objects.select_related("street").order_by("pk"))
+        self.company_quality: dict[int, dict] = {}
         rates = profile["rates"]
         self.rates = rates
         q = profile["unit_quality"]
@@ -211,7 +214,10 @@ class _Generator:
     def order(self, *, n: int, received: dt.datetime, path: str, text: Text, channel: str) -> HistoricalOrder:
         rng, rates, now = self.rng, self.rates, self.now
         category = self.categories[path]
-        street = self.streets[rng.randrange(len(self.streets))]
+        project = None
+        if self.projects and (path.startswith("住房/物业管理") or "物业" in text.title + text.content):
+            project = self.projects[rng.randrange(len(self.projects))]  # a demo compound (红黑榜)
+        street = project.street if project else self.streets[rng.randrange(len(self.streets))]
         lead, assisting, basis = self.route(category, street)
         urgency = self.urgency(path)
         steps: list[Step] = []
@@ -229,7 +235,10 @@ class _Generator:
             title=text.title,
             channel=channel,
             received_at=received,
-            address=self.address(street),
+            address=f"北京市丰台区{street.name}{project.name}{rng.randint(1, 24)}号楼"
+            if project
+            else self.address(street),
+            property_project=project,
             requester_phone="" if channel in ("grid", "proactive") else f"13{rng.randrange(10**9):09d}",
             urgency=urgency,
             category=category,
@@ -299,9 +308,15 @@ class _Generator:
                     return item
                 add("close", t + self._span("close_minutes", "minutes"))
                 return item
-            solved = rng.random() < self.unit_quality(lead) * (1 - rates["not_solved"]) / 0.92
-            table = self.p["satisfaction_solved" if solved else "satisfaction_unsolved"]
-            satisfaction = rng.choices(list(table), weights=list(table.values()))[0]
+            quality = self.company_quality.get(project.company_id) if project else None
+            if quality:  # the demo companies differ (data/org/demo_property.yaml), so the list has both ends
+                solved = rng.random() < quality["solved"]
+                weights = quality["satisfaction"] if solved else [2, 5, 23, 35, 35]
+                satisfaction = rng.choices([5, 4, 3, 2, 1], weights=weights)[0]
+            else:
+                solved = rng.random() < self.unit_quality(lead) * (1 - rates["not_solved"]) / 0.92
+                table = self.p["satisfaction_solved" if solved else "satisfaction_unsolved"]
+                satisfaction = rng.choices(list(table), weights=list(table.values()))[0]
             if not add("callback", t, solved=solved, satisfaction=int(satisfaction)):
                 return item
             t += self._span("close_minutes", "minutes")
@@ -358,7 +373,9 @@ def load_recent_demo(
         if _has_active()
         else {c.path: c for c in Category.objects.all()}
     )
+    company_quality = create_demo_properties()
     gen = _Generator(profile=profile, rng=rng, now=now, texts=texts[:2], replies=replies, categories=categories)
+    gen.company_quality = company_quality
     channels = profile["channels"]
     stats = RecentStats()
     all_months = _months(now, months)

@@ -62,6 +62,12 @@ def test_the_side_lines_happen_at_realistic_rates(demo):
     assert 0 < bad < 0.25 * actions["callback"]
     assert WorkOrder.objects.filter(escalation_level__gt=0).count() == actions["escalate"]
     assert WorkOrder.assisting_units.through.objects.exists()  # 吹哨 and 协办 units were linked
+    linked = WorkOrder.objects.filter(property_project__isnull=False)
+    assert 0 < linked.count() < 0.3 * stats.orders  # 物业 orders feed the red/black list
+    assert all(
+        o.address.startswith(f"北京市丰台区{o.property_project.street.name}{o.property_project.name}")
+        for o in linked[:50]
+    )
 
 
 def test_the_heating_season_shows_in_november(demo):
