@@ -150,6 +150,10 @@ class _Generator:
                 self.by_path[path][side].append(t)
         self.paths = sorted(p for p in self.by_path if p in categories)
         base: dict[str, float] = {p: len(self.by_path[p][0]) + len(self.by_path[p][1]) for p in self.paths}
+        for prefix, weight in (profile.get("category_weight") or {}).items():
+            for p in self.paths:
+                if p.startswith(prefix):
+                    base[p] *= float(weight)
         total = sum(base.values())
         for prefix, share in (profile.get("base_share") or {}).items():
             matching = [p for p in self.paths if p.startswith(prefix)]
