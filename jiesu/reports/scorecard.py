@@ -162,6 +162,6 @@ def _weaknesses(standings: list[Standing], group: str) -> list[str]:
             lines.append(f"{s.label}{s.shown}，{_gap(s)}，需加强")
     if not lines:
         worst = max((s for s in ranked if s.higher_is_better), key=lambda s: (s.rank, s.field), default=None)
-        if worst and worst.rank > 1:
+        if worst and worst.rank > TOP:  # a place within the first three is no weakness (it is praised above)
             lines.append(f"相对薄弱的是{worst.label}（{worst.shown}，第{worst.rank}位），需保持改进")
     return lines

@@ -73,6 +73,25 @@ def test_small_samples_are_not_named_and_are_counted_in_the_text():
     assert "1个街镇有效回访不足30件，比率仅供参考，不列入前列或靠后" in line
 
 
+def test_a_top_three_place_is_never_called_weak():
+    # Seen on the demo: 3rd on every rate was both "位居前列" and "相对薄弱".
+    rows = [
+        UnitRow("A", "A", "street", 100, 99.0, 99.0, 97.0, 98.5, 1, callbacks=100, min_callbacks=30),
+        UnitRow("B", "B", "street", 100, 98.0, 98.5, 99.0, 98.0, 2, callbacks=100, min_callbacks=30),
+        UnitRow("C", "C", "street", 100, 97.0, 98.0, 98.0, 97.5, 3, callbacks=100, min_callbacks=30),
+        UnitRow("D", "D", "street", 100, 90.0, 90.0, 90.0, 90.0, 4, callbacks=100, min_callbacks=30),
+        UnitRow("E", "E", "street", 100, 80.0, 80.0, 80.0, 80.0, 5, callbacks=100, min_callbacks=30),
+        UnitRow("F", "F", "street", 100, 70.0, 70.0, 70.0, 70.0, 6, callbacks=100, min_callbacks=30),
+        UnitRow("G", "G", "street", 100, 60.0, 60.0, 60.0, 60.0, 7, callbacks=100, min_callbacks=30),
+    ]
+    for card in scorecard.draft(rows):
+        praised = {s.split("，")[0].rstrip("0123456789.%") for s in card.strengths}
+        for weak in card.weaknesses:
+            assert not any(label and label in weak for label in praised), (card.row.name, card.strengths, weak)
+    a = next(c for c in scorecard.draft(rows) if c.row.name == "A")
+    assert a.weaknesses == []  # 3rd on satisfaction is within the first three
+
+
 def test_nobody_ranked_or_nobody_with_enough_callbacks():
     nobody = [row("A", None), row("B", None)]
     assert (
