@@ -174,6 +174,9 @@ def _apply_step(order: dict, step: Step) -> dict:
     return_order, rule_dispute, request/approve/deny_extension, supervise, escalate, whistle,
     callback, reopen); payloads exactly as the services write them."""
     action, when, p = step.action, step.at, step.params
+    for unit in [p.get("lead_unit"), *p.get("units", []), *p.get("assisting_units", [])]:
+        if unit is not None and (not unit.is_active or unit.kind not in _HANDLING_KINDS):
+            raise InvalidInput("主办单位无效：必须是启用的街镇、部门或公共服务企业", code="invalid_unit")
     if action == "dispatch":
         lead = p["lead_unit"]
         order["lead_unit_id"], order["dispatched_at"] = lead.pk, when

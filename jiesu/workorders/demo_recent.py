@@ -32,6 +32,7 @@ from jiesu.workorders import bulk
 from jiesu.workorders.bulk import HistoricalOrder, Step
 from jiesu.workorders.demo import create_demo_properties
 from jiesu.workorders.models import Category, Urgency
+from jiesu.workorders.services import _HANDLING_KINDS as HANDLING_KINDS
 from jiesu.workorders.services import UNREASONABLE_KINDS
 
 DATA = Path(settings.BASE_DIR) / "data"
@@ -223,6 +224,9 @@ class _Generator:
             project = self.projects[rng.randrange(len(self.projects))]  # a demo compound (红黑榜)
         street = project.street if project else self.streets[rng.randrange(len(self.streets))]
         lead, assisting, basis = self.route(category, street)
+        if lead.kind not in HANDLING_KINDS:  # 退回市级 is an outcome, not a unit to dispatch to
+            lead, assisting, basis = street, [], "属地（演示：市级事项按属地处理）"
+        assisting = [u for u in assisting if u.kind in HANDLING_KINDS and u.pk != lead.pk]
         urgency = self.urgency(path)
         steps: list[Step] = []
         t = received

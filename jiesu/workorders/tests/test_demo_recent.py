@@ -188,6 +188,28 @@ def test_a_step_out_of_order_is_refused(units):
     assert refused.type.__name__ in {"NotAllowed", InvalidInput.__name__}
 
 
+def test_no_order_is_dispatched_to_an_outcome(demo):
+    from jiesu.org.models import UnitKind
+
+    assert not WorkOrder.objects.filter(lead_unit__kind=UnitKind.CITY_RETURN).exists()
+
+
+def test_the_bulk_writer_refuses_what_the_services_refuse(units):
+    from jiesu.common.errors import InvalidInput
+    from jiesu.org.models import Unit, UnitKind
+
+    outcome = Unit.objects.filter(kind=UnitKind.CITY_RETURN).first() or Unit.objects.create(
+        code="CITY", name="退回市级", kind=UnitKind.CITY_RETURN
+    )
+    t0 = timezone.now() - dt.timedelta(days=2)
+    item = bulk.HistoricalOrder(
+        external_ref="B3", content="路灯不亮", received_at=t0, street=units["110106013"],
+        steps=[Step("dispatch", t0 + dt.timedelta(hours=1), params={"lead_unit": outcome})],
+    )  # fmt: skip
+    with pytest.raises(InvalidInput, match="主办单位无效"):
+        bulk.build(item)
+
+
 def test_every_page_and_each_order_say_demo(demo, client):
     from django.core.cache import cache
 
