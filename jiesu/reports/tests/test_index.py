@@ -17,3 +17,21 @@ def test_reports_index_lists_every_report(client, users, month_of_orders):
         assert client.get(href).status_code == 200, href
     # No indicator catalogue in this fixture: the scorecard says so in Chinese (400), no error page.
     assert "/scorecard/2026-10/" in links
+
+
+def test_publish_the_closed_months_oldest_first(month_of_orders, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+    from django.utils import timezone
+
+    from jiesu.assessment.models import AssessmentSnapshot
+    from jiesu.common.months import parse_month, previous_month
+
+    call_command("publish_assessment", "--closed", "3")
+    this = parse_month(timezone.localdate())
+    expected = [previous_month(previous_month(previous_month(this))), previous_month(previous_month(this))]
+    expected.append(previous_month(this))
+    assert sorted(set(AssessmentSnapshot.objects.values_list("month", flat=True))) == expected
+    assert [line[:7] for line in capsys.readouterr().out.splitlines()] == [f"{m:%Y-%m}" for m in expected]
+    with pytest.raises(CommandError, match="考评月份"):
+        call_command("publish_assessment")
