@@ -35,3 +35,18 @@ def test_publish_the_closed_months_oldest_first(month_of_orders, capsys):
     assert [line[:7] for line in capsys.readouterr().out.splitlines()] == [f"{m:%Y-%m}" for m in expected]
     with pytest.raises(CommandError, match="考评月份"):
         call_command("publish_assessment")
+
+
+def test_topics_of_the_last_months_in_one_command(month_of_orders, capsys):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from jiesu.insights.models import MonthlyTopic
+
+    today = timezone.localdate()
+    count = (today.year - 2026) * 12 + today.month - 9 + 1  # September 2026 … this month
+    call_command("compute_monthly_topic", "--last", str(count), "--min-volume", "2")
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == count and lines == sorted(lines) and lines[0].startswith("2026-09")
+    assert "2026-10：城乡建设/安全生产" in lines and "2026-11：不设每月一题" in lines
+    assert MonthlyTopic.objects.filter(month__year=2026, month__month=10, rank=1).exists()
