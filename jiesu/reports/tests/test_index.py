@@ -10,7 +10,16 @@ def test_reports_index_lists_every_report(client, users, month_of_orders):
     page = client.get("/reports/")
     html = page.content.decode()
     assert page.status_code == 200
-    for name in ("领导驾驶舱", "月度工作点评", "街镇综合评分卡", "每月一题", "热点", "季节性与周期性问题", "诉求量预测", "督办事项"):
+    for name in (
+        "领导驾驶舱",
+        "月度工作点评",
+        "街镇综合评分卡",
+        "每月一题",
+        "热点",
+        "季节性与周期性问题",
+        "诉求量预测",
+        "督办事项",
+    ):
         assert f">{name}</a>" in html, name
     links = [line.split('href="')[1].split('"')[0] for line in html.split("<a ")[1:] if 'href="' in line]
     for href in {h for h in links if h.startswith(("/reports/", "/insights/", "/supervision/"))}:

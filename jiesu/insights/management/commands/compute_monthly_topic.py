@@ -1,5 +1,5 @@
 """python manage.py compute_monthly_topic --month 2026-10 [--level 2 --min-volume 10 ...]
-   python manage.py compute_monthly_topic --last 24   (the last 24 months, this one included; bin/start)"""
+python manage.py compute_monthly_topic --last 24   (the last 24 months, this one included; bin/start)"""
 
 from django.core.management.base import BaseCommand, CommandError
 
