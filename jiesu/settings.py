@@ -37,6 +37,7 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 SHARED_DIR = Path(os.environ.get("JIESU_SHARED_DIR", BASE_DIR.parent / "shared"))
 
 DEBUG = _env_bool("DEBUG", False)
+JIESU_TECHNICAL_ERRORS = _env_bool("JIESU_TECHNICAL_ERRORS", False)  # Django's English debug error pages
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
@@ -85,6 +86,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "jiesu.common.requestlog.RequestIdMiddleware",
+    "jiesu.web.views.errors.ChineseErrorPagesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Oversized bodies (413) and NUL/control characters anywhere (400) never reach a view.
     "jiesu.common.guard.RequestGuardMiddleware",

@@ -76,6 +76,9 @@ class Rules:
     attribution: str = "final"  # final: the unit holding the order at cycle end; first: the first one
     watch: WatchRule = field(default_factory=WatchRule)
     red_black: RedBlackRule = field(default_factory=RedBlackRule)
+    # Fewer valid callbacks than this: the unit's rates are shown with a small-sample warning and
+    # the review text does not name it among the best or the worst (its rank is still computed).
+    min_callbacks: int = 1
 
     def response_limit_seconds(self) -> dict[str, int]:
         return {u: int(float(h) * 3600) for u, h in self.response_limit_hours.items()}
@@ -125,6 +128,7 @@ def parse_rules(*, version: str, effective_from: dt.date, doc: dict) -> Rules:
         "lookback_days",
         "watch_list",
         "red_black",
+        "sample",
     }
     unknown = set(doc) - known
     if unknown:
@@ -205,4 +209,5 @@ def parse_rules(*, version: str, effective_from: dt.date, doc: dict) -> Rules:
         attribution=_choice(doc.get("attribution", "final"), what="归属口径", choices=("final", "first")),
         watch=watch,
         red_black=red_black,
+        min_callbacks=int(_number((doc.get("sample") or {}).get("min_callbacks", 1), what="最小有效回访样本量", low=1)),
     )

@@ -378,3 +378,12 @@ def pack_scorecard(*, month: dt.date) -> PackScorecard | None:
         topic_lead=topic_lead(month=month) if result.catalogue.speakers.include_topic_lead else None,
         has_demo=presenters.has_demo(result),
     )
+
+
+def sample_sizes(*, month, unit) -> dict[str, int]:
+    """Indicator code → the valid callbacks its value rests on (platform values computed from the
+    assessment keep them in `detail`), so a rate is never shown without its n."""
+    rows = IndicatorValue.objects.filter(month=month, unit=unit).values_list("indicator", "detail")
+    return {
+        code: int(detail["callbacks"]) for code, detail in rows if isinstance(detail, dict) and "callbacks" in detail
+    }

@@ -129,6 +129,7 @@ def unit_page(request, month: str, code: str):
         "default_due": services.default_due(catalogue_days=catalogue.follow_up_workdays),
         "today": timezone.localdate(),
         "has_demo": any(ln.demo for ln in card.lines),
+        "samples": selectors.sample_sizes(month=board.month, unit=unit),
     }
     for c in card.follow_ups + card.comments:
         c.can_report = c.status not in ("done", "done_late") and services.may_report(request.user, unit_id=c.unit_id)

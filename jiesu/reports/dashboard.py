@@ -39,6 +39,8 @@ def _dashboard_data(*, month: dt.date, kind: str, rule_version: str | None = Non
         "kind": kind,
         "kind_label": KIND_LABELS[kind],
         "rule_version": data.rule_version,
+        "rule_name": data.rule_name,
+        "min_callbacks": data.min_callbacks,
         "published": data.published,
         "district": {
             k: getattr(data.district, k)
@@ -76,6 +78,8 @@ def _dashboard_data(*, month: dt.date, kind: str, rule_version: str | None = Non
                 "composite_change": r.composite_change,
                 "rank_change": r.rank_change,
                 "overdue": r.overdue,
+                "small_sample": r.small_sample,
+                "sample_note": cards[r.code].sample_note,
                 "strengths": cards[r.code].strengths,
                 "weaknesses": cards[r.code].weaknesses,
             }

@@ -16,7 +16,7 @@ THIN = Side(style="thin", color="9CA3AF")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 RANKING_HEADER = [
     "排名", "单位", "受理量", "有效回访", "响应率(%)", "解决率(%)", "满意率(%)",
-    "综合得分", "综合得分环比", "名次变化(正为上升)", "超期", "督办", "退单", "重办", "年度综合得分",
+    "综合得分", "综合得分环比", "名次变化(正为上升)", "超期", "督办", "退单", "重办", "年度综合得分", "样本提示",
 ]  # fmt: skip
 
 
@@ -56,10 +56,11 @@ def _ranking(ws, rows) -> None:
                 r.returns,
                 r.reopens,
                 r.ytd_composite,
+                f"样本不足（少于{r.min_callbacks}件）" if r.small_sample else "",
             ]
             for r in rows
         ],  # fmt: skip
-        widths=[6, 28, 8, 9, 10, 10, 10, 10, 12, 12, 7, 7, 7, 7, 12],
+        widths=[6, 28, 8, 9, 10, 10, 10, 10, 12, 12, 7, 7, 7, 7, 12, 18],
     )
     ws.freeze_panes = "C2"
 
@@ -67,9 +68,20 @@ def _ranking(ws, rows) -> None:
 def _cards(ws, cards) -> None:
     _table(
         ws,
-        ["排名", "单位", "综合得分", "排名前列", "仍存不足"],
-        [[c.row.rank, c.row.name, c.row.composite, "；".join(c.strengths), "；".join(c.weaknesses)] for c in cards],
-        widths=[6, 24, 10, 70, 70],
+        ["排名", "单位", "综合得分", "有效回访", "排名前列", "仍存不足", "说明"],
+        [
+            [
+                c.row.rank,
+                c.row.name,
+                c.row.composite,
+                c.row.callbacks,
+                "；".join(c.strengths),
+                "；".join(c.weaknesses),
+                c.sample_note,
+            ]
+            for c in cards
+        ],
+        widths=[6, 24, 10, 9, 70, 70, 40],
     )
 
 
@@ -148,7 +160,7 @@ def review_workbook(review: Review) -> bytes:
     ws["A1"] = review.title
     ws["A1"].font = Font(bold=True, size=16, color="B91C1C")
     ws["A2"] = (
-        f"考评规则：{a.rule_name}（{a.rule_version}）；{'已发布考评快照' if a.published else '实时计算（未发布）'}"
+        f"考评规则：{a.rule_name or '本月生效的考评规则'}；{'已发布考评快照' if a.published else '实时计算（未发布）'}"
     )
     ws["A3"] = f"生成时间：{review.generated_at:%Y-%m-%d %H:%M}"
     row = 5

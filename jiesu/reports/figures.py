@@ -27,6 +27,17 @@ class UnitRow:
     composite_change: float | None = None
     rank_change: int | None = None  # positive: moved up
     ytd_composite: float | None = None
+    min_callbacks: int = 1  # the rule's minimum sample (valid callbacks) for a trustworthy rate
+
+    @property
+    def small_sample(self) -> bool:
+        """Rates over fewer valid callbacks than the rule's minimum (but at least one)."""
+        return 0 < self.callbacks < self.min_callbacks
+
+    @property
+    def named(self) -> bool:
+        """May the review text name this unit among the best or the worst?"""
+        return self.rank is not None and not self.small_sample
 
 
 @dataclass(frozen=True)
@@ -84,3 +95,8 @@ class Assessment:
     red_black: list[ListedProperty] = field(default_factory=list)
     red_black_min_orders: int = 0
     weights: dict = field(default_factory=dict)
+    min_callbacks: int = 1
+
+    @property
+    def small_sample_rows(self) -> list[UnitRow]:
+        return [r for r in self.streets + self.departments if r.small_sample]

@@ -14,7 +14,7 @@ from jiesu.insights.models import MonthlyTopic
 from jiesu.insights.topic import parse_month, previous_month
 from jiesu.org.models import LOCAL_KINDS, Unit
 from jiesu.reports import charts, scorecard, sources
-from jiesu.reports.figures import Assessment, DistrictMonth
+from jiesu.reports.figures import Assessment, DistrictMonth, UnitRow
 from jiesu.reports.streetmap import CAPTIONS, MapStreet, score_map_svg
 from jiesu.reports.supervision_section import SupervisionSection, build_section
 
@@ -109,6 +109,44 @@ def _change(now: float | None, before: float | None, unit: str) -> str:
     return f"，较上月{'上升' if diff > 0 else '下降'}{abs(diff):.2f}{unit}"
 
 
+def best_and_worst(rows: list[UnitRow], *, k: int = 3) -> tuple[list[UnitRow], list[UnitRow]]:
+    """The units a review may name as the best and the worst: only ranked units with a sufficient
+    sample, never the same unit on both sides (each side takes at most half of them), and never two
+    units with the same score on opposite sides (a tie across the line names neither)."""
+    named = [r for r in rows if r.named]
+    n = min(k, len(named) // 2)
+    if n == 0:
+        return [], []
+    top, bottom = named[:n], named[-n:][::-1]
+    top_line, bottom_line = min(r.composite for r in top), max(r.composite for r in bottom)
+    return [r for r in top if r.composite > bottom_line], [r for r in bottom if r.composite < top_line]
+
+
+def _ranking_line(rows: list[UnitRow], *, group: str, what: str, minimum: int, speak: bool = False) -> str:
+    """One sentence on a ranking group: best, worst, and which units are too small to be named."""
+    if not any(r.rank is not None for r in rows):
+        return f"本月各{group}均无有效回访，不作排名点评。"
+    top, bottom = best_and_worst(rows)
+    unranked = sum(1 for r in rows if r.rank is None)
+    small = [r for r in rows if r.small_sample]
+    parts = []
+    if top:
+        parts.append(f"{what}排名前列的是{'、'.join(r.name for r in top)}")
+    if bottom:
+        tail = "，需在点评会上作表态发言" if speak else ""
+        parts.append(f"排名靠后的是{'、'.join(r.name for r in bottom)}{tail}")
+    if not top and not bottom:
+        if any(r.named for r in rows):
+            parts.append(f"{what}参与排名的单位过少或得分相同，本月不区分前列与靠后")
+        else:
+            parts.append(f"本月各{group}有效回访均不足{minimum}件，不作排名点评")
+    if small and any(r.named for r in rows):
+        parts.append(f"{len(small)}个{group}有效回访不足{minimum}件，比率仅供参考，不列入前列或靠后")
+    if unranked:
+        parts.append(f"{unranked}个{group}本月无有效回访，未参与排名")
+    return "；".join(parts) + "。"
+
+
 def summary_paragraphs(review: Review) -> list[str]:
     """The district secretary's opening paragraphs, drafted from the figures."""
     d, before, a = review.assessment.district, review.previous, review.assessment
@@ -127,19 +165,8 @@ def summary_paragraphs(review: Review) -> list[str]:
     else:
         received += "；本月尚无有效回访，三率暂无法计算。"
     lines.append(received)
-    ranked = [r for r in a.streets if r.rank is not None]
-    if ranked:
-        top = "、".join(r.name for r in ranked[:3])
-        bottom = "、".join(r.name for r in ranked[-3:][::-1]) if len(ranked) > 3 else ""
-        text = f"街镇综合得分排名前列的是{top}"
-        text += f"；排名靠后的是{bottom}，需在点评会上作表态发言。" if bottom else "。"
-        lines.append(text)
-    depts = [r for r in a.departments if r.rank is not None]
-    if depts:
-        text = f"区直部门排名前列的是{'、'.join(r.name for r in depts[:3])}"
-        if len(depts) > 3:
-            text += f"，排名靠后的是{'、'.join(r.name for r in depts[-2:][::-1])}"
-        lines.append(text + "。")
+    lines.append(_ranking_line(a.streets, group="街镇", what="街镇综合得分", minimum=a.min_callbacks, speak=True))
+    lines.append(_ranking_line(a.departments, group="区直部门", what="区直部门", minimum=a.min_callbacks))
     if review.topic:
         t = review.topic
         rate = f"，增幅{t.growth_rate:.1%}" if t.growth_rate is not None else "（上月无此类诉求）"

@@ -48,6 +48,19 @@ class Scorecard:
     standings: list[Standing]
     strengths: list[str]
     weaknesses: list[str]
+    pooled: bool = True  # ranked among the units with a sufficient sample
+
+    @property
+    def sample_note(self) -> str:
+        """Why a card is read with care (or not drafted at all); empty for an ordinary card."""
+        row = self.row
+        if row.rank is None:
+            return "本月无有效回访，未参与排名，不作点评"
+        if row.small_sample and not self.pooled:
+            return f"有效回访仅{row.callbacks}件（少于{row.min_callbacks}件），比率波动大，不参与前列、靠后点评"
+        if row.small_sample:
+            return f"有效回访仅{row.callbacks}件（少于{row.min_callbacks}件），以下点评仅供参考"
+        return ""
 
 
 def _ranks(rows: list[UnitRow], field: str, higher_is_better: bool) -> dict[str, int]:
@@ -78,9 +91,13 @@ def _gap(s: Standing) -> str:
 
 
 def draft(rows: list[UnitRow], *, group_label: str = "各街镇") -> list[Scorecard]:
-    """Scorecards for every row of one ranking group (streets or departments), in ranking order."""
-    ranks = {f: _ranks(rows, f, better) for f, _, better, _ in INDICATORS}
-    averages = {f: _average(rows, f) for f, *_ in INDICATORS}
+    """Scorecards for every row of one ranking group (streets or departments), in ranking order.
+    Units with too few valid callbacks are left out of the standings when at least two units have
+    enough (a 100% on two callbacks is not "首位"); when none or one has, all are ranked, with a note."""
+    sufficient = [r for r in rows if not r.small_sample]
+    pool = sufficient if sum(1 for r in sufficient if r.rank is not None) >= 2 else rows
+    ranks = {f: _ranks(pool, f, better) for f, _, better, _ in INDICATORS}
+    averages = {f: _average(pool, f) for f, *_ in INDICATORS}
     cards = []
     for row in rows:
         standings = [
@@ -97,6 +114,10 @@ def draft(rows: list[UnitRow], *, group_label: str = "各街镇") -> list[Scorec
             )
             for f, label, better, rate in INDICATORS
         ]
+        if row.rank is None or (pool is not rows and row.small_sample):
+            # no valid callback, or too few to stand beside the others: nothing to praise or criticise
+            cards.append(Scorecard(row, standings, [], [], pooled=False))
+            continue
         cards.append(
             Scorecard(row, standings, _strengths(row, standings, group_label), _weaknesses(standings, group_label))
         )
@@ -141,6 +162,6 @@ def _weaknesses(standings: list[Standing], group: str) -> list[str]:
             lines.append(f"{s.label}{s.shown}，{_gap(s)}，需加强")
     if not lines:
         worst = max((s for s in ranked if s.higher_is_better), key=lambda s: (s.rank, s.field), default=None)
-        if worst and worst.rank > 1:
+        if worst and worst.rank > TOP:  # a place within the first three is no weakness (it is praised above)
             lines.append(f"相对薄弱的是{worst.label}（{worst.shown}，第{worst.rank}位），需保持改进")
     return lines

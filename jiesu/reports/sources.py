@@ -14,7 +14,7 @@ from jiesu.reports.figures import Assessment, DistrictMonth, ListedProperty, Uni
 GROUPS = ("street", "department")
 
 
-def _row(r: UnitResult) -> UnitRow:
+def _row(r: UnitResult, *, min_callbacks: int = 1) -> UnitRow:
     return UnitRow(
         code=r.unit_code,
         name=r.unit_name,
@@ -34,6 +34,7 @@ def _row(r: UnitResult) -> UnitRow:
         composite_change=r.composite_change,
         rank_change=r.rank_change,
         ytd_composite=r.ytd_composite,
+        min_callbacks=min_callbacks,
     )
 
 
@@ -64,6 +65,7 @@ def _district(month: dt.date, rows: list[UnitResult], rule) -> DistrictMonth:
 def assessment(*, month: dt.date, rule_version: str | None = None) -> Assessment:
     """The month's assessment (published snapshot if there is one, else computed live)."""
     rule = selectors.resolve_rule(month=month, rule_version=rule_version)
+    minimum = rule.parsed().min_callbacks
     results = {k: selectors.monthly_results(month=month, kind=k, rule_version=rule.version) for k in GROUPS}
     board = selectors.red_black_list(month=month, rule_version=rule.version)
     listed = []
@@ -88,8 +90,8 @@ def assessment(*, month: dt.date, rule_version: str | None = None) -> Assessment
         rule_version=rule.version,
         rule_name=rule.name,
         published=selectors.is_published(month=month, rule_version=rule.version),
-        streets=[_row(r) for r in results["street"]],
-        departments=[_row(r) for r in results["department"]],
+        streets=[_row(r, min_callbacks=minimum) for r in results["street"]],
+        departments=[_row(r, min_callbacks=minimum) for r in results["department"]],
         district=_district(month, results["street"] + results["department"], rule),
         watch=[
             WatchRow(
@@ -100,6 +102,7 @@ def assessment(*, month: dt.date, rule_version: str | None = None) -> Assessment
         red_black=listed,
         red_black_min_orders=board.min_orders,
         weights=dict(rule.parsed().weights),
+        min_callbacks=minimum,
     )
 
 

@@ -5,6 +5,7 @@ from jiesu.reports import proactive, views
 app_name = "reports"
 
 urlpatterns = [
+    path("", views.index, name="index"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("review/generate/", views.generate, name="generate"),
     path("review/<str:month>/", views.review_page, name="review"),

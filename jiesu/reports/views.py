@@ -17,7 +17,7 @@ from jiesu.assessment.models import RuleVersion
 from jiesu.assessment.selectors import parse_kind, resolve_rule
 from jiesu.common.errors import DomainError
 from jiesu.insights.access import ANALYSIS_ROLES, PUBLISH_ROLES, role_required
-from jiesu.insights.topic import month_window, next_month, parse_month, previous_month
+from jiesu.insights.topic import month_window, parse_month, previous_month
 from jiesu.reports.dashboard import KIND_LABELS, dashboard_data
 from jiesu.reports.models import ReviewPack
 from jiesu.reports.review import build_review
@@ -33,20 +33,68 @@ CONTENT_TYPES = {
 
 
 def _default_month():
-    """Last month (the month a review meeting looks back on); when nothing was received then — a
-    new installation, or history imported up to an earlier date — the latest earlier month with orders."""
-    last = previous_month(timezone.localdate())
-    start, _end = month_window(last)
-    if WorkOrder.objects.filter(received_at__gte=start, received_at__lt=month_window(next_month(last))[0]).exists():
-        return last
+    """The current month as soon as it has a callback (the figures a leader asks for today);
+    before that — the first hours of a month, a new installation, history imported up to an
+    earlier date — the latest earlier month with orders."""
+    this = parse_month(timezone.localdate())
+    start, _end = month_window(this)
+    if WorkOrder.objects.filter(received_at__gte=start, solved__isnull=False).exists():
+        return this
     latest = WorkOrder.objects.filter(received_at__lt=start).aggregate(latest=Max("received_at"))["latest"]
-    return parse_month(timezone.localtime(latest).date()) if latest else last
+    return parse_month(timezone.localtime(latest).date()) if latest else previous_month(this)
 
 
 def _month_arg(request):
     """?month=YYYY-MM, defaulting to `_default_month()`."""
     raw = request.GET.get("month")
     return parse_month(raw) if raw else _default_month()
+
+
+@role_required(*ANALYSIS_ROLES)
+def index(request):
+    """/reports/: every report of the platform on one page, each opened on the default month."""
+    month = _default_month()
+    ym = f"{month:%Y-%m}"
+    sections = [
+        (
+            "考评与点评",
+            [
+                (
+                    "领导驾驶舱",
+                    reverse("reports:dashboard"),
+                    "三率、综合得分、街镇与部门排名、治理类街乡镇、红黑榜（实时计算）",
+                ),
+                (
+                    "月度工作点评",
+                    reverse("reports:review", args=[ym]),
+                    "点评会材料：全区情况、排名、逐单位点评、每月一题；可生成 PDF / Excel",
+                ),
+                (
+                    "街镇综合评分卡",
+                    reverse("indicators:board", args=[ym]),
+                    "月度工作点评会的全部指标：各街镇排名、点评要点、点评意见跟进",
+                ),
+                ("每月一题", reverse("insights:topic", args=[ym]), "环比增长最多的诉求类别、牵头单位、街镇分布"),
+            ],
+        ),
+        (
+            "主动治理",
+            [
+                ("热点", reverse("reports:hotspots"), "诉求集中的地点与问题（地图、预警）"),
+                ("季节性与周期性问题", reverse("reports:seasonal"), "未来三个月的季节性问题日历、反复出现的问题"),
+                ("诉求量预测", reverse("reports:forecasts"), "全区、类别、街镇的诉求量预测"),
+            ],
+        ),
+        (
+            "督办",
+            [
+                ("督办事项", reverse("supervision:index"), "目标责任书、民生项目池、主动治理清单、向群众报告工作"),
+                ("督办事项导出（Excel）", f"{reverse('reports:supervision_export')}?format=xlsx", "全部督办事项及进展"),
+            ],
+        ),
+    ]
+    packs = ReviewPack.objects.order_by("-generated_at")[:10]
+    return render(request, "reports/index.html", {"month": month, "sections": sections, "packs": packs})
 
 
 @role_required(*ANALYSIS_ROLES)

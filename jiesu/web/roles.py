@@ -33,6 +33,7 @@ NAV_BY_ROLE = {
     ],
     Role.DISTRICT_LEADER: [
         ("web:overview", "运行总览"),
+        ("reports:index", "报表"),
         ("indicators:index", "月度点评评分卡"),
         ("web:orders", "工单查询"),
         ("supervision:index", "督办"),
@@ -40,6 +41,7 @@ NAV_BY_ROLE = {
     Role.AUDITOR: [
         ("web:orders", "工单查询"),
         ("web:overview", "运行总览"),
+        ("reports:index", "报表"),
         ("supervision:index", "督办"),
         ("indicators:index", "月度点评评分卡"),
     ],

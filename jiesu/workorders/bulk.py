@@ -32,6 +32,7 @@ from jiesu.workorders.models import (
     new_tracking_code,
 )
 from jiesu.workorders.services import _HANDLING_KINDS, MAX_REPLY, UNREASONABLE_KINDS, _validate_new_order, category_by
+from jiesu.worktime import calendar
 
 # The actions that bring a new order to each state, in order (the main line of the loop).
 _MAIN_LINE = ["dispatch", "acknowledge", "respond", "resolve", "callback", "close"]
@@ -55,6 +56,19 @@ TIME_FIELDS = {
     "close": "closed_at",
     "mark_unreasonable": "closed_at",
 }
+
+
+@dataclass(frozen=True)
+class Step:
+    """One action of an explicit history (`HistoricalOrder.steps`), for the side lines of the loop a
+    state alone cannot say: returns and rulings, extensions, 督办, 提级, 吹哨, 重办, unreached
+    callbacks. `params` holds what the service takes: lead_unit (dispatch, rule_dispute), units
+    (whistle), days (extension), solved/satisfaction/reached (callback), reply (resolve)."""
+
+    action: str
+    at: dt.datetime
+    reason: str = ""
+    params: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -87,6 +101,8 @@ class HistoricalOrder:
     deadlines: Deadlines | None = None
     source: dict = field(default_factory=dict)  # added to the create event's payload
     property_project: PropertyProject | None = None
+    # An explicit history (actions with times and parameters) instead of the main line to `state`.
+    steps: list[Step] | None = None
 
 
 def _path(item: HistoricalOrder) -> list[str]:
@@ -147,6 +163,107 @@ def _apply(order: dict, item: HistoricalOrder, action: str, when: dt.datetime) -
     raise AssertionError(action)
 
 
+def _set_deadlines(order: dict, when: dt.datetime) -> dict:
+    due = deadlines.compute(urgency=order["urgency"], start=when)
+    order["response_due"], order["handling_due"], order["deadline_rule_version"] = due[:3]
+    order["calendar_estimated"] = due.estimated
+    return deadlines.payload(due)
+
+
+def _apply_step(order: dict, step: Step) -> dict:
+    """The change each service makes for the side-line actions (see jiesu.workorders.services:
+    return_order, rule_dispute, request/approve/deny_extension, supervise, escalate, whistle,
+    callback, reopen); payloads exactly as the services write them."""
+    action, when, p = step.action, step.at, step.params
+    for unit in [p.get("lead_unit"), *p.get("units", []), *p.get("assisting_units", [])]:
+        if unit is not None and (not unit.is_active or unit.kind not in _HANDLING_KINDS):
+            raise InvalidInput("主办单位无效：必须是启用的街镇、部门或公共服务企业", code="invalid_unit")
+    if action == "dispatch":
+        lead = p["lead_unit"]
+        order["lead_unit_id"], order["dispatched_at"] = lead.pk, when
+        payload = {"lead_unit": lead.pk, "lead_unit_name": lead.name, **_set_deadlines(order, when)}
+        if p.get("assisting_units"):
+            payload["assisting_units"] = [u.pk for u in p["assisting_units"]]
+            order["_assisting"].update(u.pk for u in p["assisting_units"])
+        if p.get("decision"):
+            payload["decision"] = p["decision"]
+        return payload
+    if action == "return":
+        order["return_count"] += 1
+        return {"returned_by_unit": order["lead_unit_id"]}
+    if action == "rule_dispute":
+        payload = {"upheld": bool(p.get("lead_unit")), "previous_unit": order["lead_unit_id"]}
+        if p.get("lead_unit"):
+            lead = p["lead_unit"]
+            order["lead_unit_id"], order["dispatched_at"], order["acknowledged_at"] = lead.pk, when, None
+            payload.update(lead_unit=lead.pk, lead_unit_name=lead.name, **_set_deadlines(order, when))
+        return payload
+    if action == "request_extension":
+        order["pending_extension"] = {"days": p["days"], "reason": step.reason, "requested_at": when.isoformat()}
+        return {"days": p["days"]}
+    if action == "approve_extension":
+        days = order["pending_extension"]["days"]
+        old_due = order["handling_due"]
+        order["handling_due"], source = deadlines.extend(old_due or when, days=days)
+        order["extension_count"] += 1
+        order["pending_extension"] = None
+        payload = {
+            "days": days,
+            # as the service reads it back from the database: in UTC
+            "old_handling_due": old_due.astimezone(dt.UTC).isoformat() if old_due else None,
+            "handling_due": order["handling_due"].isoformat(),
+        }
+        if source == calendar.ESTIMATED:
+            order["calendar_estimated"] = payload["calendar_estimated"] = True
+        return payload
+    if action == "deny_extension":
+        days = order["pending_extension"]["days"]
+        order["pending_extension"] = None
+        return {"days": days}
+    if action == "supervise":
+        order["supervision_count"] += 1
+        return {"count": order["supervision_count"]}
+    if action == "escalate":
+        order["escalation_level"] += 1
+        return {"level": order["escalation_level"]}
+    if action == "whistle":
+        called = p["units"]
+        order["_assisting"].update(u.pk for u in called)
+        return {"units": [u.pk for u in called], "unit_names": [u.name for u in called]}
+    if action == "acknowledge":
+        order["acknowledged_at"] = when
+        return {}
+    if action == "respond":
+        order["responded_at"] = when
+        return {"contact_method": "phone"}
+    if action == "resolve":
+        order["resolved_at"], order["reply"] = when, p["reply"]
+        return {"reply": p["reply"]}
+    if action == "callback":
+        reached = p.get("reached", True)
+        solved, satisfaction = (p["solved"], p["satisfaction"]) if reached else (None, None)
+        order["solved"], order["satisfaction"] = solved, satisfaction
+        return {"reached": reached, "solved": solved, "satisfaction": satisfaction}
+    if action == "reopen":
+        order["reopen_count"] += 1
+        order["resolved_at"] = None
+        due = deadlines.compute(urgency=order["urgency"], start=when)
+        order["handling_due"] = due.handling_due
+        payload = {"count": order["reopen_count"], "handling_due": due.handling_due.isoformat()}
+        if due.estimated:
+            order["calendar_estimated"] = payload["calendar_estimated"] = True
+        return payload
+    if action == "close":
+        order["closed_at"] = when
+        return {}
+    if action == "mark_unreasonable":
+        text = UNREASONABLE_KINDS[p["kind"]]
+        order["unreasonable_reason"] = text[:200]
+        order["closed_at"] = when
+        return {"kind": p["kind"]}
+    raise InvalidInput(f"批量写入不支持的动作“{action}”", code="unsupported_action")
+
+
 def _check(item: HistoricalOrder, path: list[str]) -> None:
     if "dispatch" in path and item.state != State.UNREASONABLE:
         if item.lead_unit is None:
@@ -174,8 +291,11 @@ def build(item: HistoricalOrder) -> tuple[dict, list[dict]]:
     """The order's column values and its events' column values (no database write; plain dicts
     because model instances cost more than the insert). Raises InvalidInput for a history the
     services would refuse (unknown state, missing unit or reply, times out of order, …)."""
-    path = _path(item)
-    _check(item, path)
+    path = [] if item.steps is not None else _path(item)
+    if item.steps is None:
+        _check(item, path)
+    elif timezone.is_naive(item.received_at):
+        raise InvalidInput("时间必须带时区", code="naive_datetime")
     title, content, phone = _validate_new_order(
         title=item.title,
         content=item.content,
@@ -234,6 +354,25 @@ def build(item: HistoricalOrder) -> tuple[dict, list[dict]]:
         previous = when
     if inferred:
         create["payload"]["inferred_times"] = inferred
+    if item.steps is not None:
+        order["_assisting"] = set()
+        for step in item.steps:
+            transition = state_machine.get(step.action)
+            state_machine.check_state(
+                transition,
+                SimpleNamespace(
+                    state=order["state"], pending_extension=order["pending_extension"], solved=order["solved"]
+                ),
+            )
+            if step.at < previous:
+                raise InvalidInput(f"时间顺序错误：{transition.label}时间早于上一环节", code="time_order")
+            from_state = order["state"]
+            payload = _apply_step(order, step)
+            reason = UNREASONABLE_KINDS[step.params["kind"]] if step.action == "mark_unreasonable" else step.reason
+            order["state"] = transition.target_for(from_state)
+            order["version"] += 1
+            events.append(_event(order, step.action, from_state, step.at, payload, reason))
+            previous = step.at
     return order, events
 
 
@@ -314,8 +453,13 @@ def write_batch(built: list[tuple[dict, list[dict]]]) -> tuple[int, int]:
             for event in order_events:
                 event["order_id"] = pk
             events.extend(order_events)
+        assisting = [
+            {"workorder_id": order["id"], "unit_id": unit} for order, _ in built for unit in order.pop("_assisting", ())
+        ]
         _insert(WorkOrder, [order for order, _ in built], with_pk=True)
         _insert(WorkOrderEvent, events, with_pk=False)
+        if assisting:  # 协办 and 吹哨 units (services add them with assisting_units.add)
+            _insert(WorkOrder.assisting_units.through, assisting, with_pk=False)
         # Row-by-row listeners (post_save) do not see a bulk insert: tell them once, in the transaction.
         events_bulk_written.send(sender=WorkOrderEvent, order_ids=[order["id"] for order, _ in built])
     return len(built), len(events)

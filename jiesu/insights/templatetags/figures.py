@@ -80,3 +80,15 @@ def points_diff(value, other) -> str:
 @register.filter
 def abs_int(value) -> int:
     return abs(int(value))
+
+
+@register.filter
+def small_sample_rows(rows) -> list:
+    """The ranking rows whose rates rest on fewer valid callbacks than the rule's minimum."""
+    return [r for r in rows if getattr(r, "small_sample", False)]
+
+
+@register.filter
+def small_sample_dicts(units) -> list:
+    """The same for the dashboard's JSON-shaped rows."""
+    return [u for u in units if u.get("small_sample")]

@@ -55,3 +55,12 @@ def test_pack_has_a_scorecard_section_per_street(scorecard_month, media):
     assert len(paragraphs) == 26 and all(p[4].startswith(p[1] + "：") for p in paragraphs)
     follow = list(wb["点评意见跟进"].iter_rows(min_row=2, values_only=True))
     assert [(f[0], f[1], f[4], f[6]) for f in follow] == [("右安门街道", "上次点评", "复盘未解决诉求", "办理中")]
+
+
+def test_unit_scorecard_shows_n_beside_the_rates(scorecard_month, client, users):
+    from django.core.management import call_command
+
+    call_command("compute_indicators", "--month", "2026-10")  # the platform figures, with their n
+    client.force_login(users["district_leader"])
+    html = client.get("/scorecard/2026-10/110106013/").content.decode()  # 方庄: 4 valid callbacks in October
+    assert html.count('class="muted sample-n" title="有效回访件数">n=4</span>') >= 3  # composite and the three rates

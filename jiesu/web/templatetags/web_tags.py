@@ -23,7 +23,26 @@ def web_nav(context):
             items.append({"url": url, "label": label, "active": path.startswith(url)})
         if user.role in CALENDAR_WARNING_ROLES:
             calendar_warning = horizon_warning()
-    return {"user": user, "items": items, "request": request, "calendar_warning": calendar_warning, "unread": unread}
+    return {
+        "user": user,
+        "items": items,
+        "request": request,
+        "calendar_warning": calendar_warning,
+        "unread": unread,
+        "demo": demo_loaded(),
+    }
+
+
+def demo_loaded() -> bool:
+    """Does the database hold the demo's orders (演示数据)? Every page then says so in the top bar."""
+    from django.core.cache import cache
+
+    from jiesu.workorders.demo_recent import DEMO_REF_PREFIX
+    from jiesu.workorders.models import WorkOrder
+
+    return cache.get_or_set(
+        "jiesu:demo-loaded", lambda: WorkOrder.objects.filter(external_ref__startswith=DEMO_REF_PREFIX).exists(), 300
+    )
 
 
 # Those who dispatch or keep the calendar are told when the official holiday calendar runs out.

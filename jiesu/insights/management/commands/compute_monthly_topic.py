@@ -1,4 +1,5 @@
-"""python manage.py compute_monthly_topic --month 2026-10 [--level 2 --min-volume 10 ...]"""
+"""python manage.py compute_monthly_topic --month 2026-10 [--level 2 --min-volume 10 ...]
+python manage.py compute_monthly_topic --last 24   (the last 24 months, this one included; bin/start)"""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -12,7 +13,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         defaults = TopicParams()
-        parser.add_argument("--month", required=True, help="月份，格式 YYYY-MM")
+        months = parser.add_mutually_exclusive_group(required=True)
+        months.add_argument("--month", help="月份，格式 YYYY-MM")
+        months.add_argument("--last", type=int, help="最近N个月（含本月），逐月计算")
         parser.add_argument("--level", type=int, default=defaults.level, help="类别层级 1/2/3")
         parser.add_argument("--min-volume", type=int, default=defaults.min_volume, help="本月最小诉求量")
         parser.add_argument("--min-previous", type=int, default=defaults.min_previous, help="计算增幅所需上月最小量")
@@ -28,6 +31,9 @@ class Command(BaseCommand):
                 top_n=opts["top"],
                 primary_basis=opts["basis"],
             )
+            if opts["last"]:
+                self._last(opts["last"], params)
+                return
             rows = compute_monthly_topic(month=opts["month"], params=params)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
@@ -39,3 +45,17 @@ class Command(BaseCommand):
                 f"{t.get_basis_display()} 第{t.rank}名 {t.category.path}: {t.previous_volume}→{t.volume} "
                 f"({t.growth:+d}, {rate}) 牵头 {t.lead_label}"
             )
+
+    def _last(self, count: int, params: TopicParams) -> None:
+        from django.utils import timezone
+
+        from jiesu.insights.topic import parse_month, previous_month
+
+        month = parse_month(timezone.localdate())
+        months = [month]
+        while len(months) < count:
+            months.append(previous_month(months[-1]))
+        for month in reversed(months):
+            rows = compute_monthly_topic(month=month, params=params)
+            top = next((t for t in rows if t.rank == 1 and t.basis == params.primary_basis), None)
+            self.stdout.write(f"{month:%Y-%m}：{top.category.path if top else '不设每月一题'}")

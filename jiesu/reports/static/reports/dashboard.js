@@ -42,7 +42,7 @@
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
     grid: { left: 150, right: 48, top: 8, bottom: 24 },
     xAxis: { type: "value", scale: true },
-    yAxis: { type: "category", data: ranked.map(function (u) { return u.rank + ". " + u.name; }), axisLabel: { fontSize: 11 } },
+    yAxis: { type: "category", data: ranked.map(function (u) { return u.rank + ". " + u.name + "（n=" + u.callbacks + (u.small_sample ? "，样本不足" : "") + "）"; }), axisLabel: { fontSize: 11 } },
     series: [{ name: "综合得分", type: "bar", data: ranked.map(function (u) { return u.composite; }), itemStyle: { color: RED },
                label: { show: true, position: "right", formatter: function (p) { return p.value.toFixed(2); } } }],
   });
