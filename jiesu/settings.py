@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "jiesu.assessment",
     "jiesu.insights",
     "jiesu.supervision",
+    "jiesu.grids",
     "jiesu.indicators",
     "jiesu.reports",
     "jiesu.timers",

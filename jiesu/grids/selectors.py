@@ -1,0 +1,74 @@
+"""Reads of grids: layers, who answers for a grid now and then, the grids of a worker, and the
+grid of a point (through the STRtree in `lookup`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from jiesu.common import geo
+from jiesu.grids import lookup
+from jiesu.grids.models import GridAssignment
+from jiesu.org.models import Grid, GridLayer, GridLayerKind, User
+
+
+def layers() -> QuerySet[GridLayer]:
+    return GridLayer.objects.select_related("owner").order_by("kind", "code")
+
+
+def grids(*, layer: str | None = None) -> QuerySet[Grid]:
+    qs = Grid.objects.select_related("layer", "street").order_by("code")
+    if layer:
+        qs = qs.filter(layer__code=layer)
+    return qs
+
+
+def assignment_at(*, grid_id: int, at: dt.datetime | None = None) -> GridAssignment | None:
+    """Who answered for the grid at `at` (now by default)."""
+    when = at or timezone.now()
+    return (
+        GridAssignment.objects.select_related("worker", "unit")
+        .filter(grid_id=grid_id, started_at__lte=when)
+        .exclude(ended_at__lte=when)
+        .order_by("-started_at")
+        .first()
+    )
+
+
+def history(*, grid_id: int) -> QuerySet[GridAssignment]:
+    return GridAssignment.objects.select_related("worker", "unit", "assigned_by").filter(grid_id=grid_id)
+
+
+def grids_of_worker(*, user: User) -> QuerySet[Grid]:
+    ids = GridAssignment.objects.filter(worker=user, ended_at__isnull=True).values("grid_id")
+    return Grid.objects.filter(pk__in=ids).select_related("layer", "street").order_by("code")
+
+
+def order_point(order) -> tuple[float, float] | None:
+    """An order's WGS-84 point (orders keep what the channel sent: JIESU_ORDER_COORDINATES)."""
+    if order.lat is None or order.lng is None:
+        return None
+    return geo.to_wgs84(order.lat, order.lng, crs=getattr(settings, "JIESU_ORDER_COORDINATES", geo.GCJ02))
+
+
+def grid_at(*, lat: float, lng: float, prefer: str = GridLayerKind.COMMUNITY) -> lookup.GridHit | None:
+    """The grid of a WGS-84 point: a community grid when there is one, else any layer's."""
+    hits = lookup.grids_at(lat=lat, lng=lng)
+    if not hits:
+        return None
+    kinds = dict(GridLayer.objects.filter(pk__in={h.layer_id for h in hits}).values_list("pk", "kind"))
+    return next((h for h in hits if kinds.get(h.layer_id) == prefer), hits[0])
+
+
+def grid_of_order(order) -> Grid | None:
+    """The order's grid: the one stored on it, else the grid its point falls in."""
+    if order.grid_id:
+        return Grid.objects.filter(pk=order.grid_id).select_related("layer").first()
+    point = order_point(order)
+    if point is None:
+        return None
+    hit = grid_at(lat=point[0], lng=point[1])
+    return Grid.objects.filter(pk=hit.grid_id).select_related("layer").first() if hit else None
