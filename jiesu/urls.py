@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/", include("jiesu.supervision.urls")),
     path("api/v1/", include("jiesu.grids.urls")),
     path("supervision/", include("jiesu.supervision.urls_pages")),
+    path("grid/", include("jiesu.grids.urls_pages")),
     path("open311/v2/", include("jiesu.intake.urls")),
     path("", include("jiesu.attachments.urls")),
     path("api/v1/", include("jiesu.indicators.api_urls")),

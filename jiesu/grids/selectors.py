@@ -72,3 +72,48 @@ def grid_of_order(order) -> Grid | None:
         return None
     hit = grid_at(lat=point[0], lng=point[1])
     return Grid.objects.filter(pk=hit.grid_id).select_related("layer").first() if hit else None
+
+
+def orders_in_grids(*, grids: list[Grid], open_only: bool = True):
+    """Orders stored with one of `grids`, or whose point falls in one of them (most orders carry a
+    point but no grid). Candidates come from the grids' bounding box (widened for the datum shift),
+    then the STRtree decides."""
+    from shapely.geometry import shape
+
+    from jiesu.workorders.models import TERMINAL_STATES, WorkOrder
+
+    ids = {g.pk for g in grids}
+    qs = WorkOrder.objects.select_related("category", "lead_unit")
+    if open_only:
+        qs = qs.exclude(state__in=TERMINAL_STATES)
+    shapes_ = [shape(g.boundary) for g in grids if g.boundary]
+    if not shapes_:
+        return list(qs.filter(grid_id__in=ids).order_by("-received_at")[:200])
+    minx = min(s.bounds[0] for s in shapes_) - 0.01
+    miny = min(s.bounds[1] for s in shapes_) - 0.01
+    maxx = max(s.bounds[2] for s in shapes_) + 0.01
+    maxy = max(s.bounds[3] for s in shapes_) + 0.01
+    near = qs.filter(lat__range=(miny, maxy), lng__range=(minx, maxx)) | qs.filter(grid_id__in=ids)
+    out = []
+    for order in near.order_by("-received_at")[:2000]:
+        if order.grid_id in ids:
+            out.append(order)
+            continue
+        point = order_point(order)
+        if point and any(h.grid_id in ids for h in lookup.grids_at(lat=point[0], lng=point[1])):
+            out.append(order)
+    return out[:200]
+
+
+def open_findings(*, user: User):
+    from jiesu.grids.models import GridReport, ReportKind
+
+    return GridReport.objects.filter(
+        reporter=user, kind=ReportKind.SELF_HANDLED, closed_at__isnull=True
+    ).select_related("grid")
+
+
+def recent_reports(*, user: User, limit: int = 20):
+    from jiesu.grids.models import GridReport
+
+    return GridReport.objects.filter(reporter=user).select_related("grid", "order")[:limit]

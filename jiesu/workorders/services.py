@@ -17,7 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from jiesu.common.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from jiesu.org.models import PropertyProject, Unit, UnitKind, User
+from jiesu.org.models import Grid, PropertyProject, Unit, UnitKind, User
 from jiesu.workorders import deadlines, state_machine
 from jiesu.workorders.models import (
     TERMINAL_STATES,
@@ -252,6 +252,7 @@ def create_order(
     urgency: str = Urgency.GENERAL,
     category: Category | None = None,
     street: Unit | None = None,
+    grid: Grid | None = None,
     client_ref: str | None = None,
     external_ref: str | None = None,
     at: dt.datetime | None = None,
@@ -323,6 +324,7 @@ def create_order(
         urgency=urgency,
         category=category,
         street=street,
+        grid=grid,
         property_project=project,
         state=State.RECEIVED,
         version=1,

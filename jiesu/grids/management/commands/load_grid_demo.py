@@ -8,8 +8,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--no-workers", action="store_true", help="不创建网格员登录")
+        parser.add_argument("--if-empty", action="store_true", help="已有网格图层时跳过")
 
     def handle(self, *args, **opts):
+        from jiesu.org.models import GridLayer
+
+        if opts["if_empty"] and GridLayer.objects.exists():
+            self.stdout.write("已有网格图层，跳过演示网格")
+            return
         result = load_demo_grids(with_workers=not opts["no_workers"])
         self.stdout.write(f"演示网格（推算）：图层 {result.layers} 个，网格 {result.grids} 个")
         for username, grid in result.workers:
