@@ -346,3 +346,8 @@ LOGGING = {
         "jiesu.notify": {"level": "INFO", "propagate": True},
     },
 }
+
+# The region every position must lie in (GPS of photos, grid polygons, grid workers' locations):
+# an outline in GCJ-02 as published, checked with a small margin (jiesu.common.geo.require_in_region).
+JIESU_REGION_NAME = "北京市"
+JIESU_REGION_OUTLINE = BASE_DIR / "data" / "grids" / "beijing_outline.geojson"

@@ -3,22 +3,13 @@ closed rings, a valid area, inside Beijing. The checks speak Chinese because ope
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
-from django.conf import settings
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
-from shapely.prepared import PreparedGeometry, prep
 
 from jiesu.common import geo
 from jiesu.common.errors import InvalidInput
-
-# Beijing's outline (GCJ-02 as published) with a margin for simplification and datum shifts.
-BEIJING_FILE = "data/grids/beijing_outline.geojson"
-BEIJING_MARGIN_DEG = 0.02
 
 
 @dataclass(frozen=True)
@@ -30,25 +21,13 @@ class Feature:
     properties: dict
 
 
-@cache
-def beijing() -> PreparedGeometry:
-    spec = json.loads((Path(settings.BASE_DIR) / BEIJING_FILE).read_text(encoding="utf-8"))
-    outline = geo.geometry_of(geo.transform_geojson(spec, crs=geo.GCJ02))
-    return prep(outline.buffer(BEIJING_MARGIN_DEG))
-
-
 def in_beijing(*, lat: float, lng: float) -> bool:
-    """A WGS-84 point inside Beijing (with the margin)."""
-    return geo.contains(beijing(), lat=lat, lng=lng)
+    """A WGS-84 point inside the region (settings.JIESU_REGION_OUTLINE: Beijing)."""
+    return geo.in_region(lat=lat, lng=lng)
 
 
 def require_in_beijing(*, lat: float, lng: float, what: str = "位置") -> None:
-    if not (-90 <= lat <= 90 and -180 <= lng <= 180) or not in_beijing(lat=lat, lng=lng):
-        raise InvalidInput(
-            f"{what}（纬度 {lat:.5f}，经度 {lng:.5f}）不在北京市范围内，请检查定位或经纬度顺序",
-            code="location_outside_beijing",
-            details={"lat": lat, "lng": lng},
-        )
+    geo.require_in_region(lat=lat, lng=lng, what=what)
 
 
 def _rings(geometry: dict) -> list[list]:
@@ -90,7 +69,7 @@ def check_geometry(geometry: dict, *, crs: str, label: str) -> tuple[dict, BaseG
         raise InvalidInput(f"{label}的几何无效：{exc}", code="invalid_geometry") from exc
     if area.is_empty or not area.is_valid:
         raise InvalidInput(f"{label}的多边形自相交或无效，请在 GIS 软件中修复后再导入", code="invalid_geometry")
-    if not beijing().covers(area):
+    if not geo.region().covers(area):
         polygons = [area] if area.geom_type == "Polygon" else list(area.geoms)
         lng, lat = next(
             (p for g in polygons for p in g.exterior.coords if not in_beijing(lat=p[1], lng=p[0])),
