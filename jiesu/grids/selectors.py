@@ -47,11 +47,15 @@ def grids_of_worker(*, user: User) -> QuerySet[Grid]:
     return Grid.objects.filter(pk__in=ids).select_related("layer", "street").order_by("code")
 
 
+def to_wgs84(*, lat: float, lng: float) -> tuple[float, float]:
+    """An order coordinate in WGS-84 (orders keep what the channel sent: JIESU_ORDER_COORDINATES)."""
+    return geo.to_wgs84(lat, lng, crs=getattr(settings, "JIESU_ORDER_COORDINATES", geo.GCJ02))
+
+
 def order_point(order) -> tuple[float, float] | None:
-    """An order's WGS-84 point (orders keep what the channel sent: JIESU_ORDER_COORDINATES)."""
     if order.lat is None or order.lng is None:
         return None
-    return geo.to_wgs84(order.lat, order.lng, crs=getattr(settings, "JIESU_ORDER_COORDINATES", geo.GCJ02))
+    return to_wgs84(lat=order.lat, lng=order.lng)
 
 
 def grid_at(*, lat: float, lng: float, prefer: str = GridLayerKind.COMMUNITY) -> lookup.GridHit | None:

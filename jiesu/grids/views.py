@@ -1,15 +1,18 @@
 """The grid worker's mobile page (390 px first): my grids' open orders with 到场 check-in, report
 a problem with photos and location, my minor findings to close (自发现自处置)."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jiesu.common.errors import DomainError, InvalidInput
-from jiesu.grids import field_services, selectors
+from jiesu.grids import field_services, selectors, verification
 from jiesu.grids.models import ReportKind
 from jiesu.org.access import role_required
 from jiesu.org.models import Role
+from jiesu.workorders.verification import RESULTS
 
 
 def _float(data, name: str) -> float | None:
@@ -30,6 +33,11 @@ def _context(request, **extra):
         "findings": selectors.open_findings(user=request.user),
         "recent": selectors.recent_reports(user=request.user, limit=10),
         "kinds": ReportKind.choices,
+        "to_verify": [
+            (o, dt.datetime.fromisoformat(o.pending_verification["due"]))
+            for o in verification.pending_for(user=request.user)
+        ],
+        "results": list(RESULTS.items()),
         **extra,
     }
 
@@ -91,3 +99,31 @@ def check_in(request, order_id: int):
     far = f"，距诉求位置约{visit.distance_m}米" if visit.distance_m is not None else ""
     messages.success(request, f"已到场签到（{visit.at:%H:%M}{far}）")
     return redirect("grids:mobile")
+
+
+@require_POST
+@role_required(Role.GRID_WORKER)
+def answer_verification(request, order_id: int):
+    try:
+        verification.answer(
+            user=request.user,
+            order_id=order_id,
+            result=request.POST.get("result", ""),
+            note=request.POST.get("note", ""),
+        )
+    except DomainError as error:
+        return render(request, "grids/mobile.html", _context(request, error=error.message), status=400)
+    messages.success(request, "已反馈核实结果")
+    return redirect("grids:mobile")
+
+
+@require_POST
+@role_required(Role.DISPATCHER, Role.ADMIN)
+def request_verification(request, order_id: int):
+    try:
+        order = verification.send(user=request.user, order_id=order_id)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"已派网格员{order.pending_verification['worker_name']}先行核实")
+    return redirect("web:order", order_id=order_id)

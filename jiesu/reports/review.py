@@ -15,6 +15,7 @@ from jiesu.insights.volumes import category_volumes
 from jiesu.org.models import LOCAL_KINDS, Unit
 from jiesu.reports import charts, scorecard, sources
 from jiesu.reports.figures import Assessment, DistrictMonth
+from jiesu.reports.grids_section import GridSection, build_grid_section
 from jiesu.reports.streetmap import CAPTIONS, MapStreet, score_map_svg
 from jiesu.reports.supervision_section import SupervisionSection, build_section
 
@@ -38,6 +39,7 @@ class Review:
     map_mode: str = ""
     supervision: SupervisionSection | None = None
     street_scorecard: PackScorecard | None = None  # 各街镇综合评分卡 (jiesu.indicators), when a catalogue is loaded
+    grids: GridSection | None = None  # 热线+网格 (jiesu.grids), when a grid layer is loaded
 
     @property
     def previous(self) -> DistrictMonth | None:
@@ -86,6 +88,7 @@ def build_review(*, month: dt.date | str, rule_version: str | None = None) -> Re
         summary=[],
         supervision=build_section(month=month),
         street_scorecard=pack_scorecard(month=month),
+        grids=build_grid_section(month=month),
     )
     review.summary = summary_paragraphs(review)
     review.charts, review.map_mode = _charts(review)
