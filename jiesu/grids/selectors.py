@@ -121,3 +121,51 @@ def recent_reports(*, user: User, limit: int = 20):
     from jiesu.grids.models import GridReport
 
     return GridReport.objects.filter(reporter=user).select_related("grid", "order")[:limit]
+
+
+def order_box(*, order, user) -> dict:
+    """What the order page shows about the order's grid: the grid, its worker, the pending
+    先行核实, whether this user may send one, and the map point (in the map's datum)."""
+    import json
+
+    from jiesu.grids import maplayers
+    from jiesu.workorders import state_machine
+
+    grid = grid_of_order(order)
+    assignment = assignment_at(grid_id=grid.pk) if grid else None
+    point = order_point(order)
+    points = []
+    if point:
+        m_lat, m_lng = maplayers.point_to_map(lat=point[0], lng=point[1])
+        points = [[round(m_lat, 6), round(m_lng, 6), order.title[:30]]]
+    transition = state_machine.get("request_verification")
+    can_request = bool(
+        grid
+        and assignment
+        and assignment.worker_id
+        and user.role in transition.roles
+        and order.state in transition.sources
+        and not order.pending_verification
+    )
+    return {
+        "grid": grid,
+        "worker": assignment.worker if assignment else None,
+        "pending": order.pending_verification,
+        "can_request_verification": can_request,
+        "map_points": json.dumps(points, ensure_ascii=False),
+    }
+
+
+def map_points(orders) -> str:
+    """JSON [[lat, lng, label], …] of orders with a point, in the map's datum (for web/_map.html)."""
+    import json
+
+    from jiesu.grids import maplayers
+
+    out = []
+    for order in orders:
+        point = order_point(order)
+        if point:
+            lat, lng = maplayers.point_to_map(lat=point[0], lng=point[1])
+            out.append([round(lat, 6), round(lng, 6), f"{order.number} {order.title[:20]}"])
+    return json.dumps(out, ensure_ascii=False)

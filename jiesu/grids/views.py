@@ -4,11 +4,13 @@ a problem with photos and location, my minor findings to close (自发现自处�
 import datetime as dt
 
 from django.contrib import messages
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from jiesu.common.errors import DomainError, InvalidInput
-from jiesu.grids import field_services, selectors, verification
+from jiesu.grids import field_services, maplayers, selectors, verification
 from jiesu.grids.models import ReportKind
 from jiesu.org.access import role_required
 from jiesu.org.models import Role
@@ -127,3 +129,9 @@ def request_verification(request, order_id: int):
     else:
         messages.success(request, f"已派网格员{order.pending_verification['worker_name']}先行核实")
     return redirect("web:order", order_id=order_id)
+
+
+@cache_control(max_age=60)
+def map_layers(request):
+    """District, street and grid layers for every map (public: boundaries only, no orders)."""
+    return JsonResponse(maplayers.all_layers(), json_dumps_params={"ensure_ascii": False})

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jiesu.common.errors import DomainError, InvalidInput, NotFound
+from jiesu.grids import selectors as grid_selectors
 from jiesu.org.models import Role
 from jiesu.org.selectors import handling_units, local_units
 from jiesu.web import forms, selectors
@@ -99,6 +100,7 @@ def order_detail(request, order_id: int, *, error: DomainError | None = None, st
             "assisting": order.assisting_units.all(),
             "error": error,
             "categories": wo_selectors.category_choices(),
+            "grid_box": grid_selectors.order_box(order=order, user=request.user),
         },
         status=status,
     )
