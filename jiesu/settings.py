@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "jiesu.insights",
     "jiesu.supervision",
     "jiesu.grids",
+    "jiesu.hazards",
     "jiesu.indicators",
     "jiesu.reports",
     "jiesu.timers",

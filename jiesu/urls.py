@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/v1/", include("jiesu.assessment.urls")),
     path("api/v1/", include("jiesu.supervision.urls")),
     path("api/v1/", include("jiesu.grids.urls")),
+    path("api/v1/", include("jiesu.hazards.urls")),
+    path("hazards/", include("jiesu.hazards.urls_pages")),
     path("supervision/", include("jiesu.supervision.urls_pages")),
     path("grid/", include("jiesu.grids.urls_pages")),
     path("open311/v2/", include("jiesu.intake.urls")),

@@ -19,3 +19,9 @@ class GridsConfig(AppConfig):
                 can_delete=lambda user, report, attachment: report.reporter_id == user.pk,
             ),
         )
+
+        from jiesu.grids.indicators import grid_closure
+        from jiesu.indicators import providers
+
+        # The scorecard's 网格事件办结率 (indicators does not import grids).
+        providers.register("grid_closure", grid_closure)

@@ -17,7 +17,7 @@ HOME_BY_ROLE = {
 
 # The navigation each role sees: (url name, label).
 NAV_BY_ROLE = {
-    Role.GRID_WORKER: [("grids:mobile", "我的网格")],
+    Role.GRID_WORKER: [("grids:mobile", "我的网格"), ("hazards:index", "企安安")],
     Role.AGENT: [("web:intake", "热线受理"), ("web:orders", "工单查询")],
     Role.DISPATCHER: [
         ("web:console", "派单台"),
@@ -38,6 +38,7 @@ NAV_BY_ROLE = {
         ("indicators:index", "月度点评评分卡"),
         ("web:orders", "工单查询"),
         ("supervision:index", "督办"),
+        ("hazards:index", "企安安"),
     ],
     Role.AUDITOR: [
         ("web:orders", "工单查询"),
