@@ -167,7 +167,7 @@ def assign(
     when = at or timezone.now()
     with transaction.atomic():
         grid = (
-            Grid.objects.select_for_update()
+            Grid.objects.select_for_update(of=("self",))
             .select_related("layer__owner")
             .filter(pk=grid.pk if isinstance(grid, Grid) else grid)
             .first()
