@@ -83,3 +83,26 @@ def test_bad_files_are_refused_and_nothing_is_half_stored(client, order, make, c
 def test_empty_request_is_a_chinese_error(client, order):
     answer = client.post(URL.format(order.pk), {}, format="multipart")
     assert answer.status_code == 400 and "文件" in answer.json()["message"]
+
+
+def test_order_page_lists_and_uploads_files(users, units, client):
+    from jiesu.grids import field_services
+    from jiesu.grids.tests.helpers import make_grid, make_worker
+
+    worker = make_worker(units, make_grid())
+    finding = field_services.report(user=worker, description="井盖破损", files=[gps_photo()])
+    client.force_login(users["dispatcher"])
+    page = client.get(f"/orders/{finding.order_id}/").content.decode()
+    photo = Attachment.objects.get()
+    assert f"/attachments/{photo.pk}/thumbnail/" in page  # the grid report's photo on its order
+    assert client.get(f"/attachments/{photo.pk}/thumbnail/").status_code == 200
+    answer = client.post(
+        f"/orders/{finding.order_id}/attachments/",
+        {"purpose": "reply", "file": SimpleUploadedFile("答复.pdf", samples.pdf())},
+    )
+    assert answer.status_code == 302 and Attachment.objects.filter(purpose="reply").count() == 1
+    bad = client.post(
+        f"/orders/{finding.order_id}/attachments/", {"file": SimpleUploadedFile("照片.jpg", samples.executable())}
+    )
+    assert bad.status_code == 400 and "可执行程序" in bad.content.decode()
+    assert Attachment.objects.count() == 2
