@@ -15,8 +15,8 @@ from jiesu.web import forms, selectors
 from jiesu.web.countdown import countdown
 from jiesu.web.roles import role_required
 from jiesu.web.views.common import error_page, safe_next
-from jiesu.workorders import selectors as wo_selectors
 from jiesu.workorders import files, services, state_machine
+from jiesu.workorders import selectors as wo_selectors
 from jiesu.workorders.models import Category, State, Urgency
 
 # Actions the order page offers as forms; "create" and "edit" have their own pages.
