@@ -26,6 +26,7 @@ class GridSection:
     self_found: int = 0
     verifications: int = 0
     late_verifications: int = 0
+    volumes: dict[str, int] = field(default_factory=dict)  # every grid's volume, for the map
 
     @property
     def self_found_share(self) -> float | None:
@@ -57,4 +58,5 @@ def build_grid_section(*, month: dt.date, layer: str | None = None) -> GridSecti
         self_found=sum(r.self_found for r in rows),
         verifications=sum(r.verifications for r in rows),
         late_verifications=sum(r.late_verifications for r in rows),
+        volumes={r.code: r.volume for r in rows},
     )

@@ -1,6 +1,7 @@
 """Pages of the reports app: the leader dashboard, the monthly review page, generating and
 downloading the review pack."""
 
+import json
 from pathlib import Path
 from urllib.parse import quote
 
@@ -64,6 +65,8 @@ def dashboard(request):
         kind = parse_kind(request.GET.get("kind"))
         context.update(month=month, kind=kind, data=dashboard_data(month=month, kind=kind, rule_version=rule))
         context["grids"] = build_grid_section(month=month)
+        if context["grids"] is not None:
+            context["grid_values"] = json.dumps(context["grids"].volumes, ensure_ascii=False)
     except DomainError as exc:
         context.update(month=_default_month(), kind="street", error=exc.message)
     context["packs"] = ReviewPack.objects.filter(month=context["month"])[:5]

@@ -52,3 +52,42 @@ def test_order_page_map_and_verification_under_csp(browser, live_server, units, 
         page.wait_for_selector(".lmap[data-ready='1']", state="attached")
     assert problems == []
     context.close()
+
+
+def test_dashboard_map_shades_grids_by_volume(browser, live_server, units, users):  # noqa: F811
+    import random
+
+    from django.core.management import call_command
+    from shapely.geometry import Point, shape
+
+    from jiesu.common import geo
+    from jiesu.grids.demo import load_demo_grids
+    from jiesu.org.models import Grid
+
+    call_command("load_assessment_rules", verbosity=0)
+    load_demo_grids(with_workers=False)
+    rng = random.Random(3)
+    grids = list(Grid.objects.filter(layer__code="CG-ZF"))
+    for n in range(60):
+        area = shape(rng.choice(grids[:12]).boundary)  # a few busy grids
+        point = area.representative_point() if n % 2 else Point(area.centroid.x, area.centroid.y)
+        lat, lng = geo.wgs84_to_gcj02(point.y, point.x)
+        orders.create_order(user=users["agent"], content=f"诉求{n}", lat=lat, lng=lng)
+
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    page.goto("/login/")
+    page.fill("input[name=username]", "district_leader")
+    page.fill("input[name=password]", "pw-test-123")
+    page.click("button[type=submit]")
+    from django.utils import timezone
+
+    page.goto(f"/reports/dashboard/?month={timezone.localdate():%Y-%m}")
+    page.wait_for_selector(".lmap[data-ready='1']")
+    expect(page.locator("#grids-section")).to_contain_text("城管执法")
+    shaded = page.locator(".lmap path[fill='#7f2704'], .lmap path[fill='#d94801']")
+    assert shaded.count() >= 1
+    page.locator(".lmap").scroll_into_view_if_needed()
+    page.locator(".lmap").screenshot(path=str(_shot("dashboard-grids")))
+    context.close()

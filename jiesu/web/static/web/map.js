@@ -7,6 +7,16 @@
   document.querySelectorAll(".lmap[data-layers]").forEach(function (box) {
     const map = L.map(box, { zoomSnap: 0.25, attributionControl: true });
     const points = JSON.parse(box.dataset.points || "[]");
+    // Optional figures per grid code (the dashboard's volumes): the layer holding them is shown
+    // first and its grids are shaded by quintile.
+    const values = box.dataset.values ? JSON.parse(box.dataset.values) : null;
+    const SHADES = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"];
+    function shade(v, sorted) {
+      if (v === undefined) return null;
+      let i = 0;
+      while (i < 4 && v > sorted[Math.floor((sorted.length - 1) * (i + 1) / 5)]) i++;
+      return SHADES[i];
+    }
     fetch(box.dataset.layers).then(function (r) { return r.json(); }).then(function (data) {
       if (data.tiles && data.tiles.url) {
         L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution || "", maxZoom: 19 }).addTo(map);
@@ -22,13 +32,24 @@
         },
       }).addTo(map);
       const overlays = { "区界": district, "街镇": streets };
+      const sorted = values ? Object.values(values).sort(function (a, b) { return a - b; }) : [];
+      const shaded = values ? data.grids.findIndex(function (g) {
+        return g.geojson.features.some(function (f) { return f.properties.code in values; });
+      }) : -1;
       data.grids.forEach(function (g, i) {
         const colour = GRID_COLOURS[i % GRID_COLOURS.length];
         const layer = L.geoJSON(g.geojson, {
-          style: { color: colour, weight: 1, fillOpacity: 0.05, dashArray: "3" },
-          onEachFeature: function (f, l) { l.bindTooltip(f.properties.name + (f.properties.derived ? "（推算边界）" : "")); },
+          style: function (f) {
+            const fill = i === shaded ? shade(values[f.properties.code], sorted) : null;
+            return fill ? { color: "#7c2d12", weight: 1, fillColor: fill, fillOpacity: 0.7 }
+                        : { color: colour, weight: 1, fillOpacity: 0.05, dashArray: "3" };
+          },
+          onEachFeature: function (f, l) {
+            const v = i === shaded ? values[f.properties.code] : undefined;
+            l.bindTooltip(f.properties.name + (f.properties.derived ? "（推算边界）" : "") + (v !== undefined ? "：" + v + "件" : ""));
+          },
         });
-        if (i === 0 || box.dataset.allGrids) layer.addTo(map);
+        if (shaded >= 0 ? i === shaded : (i === 0 || box.dataset.allGrids)) layer.addTo(map);
         overlays[g.name] = layer;
       });
       L.control.layers(null, overlays, { collapsed: box.clientWidth < 500 }).addTo(map);
