@@ -25,11 +25,7 @@ def test_review_figures_come_from_the_event_log(month_of_orders):
     assert [r.rank for r in review.assessment.streets[:4]] == [1, 2, 3, 4]
     assert len(review.assessment.streets) == 26  # the unranked streets/towns are listed after
     depts = [(r.name, r.composite) for r in review.assessment.departments if r.rank is not None]
-    assert depts == [
-        ("北京市丰台区住房和城乡建设委员会", 100.0),
-        ("北京市丰台区房屋管理局", 55.0),
-        ("北京市丰台区城市管理委员会", 10.0),
-    ]
+    assert depts == [("北京市丰台区住房和城乡建设委员会", 100.0), ("北京市丰台区房屋管理局", 55.0), ("北京市丰台区城市管理委员会", 10.0)]
     d = review.assessment.district
     # Pooled over 26 callbacks: 24 in time (太平桥's 2 late); 19 solved (右安门 1, 城管委 1, 芳城园 5
     # not); satisfaction points 4 + 2.7 + 2 + 3 + 2 + 0 + 5 + 0 = 18.7.
