@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from jiesu.common.errors import InvalidInput, NotFound
@@ -41,14 +42,33 @@ def send(*, user: User, order_id: int, at: dt.datetime | None = None) -> WorkOrd
         raise InvalidInput(f"网格「{grid.name}」暂无网格员，请先分配", code="no_grid_worker")
     when = at or timezone.now()
     amount, unit = time_limit()
-    return orders.request_verification(
-        user=user,
+    due = add_limit(when, amount=amount, unit=unit)
+    worker = assignment.worker
+    with transaction.atomic():
+        sent = orders.request_verification(
+            user=user, order_id=order.pk, grid_id=grid.pk, grid_name=grid.name, worker=worker, due=due, at=when
+        )
+        # The worker hears of it after the commit (inbox, and SMS/e-mail when set up), once per request.
+        transaction.on_commit(lambda: _tell(order=sent, grid_name=grid.name, worker=worker, due=due, when=when))
+    return sent
+
+
+def _tell(*, order: WorkOrder, grid_name: str, worker: User, due: dt.datetime, when: dt.datetime) -> None:
+    from jiesu.notify.services import send
+
+    send(
+        kind="grid_verification",
+        context={
+            "工单编号": order.number,
+            "标题": order.title[:40],
+            "网格": grid_name,
+            "地址": order.address or "见地图",
+            "期限": f"{timezone.localtime(due):%m-%d %H:%M}",
+            "链接": "/grid/",
+        },
+        users=[worker],
         order_id=order.pk,
-        grid_id=grid.pk,
-        grid_name=grid.name,
-        worker=assignment.worker,
-        due=add_limit(when, amount=amount, unit=unit),
-        at=when,
+        dedupe=f"grid_verification:{order.pk}:{when.isoformat()}",
     )
 
 

@@ -21,10 +21,15 @@ def setup(units, users):
     return grid, worker, order
 
 
-def test_send_and_answer_verification(setup, users):
+def test_send_and_answer_verification(setup, users, django_capture_on_commit_callbacks):
+    from jiesu.notify.models import Message
+
     grid, worker, order = setup
     at = timezone.make_aware(dt.datetime(2026, 11, 30, 9, 0))  # a Monday, working hours
-    sent = verification.send(user=users["dispatcher"], order_id=order.pk, at=at)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = verification.send(user=users["dispatcher"], order_id=order.pk, at=at)
+    told = Message.objects.get(kind="grid_verification", channel="inbox")
+    assert told.recipient == worker and order.number in told.subject
     pending = sent.pending_verification
     assert pending["worker"] == worker.pk and pending["grid"] == grid.pk
     assert dt.datetime.fromisoformat(pending["due"]) == at + dt.timedelta(hours=2)  # 2 working hours (data)
