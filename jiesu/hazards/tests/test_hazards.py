@@ -152,3 +152,21 @@ def test_demo_marks_enterprises(units, settings, tmp_path):
 
     assert not Enterprise.objects.filter(is_demo=False).exists()
     assert all("演示" in n for n in Enterprise.objects.values_list("name", flat=True)[:20])
+
+
+def test_inspection_page(enterprise, users, client, _attachments_in_tmp):
+    client.force_login(users["handler"])
+    assert "和美餐厅" in client.get("/hazards/inspect/", {"q": "和美"}).content.decode()
+    form = client.get("/hazards/inspect/", {"enterprise": enterprise.pk, "checklist": "CATERING"}).content.decode()
+    assert "燃气泄漏报警装置" in form
+    url = f"/hazards/inspect/?enterprise={enterprise.pk}&checklist=CATERING"
+    bad = client.post(url, {"pass_C01": "0", "pass_C02": "1", "pass_C03": "1"})  # no note for the failed item
+    assert bad.status_code == 400 and "请说明隐患情况" in bad.content.decode() and not Inspection.objects.exists()
+    ok = client.post(
+        url,
+        {"pass_C01": "0", "note_C01": "报警器未通电", "pass_C02": "1", "pass_C03": "1",
+         "photos": SimpleUploadedFile("现场.jpg", samples.photo())},
+    )  # fmt: skip
+    assert ok.status_code == 302
+    hazard = Hazard.objects.get()
+    assert hazard.level == "major" and Attachment.objects.get().owner == hazard.finding.inspection
