@@ -14,7 +14,7 @@ from django.utils import timezone
 from shapely.geometry import Point
 
 from jiesu.hazards import services
-from jiesu.hazards.models import Checklist, Enterprise, HazardState
+from jiesu.hazards.models import Checklist, Hazard, HazardState
 from jiesu.org.models import LOCAL_KINDS, Unit
 
 SPEC = "data/hazards/demo.yaml"
@@ -91,5 +91,5 @@ def load_hazard_demo(*, now: dt.datetime | None = None) -> dict:
                     )
                 elif fate < 0.7 and later < now:
                     services.report_rectified(user=None, hazard_id=hazard.pk, note="演示：企业称已整改", at=later)
-    open_ = Enterprise.objects.filter(is_demo=True, hazards__state__in=[HazardState.OPEN, HazardState.AWAITING]).count()
+    open_ = Hazard.objects.filter(enterprise__is_demo=True, state__in=[HazardState.OPEN, HazardState.AWAITING]).count()
     return {"enterprises": made, "inspections": inspected, "hazards": hazards, "open": open_}

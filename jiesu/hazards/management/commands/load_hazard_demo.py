@@ -18,5 +18,5 @@ class Command(BaseCommand):
         stats = load_hazard_demo()
         self.stdout.write(
             f"企安安演示数据：企业 {stats['enterprises']} 家，排查 {stats['inspections']} 次，"
-            f"隐患 {stats['hazards']} 条（未销号 {stats['open']} 家企业有）"
+            f"隐患 {stats['hazards']} 条（未销号 {stats['open']} 条）"
         )
