@@ -192,7 +192,51 @@ def load_demo_grids(*, spec_path: Path | None = None, with_workers: bool = True)
     aliases = []
     if with_workers:
         aliases = _demo_workers(spec=spec.get("workers") or {}, layers=loaded)
+        _demo_orders(spec=spec, rng=rng)
     return DemoResult(layers=layers, grids=grids, workers=aliases)
+
+
+def _demo_orders(*, spec: dict, rng: random.Random) -> int:
+    """Hotline orders (演示) inside the aliases' grids; the first goes to 先行核实. Idempotent by
+    client_ref."""
+    from shapely.geometry import shape
+
+    from jiesu.grids import verification
+    from jiesu.org.models import Grid
+    from jiesu.workorders import services as orders
+
+    wanted = spec.get("demo_orders") or {}
+    made = 0
+    first = None
+    for code in (spec.get("workers") or {}).get("aliases", {}).values():
+        grid = Grid.objects.filter(code=code).first()
+        if grid is None:
+            continue
+        area = shape(grid.boundary)
+        for n, text in enumerate(wanted.get("texts", [])[: int(wanted.get("per_grid", 0))]):
+            point = _spread(area, 1, rng)[0] if n == 0 else _point_in(area, rng)
+            lat, lng = geo.wgs84_to_gcj02(point.y, point.x)
+            order, created = orders.create_order(
+                user=None,
+                content=f"（演示）{text}",
+                lat=lat,
+                lng=lng,
+                address=f"{grid.name}附近",
+                client_ref=f"grid-demo-{code}-{n}",
+            )
+            made += created
+            first = first or (order if created else None)
+    if first is not None:
+        verification.send(user=None, order_id=first.pk)
+    return made
+
+
+def _point_in(area: BaseGeometry, rng: random.Random) -> Point:
+    minx, miny, maxx, maxy = area.bounds
+    while True:
+        p = Point(rng.uniform(minx, maxx), rng.uniform(miny, maxy))
+        if area.contains(p):
+            return p
 
 
 def _demo_workers(*, spec: dict, layers) -> list[tuple[str, str]]:

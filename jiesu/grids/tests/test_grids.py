@@ -8,7 +8,7 @@ from jiesu.common import geo
 from jiesu.grids import lookup, selectors, services
 from jiesu.grids.demo import load_demo_grids
 from jiesu.grids.models import GridAssignment
-from jiesu.org.models import Grid, GridLayer, Role
+from jiesu.org.models import Grid, GridLayer, Role, User
 from jiesu.org.services import create_user
 
 FENGTAI = "110106009"
@@ -61,10 +61,20 @@ def test_demo_layers_are_derived_and_cover_the_district(demo):
     assert layers == ["CG-ZF", f"SQ-{FENGTAI}"]
     assert GridAssignment.objects.filter(ended_at__isnull=True, worker__role=Role.GRID_WORKER).count() == 72
     assert ("chengguan", "城管执法第01网格（" + Grid.objects.get(code="CG01").name.split("（")[1]) in demo.workers
+    # Demo orders lie in the aliases' grids; the first waits for the community grid worker's 先行核实.
+    from jiesu.workorders.models import WorkOrder
+
+    wanggeyuan = User.objects.get(username="wanggeyuan")
+    mine = selectors.orders_in_grids(grids=list(selectors.grids_of_worker(user=wanggeyuan)))
+    assert len(mine) == 4 and WorkOrder.objects.filter(content__startswith="（演示）").count() == 8
+    assert WorkOrder.objects.filter(pending_verification__worker=wanggeyuan.pk).count() == 1
 
 
 def test_demo_load_is_repeatable(demo):
+    from jiesu.workorders.models import WorkOrder
+
     again = load_demo_grids()
+    assert WorkOrder.objects.count() == 8
     assert again.grids == 72
     assert Grid.objects.count() == 72
     assert GridAssignment.objects.filter(ended_at__isnull=True).count() == 72
