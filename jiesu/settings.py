@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "jiesu.assessment",
     "jiesu.insights",
     "jiesu.supervision",
+    "jiesu.grids",
+    "jiesu.hazards",
     "jiesu.indicators",
     "jiesu.reports",
     "jiesu.timers",
@@ -399,3 +401,21 @@ LOGGING = {
         "jiesu.notify": {"level": "INFO", "propagate": True},
     },
 }
+
+# The region every position must lie in (GPS of photos, grid polygons, grid workers' locations):
+# an outline in GCJ-02 as published, checked with a small margin (jiesu.common.geo.require_in_region).
+JIESU_REGION_NAME = "北京市"
+JIESU_REGION_OUTLINE = BASE_DIR / "data" / "grids" / "beijing_outline.geojson"
+
+# Maps (Leaflet, vendored): a tile URL template for production, e.g. an approved (审图号) base map
+# of the operator's; none by default — offline the maps draw the district, street and grid layers
+# on a blank background. JIESU_MAP_TILE_CRS says the tiles' datum (gcj02 for 高德/腾讯 tiles):
+# every layer and point is converted to it before drawing.
+JIESU_MAP_TILE_URL = os.environ.get("JIESU_MAP_TILE_URL", "")
+JIESU_MAP_TILE_ATTRIBUTION = os.environ.get("JIESU_MAP_TILE_ATTRIBUTION", "")
+JIESU_MAP_TILE_CRS = os.environ.get("JIESU_MAP_TILE_CRS", "wgs84")
+if JIESU_MAP_TILE_URL:
+    from urllib.parse import urlsplit
+
+    _tiles = urlsplit(JIESU_MAP_TILE_URL.replace("{s}", "a"))
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")

@@ -11,5 +11,6 @@ urlpatterns = [
     path("v1/auth/logout", auth.RevokeTokenView.as_view(), name="api-token-logout"),
     path("v1/orders", views.OrderListCreateView.as_view(), name="api-orders"),
     path("v1/orders/<int:order_id>", views.OrderDetailView.as_view(), name="api-order"),
+    path("v1/orders/<int:order_id>/attachments", views.OrderAttachmentsView.as_view(), name="api-order-attachments"),
     path("v1/orders/<int:order_id>/actions/<str:action>", views.OrderActionView.as_view(), name="api-order-action"),
 ]

@@ -2,17 +2,20 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jiesu.api import idempotency
 from jiesu.api import serializers as s
+from jiesu.attachments import selectors as attachment_selectors
+from jiesu.attachments.api import AttachmentSerializer
 from jiesu.common.api import ERROR_RESPONSES, bool_param, date_param
 from jiesu.common.errors import InvalidInput, NotFound
 from jiesu.dispatch.services import recommend_on_create
 from jiesu.org.models import Unit
-from jiesu.workorders import selectors, services
+from jiesu.workorders import files, selectors, services
 from jiesu.workorders.models import State, WorkOrder
 
 
@@ -131,3 +134,37 @@ class OrderActionView(APIView):
             pk=order_id
         )
         return Response(s.OrderDetailSerializer(order, context={"request": request}).data)
+
+
+class OrderUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="JPEG、PNG、WebP 图片或 PDF；类型按内容识别；可重复")
+    purpose = serializers.ChoiceField(choices=list(files.PURPOSES), default="photo")
+
+
+class OrderAttachmentsView(APIView):
+    """`POST /api/v1/orders/{id}/attachments` (multipart `file`, repeatable; `purpose` photo|reply)."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(summary="工单附件列表", responses={200: AttachmentSerializer(many=True), **ERROR_RESPONSES})
+    def get(self, request, order_id: int):
+        order = selectors.get_order(user=request.user, order_id=order_id)
+        rows = attachment_selectors.for_owner(order)
+        return Response(AttachmentSerializer(rows, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        summary="上传工单附件（照片、PDF；返回缩略图地址）",
+        request={"multipart/form-data": OrderUploadSerializer},
+        responses={201: AttachmentSerializer(many=True), **ERROR_RESPONSES},
+    )
+    def post(self, request, order_id: int):
+        data = OrderUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rows = files.add_attachments(
+            user=request.user,
+            order_id=order_id,
+            uploads=request.FILES.getlist("file"),
+            purpose=data.validated_data["purpose"],
+        )
+        body = AttachmentSerializer(rows, many=True, context={"request": request}).data
+        return Response(body[0] if len(body) == 1 else body, status=status.HTTP_201_CREATED)

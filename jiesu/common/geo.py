@@ -8,7 +8,10 @@ iteration to about a centimetre."""
 
 from __future__ import annotations
 
+import json
 import math
+from functools import cache
+from pathlib import Path
 
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
@@ -126,3 +129,43 @@ def prepared(geojson: dict) -> PreparedGeometry:
 
 def contains(area: PreparedGeometry, *, lat: float, lng: float) -> bool:
     return area.covers(Point(lng, lat))
+
+
+# ---------------------------------------------------------------- the region (Beijing)
+
+REGION_MARGIN_DEG = 0.02  # the outline is simplified; a phone's GPS near the border stays inside
+
+
+@cache
+def _region(path: str) -> PreparedGeometry:
+    spec = json.loads(Path(path).read_text(encoding="utf-8"))
+    return prep(geometry_of(transform_geojson(spec, crs=GCJ02)).buffer(REGION_MARGIN_DEG))
+
+
+def region() -> PreparedGeometry:
+    """settings.JIESU_REGION_OUTLINE (GCJ-02 as published) in WGS-84, with the margin."""
+    from django.conf import settings
+
+    return _region(str(settings.JIESU_REGION_OUTLINE))
+
+
+def region_name() -> str:
+    from django.conf import settings
+
+    return getattr(settings, "JIESU_REGION_NAME", "本市")
+
+
+def in_region(*, lat: float, lng: float) -> bool:
+    """A WGS-84 point inside the region."""
+    return -90 <= lat <= 90 and -180 <= lng <= 180 and contains(region(), lat=lat, lng=lng)
+
+
+def require_in_region(*, lat: float, lng: float, what: str = "位置") -> None:
+    from jiesu.common.errors import InvalidInput
+
+    if not in_region(lat=lat, lng=lng):
+        raise InvalidInput(
+            f"{what}（纬度 {lat:.5f}，经度 {lng:.5f}）不在{region_name()}范围内，请检查定位或经纬度顺序",
+            code="location_outside_beijing",
+            details={"lat": lat, "lng": lng},
+        )

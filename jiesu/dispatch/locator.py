@@ -333,7 +333,9 @@ def build_boundaries() -> Boundaries:
         out.streets.append((unit.pk, unit.name, geo.prepared(unit.boundary)))
     for c in Community.objects.exclude(boundary=None).only("pk", "street_id", "name", "boundary"):
         out.communities.append((c.pk, c.street_id, c.name, geo.prepared(c.boundary)))
-    for g in Grid.objects.exclude(boundary=None).only("pk", "street_id", "name", "boundary"):
+    # Derived (demo) grids and department layers do not tell the street: only real community grids.
+    real = Grid.objects.exclude(boundary=None).filter(is_derived=False, street__isnull=False)
+    for g in real.only("pk", "street_id", "name", "boundary"):
         out.grids.append((g.pk, g.street_id, g.name, geo.prepared(g.boundary)))
     return out
 

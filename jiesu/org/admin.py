@@ -1,7 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from jiesu.org.models import Community, Grid, PropertyCompany, PropertyProject, ResponsibilityRule, Unit, User
+from jiesu.org.models import (
+    Community,
+    Grid,
+    GridLayer,
+    PropertyCompany,
+    PropertyProject,
+    ResponsibilityRule,
+    Unit,
+    User,
+)
 
 
 @admin.register(Unit)
@@ -20,8 +29,15 @@ class CommunityAdmin(admin.ModelAdmin):
 
 @admin.register(Grid)
 class GridAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "street", "inspector")
-    list_filter = ("street",)
+    list_display = ("code", "name", "layer", "street", "is_derived")
+    list_filter = ("layer", "street", "is_derived")
+    search_fields = ("code", "name")
+
+
+@admin.register(GridLayer)
+class GridLayerAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kind", "owner", "is_derived")
+    list_filter = ("kind", "is_derived")
 
 
 class PropertyProjectInline(admin.TabularInline):

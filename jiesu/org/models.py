@@ -29,10 +29,12 @@ class Role(models.TextChoices):
     DISTRICT_LEADER = "district_leader", "区领导"
     AUDITOR = "auditor", "审计员"
     ADMIN = "admin", "系统管理员"
+    GRID_WORKER = "grid_worker", "网格员"
 
 
 # Roles whose scope is their own unit's orders; every other role works for the whole district.
-UNIT_ROLES = (Role.HANDLER, Role.UNIT_LEADER)
+# A grid worker belongs to the unit that owns the grid layer (a street, or a department such as 城管执法).
+UNIT_ROLES = (Role.HANDLER, Role.UNIT_LEADER, Role.GRID_WORKER)
 
 
 class Unit(models.Model):
@@ -76,12 +78,44 @@ class Community(models.Model):
         return f"{self.street.name}/{self.name}"
 
 
+class GridLayerKind(models.TextChoices):
+    COMMUNITY = "community", "属地社区网格"
+    DEPARTMENT = "department", "部门专业网格"
+
+
+class GridLayer(models.Model):
+    """A set of grids owned by one unit: a street's community grids, or a department's own layer
+    (e.g. 城管执法's 54 grids). Grids of different layers overlap; within a layer they should not."""
+
+    code = models.CharField("编码", max_length=32, unique=True)
+    name = models.CharField("名称", max_length=64)
+    kind = models.CharField("类型", max_length=16, choices=GridLayerKind.choices)
+    owner = models.ForeignKey(Unit, verbose_name="所属单位", on_delete=models.PROTECT, related_name="grid_layers")
+    is_derived = models.BooleanField("推算(非官方)", default=False, help_text="由公开数据推算的演示边界，不是官方网格")
+    source = models.CharField("来源", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "网格图层"
+        verbose_name_plural = "网格图层"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Grid(models.Model):
     code = models.CharField("编码", max_length=32, unique=True)
     name = models.CharField("名称", max_length=64)
-    street = models.ForeignKey(Unit, verbose_name="所属街镇", on_delete=models.PROTECT, related_name="grids")
-    inspector = models.CharField("网格员", max_length=32, blank=True)
+    layer = models.ForeignKey(
+        GridLayer, verbose_name="图层", null=True, blank=True, on_delete=models.PROTECT, related_name="grids"
+    )
+    # Community grids lie in one street; a department's grid may cross streets (then empty).
+    street = models.ForeignKey(
+        Unit, verbose_name="所属街镇", null=True, blank=True, on_delete=models.PROTECT, related_name="grids"
+    )
+    inspector = models.CharField("网格员(旧文本)", max_length=32, blank=True)
     boundary = models.JSONField("边界(GeoJSON)", null=True, blank=True)
+    is_derived = models.BooleanField("推算(非官方)", default=False)
 
     class Meta:
         verbose_name = "网格"

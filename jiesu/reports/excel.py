@@ -296,9 +296,32 @@ def review_workbook(review: Review) -> bytes:
     supervision_sheets(wb, review.supervision)
     if review.street_scorecard is not None:
         add_scorecard_sheets(wb, review.street_scorecard)
+    if review.grids is not None:
+        grid_sheet(wb, review.grids)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def grid_sheet(wb, section) -> None:
+    """热线+网格: the busiest grids of the month with their figures."""
+    ws = wb.create_sheet("热线+网格")
+    header = [
+        "网格",
+        "诉求量",
+        "市民反映",
+        "网格员发现",
+        "其中自处置",
+        "响应时长中位(小时)",
+        "先行核实",
+        "核实用时中位(分钟)",
+    ]
+    rows = [
+        [r.name, r.volume, r.citizen, r.self_found, r.self_handled, r.response_median_h, r.verifications,
+         r.verification_median_min]
+        for r in section.rows
+    ]  # fmt: skip
+    _table(ws, header, rows, widths=[34, 10, 10, 12, 12, 18, 10, 18])
 
 
 def supervision_workbook(section) -> bytes:

@@ -15,6 +15,7 @@ from jiesu.insights.topic import parse_month, previous_month
 from jiesu.org.models import LOCAL_KINDS, Unit
 from jiesu.reports import charts, scorecard, sources
 from jiesu.reports.figures import Assessment, DistrictMonth, UnitRow
+from jiesu.reports.grids_section import GridSection, build_grid_section
 from jiesu.reports.streetmap import CAPTIONS, MapStreet, score_map_svg
 from jiesu.reports.supervision_section import SupervisionSection, build_section
 
@@ -39,6 +40,7 @@ class Review:
     supervision: SupervisionSection | None = None
     street_scorecard: PackScorecard | None = None  # 各街镇综合评分卡 (jiesu.indicators), when a catalogue is loaded
     as_of: dt.datetime | None = None  # 数据截至: the oldest stored figure read (jiesu.assessment.aggregates)
+    grids: GridSection | None = None  # 热线+网格 (jiesu.grids), when a grid layer is loaded
 
     @property
     def previous(self) -> DistrictMonth | None:
@@ -94,6 +96,7 @@ def _build_review(*, month: dt.date | str, rule_version: str | None = None) -> R
         summary=[],
         supervision=build_section(month=month),
         street_scorecard=pack_scorecard(month=month),
+        grids=build_grid_section(month=month),
     )
     review.summary = summary_paragraphs(review)
     review.charts, review.map_mode = _charts(review)

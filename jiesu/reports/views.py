@@ -1,6 +1,7 @@
 """Pages of the reports app: the leader dashboard, the monthly review page, generating and
 downloading the review pack."""
 
+import json
 from pathlib import Path
 from urllib.parse import quote
 
@@ -19,6 +20,7 @@ from jiesu.common.errors import DomainError
 from jiesu.insights.access import ANALYSIS_ROLES, PUBLISH_ROLES, role_required
 from jiesu.insights.topic import month_window, parse_month, previous_month
 from jiesu.reports.dashboard import KIND_LABELS, dashboard_data
+from jiesu.reports.grids_section import build_grid_section
 from jiesu.reports.models import ReviewPack
 from jiesu.reports.review import build_review
 from jiesu.reports.services import FILE_NAMES
@@ -110,6 +112,9 @@ def dashboard(request):
         month = _month_arg(request)
         kind = parse_kind(request.GET.get("kind"))
         context.update(month=month, kind=kind, data=dashboard_data(month=month, kind=kind, rule_version=rule))
+        context["grids"] = build_grid_section(month=month)
+        if context["grids"] is not None:
+            context["grid_values"] = json.dumps(context["grids"].volumes, ensure_ascii=False)
     except DomainError as exc:
         context.update(month=_default_month(), kind="street", error=exc.message)
     context["packs"] = ReviewPack.objects.filter(month=context["month"])[:5]

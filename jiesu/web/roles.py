@@ -12,10 +12,12 @@ HOME_BY_ROLE = {
     Role.DISTRICT_LEADER: "web:overview",
     Role.AUDITOR: "web:orders",
     Role.ADMIN: "web:console",
+    Role.GRID_WORKER: "grids:mobile",
 }
 
 # The navigation each role sees: (url name, label).
 NAV_BY_ROLE = {
+    Role.GRID_WORKER: [("grids:mobile", "我的网格"), ("hazards:index", "企安安")],
     Role.AGENT: [("web:intake", "热线受理"), ("web:orders", "工单查询")],
     Role.DISPATCHER: [
         ("web:console", "派单台"),
@@ -37,6 +39,7 @@ NAV_BY_ROLE = {
         ("indicators:index", "月度点评评分卡"),
         ("web:orders", "工单查询"),
         ("supervision:index", "督办"),
+        ("hazards:index", "企安安"),
     ],
     Role.AUDITOR: [
         ("web:orders", "工单查询"),

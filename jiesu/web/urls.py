@@ -23,6 +23,7 @@ urlpatterns = [
     path("orders/", orders.order_list, name="orders"),
     path("orders/<int:order_id>/", orders.order_detail, name="order"),
     path("orders/<int:order_id>/edit/", orders.order_edit, name="order_edit"),
+    path("orders/<int:order_id>/attachments/", orders.order_attachments, name="order_attachments"),
     path("orders/<int:order_id>/act/<str:action>/", orders.order_action, name="order_action"),
     path("citizen/", citizen.citizen_home, name="citizen"),
     path("citizen/submit/", citizen.citizen_submit, name="citizen_submit"),

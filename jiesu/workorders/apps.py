@@ -21,3 +21,17 @@ class WorkordersConfig(AppConfig):
         # The calendar announces its changes after commit; orders that waited for an official
         # schedule get their deadlines again (worktime does not know the orders).
         calendar_changed.connect(on_calendar_changed, dispatch_uid="recompute_estimated_deadlines")
+
+        from jiesu.attachments.owners import OwnerPolicy, register_owner
+        from jiesu.workorders import selectors
+        from jiesu.workorders.models import WorkOrder
+
+        # An order's files: seen by whoever sees the order; removed by the uploader (the
+        # attachments app) or the handling unit.
+        register_owner(
+            WorkOrder,
+            OwnerPolicy(
+                can_view=lambda user, order: selectors.visible_orders(user=user).filter(pk=order.pk).exists(),
+                can_delete=lambda user, order, attachment: selectors.is_handling_unit(user=user, order=order),
+            ),
+        )

@@ -202,6 +202,8 @@ class WorkOrder(models.Model):
     reopen_count = models.PositiveIntegerField("重办次数", default=0)
     extension_count = models.PositiveIntegerField("延期次数", default=0)
     pending_extension = models.JSONField("待审批延期", null=True, blank=True)
+    # 先行核实 sent to a grid worker and not answered yet (the VerificationRequested payload).
+    pending_verification = models.JSONField("待先行核实", null=True, blank=True)
     merged_into = models.ForeignKey(
         "self", verbose_name="合并至", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
     )

@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from jiesu.common import privacy, validation
 from jiesu.common.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from jiesu.org.models import PropertyProject, Unit, UnitKind, User
-from jiesu.workorders import deadlines, state_machine
+from jiesu.org.models import Grid, PropertyProject, Unit, UnitKind, User
+from jiesu.workorders import deadlines, state_machine, verification
 from jiesu.workorders.models import (
     TERMINAL_STATES,
     Category,
@@ -402,6 +402,7 @@ def create_order(
     urgency: str = Urgency.GENERAL,
     category: Category | None = None,
     street: Unit | None = None,
+    grid: Grid | None = None,
     client_ref: str | None = None,
     external_ref: str | None = None,
     at: dt.datetime | None = None,
@@ -493,6 +494,7 @@ def create_order(
         urgency=urgency,
         category=category,
         street=street,
+        grid=grid,
         property_project=project,
         state=State.RECEIVED,
         version=1,
@@ -1211,3 +1213,62 @@ ACTIONS: dict[str, Callable[..., Any]] = {
     "set_property": set_property_project,
     "recategorize": recategorize,
 }
+
+
+# ---------------------------------------------------------------- 先行核实 (热线+网格)
+
+
+def request_verification(
+    *,
+    user: User | None,
+    order_id: int,
+    grid_id: int,
+    grid_name: str,
+    worker: User,
+    due: dt.datetime,
+    at: dt.datetime | None = None,
+) -> WorkOrder:
+    """Send the order to a grid worker to verify on site first. The grids app chooses the grid,
+    its worker and the due time (data); this records the request on the order."""
+    if worker is None or worker.role != "grid_worker":
+        raise InvalidInput("核实人必须是网格员", code="invalid_worker")
+
+    def apply(order, when):
+        order.pending_verification = verification.requested(
+            grid=grid_id,
+            grid_name=grid_name,
+            worker=worker.pk,
+            worker_name=str(worker),
+            requested_at=when.isoformat(),
+            due=due.isoformat(),
+        )
+        return ["pending_verification"], dict(order.pending_verification)
+
+    return _transition(order_id=order_id, user=user, action="request_verification", at=at, apply=apply)
+
+
+def verify(*, user: User, order_id: int, result: str, note: str, at: dt.datetime | None = None) -> WorkOrder:
+    """The grid worker's answer to 先行核实: what they found on site."""
+    if result not in verification.RESULTS:
+        raise InvalidInput(f"未知核实结果：{result}", code="invalid_choice", details={"field": "result"})
+    note = _require_text(note, field="note", label="核实情况")
+
+    def check(order):
+        if order.pending_verification and order.pending_verification["worker"] != user.pk:
+            raise NotAllowed("该工单的先行核实已派给其他网格员", code="not_your_verification")
+
+    def apply(order, when):
+        pending = order.pending_verification
+        requested = dt.datetime.fromisoformat(pending["requested_at"])
+        payload = verification.done(
+            pending=pending,
+            result=result,
+            note=note,
+            verified_at=when.isoformat(),
+            minutes=max(0, round((when - requested).total_seconds() / 60)),
+            late=when > dt.datetime.fromisoformat(pending["due"]),
+        )
+        order.pending_verification = None
+        return ["pending_verification"], dict(payload)
+
+    return _transition(order_id=order_id, user=user, action="verify", at=at, apply=apply, check=check)

@@ -26,8 +26,18 @@ def _guard_callback_not_solved(order) -> bool:
     return order.solved is False
 
 
+def _guard_no_pending_verification(order) -> bool:
+    return not order.pending_verification
+
+
+def _guard_has_pending_verification(order) -> bool:
+    return bool(order.pending_verification)
+
+
 # name → (check, message when refused, condition as shown in the docs)
 GUARDS = {
+    "no_pending_verification": (_guard_no_pending_verification, "已派网格员核实，尚未反馈", "无待反馈的先行核实"),
+    "has_pending_verification": (_guard_has_pending_verification, "没有待反馈的先行核实", "有待反馈的先行核实"),
     "no_pending_extension": (_guard_no_pending_extension, "已有待审批的延期申请", "无待审批延期"),
     "has_pending_extension": (_guard_has_pending_extension, "没有待审批的延期申请", "有待审批延期"),
     "callback_not_solved": (_guard_callback_not_solved, "回访结果为已解决，无需重办", "回访结果为未解决"),

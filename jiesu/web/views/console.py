@@ -7,6 +7,7 @@ from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from jiesu.common.errors import DomainError, InvalidInput
+from jiesu.grids import selectors as grid_selectors
 from jiesu.org.models import Role
 from jiesu.org.selectors import handling_units
 from jiesu.web import forms, integrations, selectors
@@ -42,6 +43,7 @@ def console(request):
             proposal = integrations.recommend(order=order, compute=position < COMPUTE_PER_VIEW)
             rows.append({"order": order, "recommendation": proposal})
         context["rows"] = rows
+        context["map_points"] = grid_selectors.map_points(row["order"] for row in rows)
         context["recommender"] = any(row["recommendation"] for row in rows) or not rows
     elif tab == "disputes":
         context["disputes"] = selectors.disputes()

@@ -1,20 +1,22 @@
 """The order list (filters, keyset pages), the order page (timeline, action buttons), the action
 endpoint every button posts to, and the agent's edit form."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jiesu.common.errors import DomainError, InvalidInput, NotFound
+from jiesu.grids import selectors as grid_selectors
 from jiesu.org.models import Role
 from jiesu.org.selectors import handling_units, local_units
 from jiesu.web import forms, integrations, selectors
 from jiesu.web.countdown import countdown
 from jiesu.web.roles import role_required
 from jiesu.web.views.common import error_page, safe_next
+from jiesu.workorders import files, services, state_machine
 from jiesu.workorders import selectors as wo_selectors
-from jiesu.workorders import services, state_machine
 from jiesu.workorders.models import Category, State, Urgency
 
 # Actions the order page offers as forms; "create" and "edit" have their own pages.
@@ -100,9 +102,42 @@ def order_detail(request, order_id: int, *, error: DomainError | None = None, st
             "assisting": order.assisting_units.all(),
             "error": error,
             "categories": wo_selectors.category_choices(),
+            "grid_box": grid_selectors.order_box(order=order, user=request.user),
+            "files": _files(order),
+            "file_purposes": files.PURPOSES,
         },
         status=status,
     )
+
+
+def _files(order) -> list:
+    """The order's attachments, then the photos of the grid report it came from."""
+    from jiesu.attachments.selectors import for_owner
+
+    rows = list(for_owner(order))
+    report = getattr(order, "grid_report", None) if order.channel == "grid" else None
+    if report is not None:
+        rows += list(for_owner(report))
+    return [a for a in rows if not a.is_deleted]
+
+
+@require_POST
+@login_required
+def order_attachments(request, order_id: int):
+    """Upload photos or reply documents to an order (all checked before any is stored)."""
+    try:
+        stored = files.add_attachments(
+            user=request.user,
+            order_id=order_id,
+            uploads=request.FILES.getlist("file"),
+            purpose=request.POST.get("purpose") or "photo",
+        )
+    except NotFound as error:
+        return error_page(request, error)
+    except DomainError as error:
+        return order_detail(request, order_id, error=error, status=400)
+    messages.success(request, f"已上传附件 {len(stored)} 个")
+    return redirect("web:order", order_id=order_id)
 
 
 def _master_id(request) -> int:

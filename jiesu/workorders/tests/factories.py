@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+from django.utils import timezone
+
 from jiesu.workorders import services
 from jiesu.workorders.models import State, WorkOrder
 
@@ -111,8 +113,30 @@ def do(action: str, *, order: WorkOrder, users, units, at: dt.datetime | None = 
         ),
         "mark_unreasonable": lambda: services.mark_unreasonable(user=d, order_id=order.pk, kind="out_of_duty", at=at),
         "recompute_deadlines": lambda: _recompute(order, at),
+        "request_verification": lambda: services.request_verification(
+            user=d,
+            order_id=order.pk,
+            grid_id=0,
+            grid_name="测试网格",
+            worker=grid_worker(units),
+            due=(at or timezone.now()) + dt.timedelta(hours=2),
+            at=at,
+        ),
+        "verify": lambda: services.verify(
+            user=grid_worker(units), order_id=order.pk, result="confirmed", note="现场属实", at=at
+        ),
     }
     return steps[action]()
+
+
+def grid_worker(units):
+    from jiesu.org.models import Role, User
+    from jiesu.org.services import create_user
+
+    found = User.objects.filter(username="grid_worker_f").first()
+    return found or create_user(
+        username="grid_worker_f", password="pw-test-123", role=Role.GRID_WORKER, unit=units[FANGZHUANG]
+    )
 
 
 def order_in_state(state: str, *, users, units) -> WorkOrder:

@@ -11,6 +11,7 @@ from jiesu.workorders.tests.factories import actor_of, do, order_in_state
 ACTIONS = [a for a in state_machine.table() if a != "create"]
 # Extra preconditions (guards) that the plain path to a state does not meet.
 NEEDS_PENDING_EXTENSION = {"approve_extension", "deny_extension"}
+NEEDS_PENDING_VERIFICATION = {"verify"}
 # The services that take a user; "edit" has its own page rather than an API action.
 SERVICES = {**services.ACTIONS, "edit": services.edit_order}
 
@@ -19,6 +20,8 @@ def _prepare(action, state, users, units):
     order = order_in_state(state, users=users, units=units)
     if action in NEEDS_PENDING_EXTENSION and state in (State.ACKNOWLEDGED, State.IN_PROGRESS):
         order = do("request_extension", order=order, users=users, units=units)
+    if action in NEEDS_PENDING_VERIFICATION and state in state_machine.get("request_verification").sources:
+        order = do("request_verification", order=order, users=users, units=units)
     return order
 
 
