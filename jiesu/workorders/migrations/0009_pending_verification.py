@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workorders', '0007_channel_proactive_report_meeting'),
+        ('workorders', '0008_tracking_code'),
     ]
 
     operations = [
