@@ -108,6 +108,9 @@ class OrderDetailSerializer(OrderListSerializer):
     handling_overdue = serializers.SerializerMethodField()
     merged_into = serializers.CharField(source="merged_into.number", default=None)
     property_project = PropertyProjectSerializer(allow_null=True, read_only=True)
+    level_label = serializers.CharField(read_only=True)
+    coordinator_unit = serializers.CharField(source="coordinator_unit.name", default=None)
+    repeat_dissatisfied = serializers.BooleanField(read_only=True)
 
     class Meta(OrderListSerializer.Meta):
         fields = [
@@ -135,6 +138,12 @@ class OrderDetailSerializer(OrderListSerializer):
             "solved",
             "satisfaction",
             "escalation_level",
+            "level",
+            "level_label",
+            "coordinator_unit",
+            "check_due",
+            "dissatisfied_count",
+            "repeat_dissatisfied",
             "supervision_count",
             "return_count",
             "reopen_count",
@@ -166,7 +175,10 @@ class OrderDetailSerializer(OrderListSerializer):
 
     def get_allowed_actions(self, order) -> list[dict]:
         user = self.context["request"].user
-        return [{"action": t.action, "label": t.label} for t in state_machine.allowed_actions(user=user, order=order)]
+        return [
+            {"action": t.action, "label": t.label, "style": t.style}
+            for t in state_machine.allowed_actions(user=user, order=order)
+        ]
 
     def get_response_overdue(self, order) -> bool:
         return order.is_response_overdue()
@@ -233,6 +245,9 @@ class CallbackSerializer(serializers.Serializer):
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False, allow_null=True, default=None)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
+    def validate(self, attrs):
+        return {**attrs, "strict": True}
+
 
 class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
@@ -264,6 +279,12 @@ ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
     "escalate": RequiredReasonSerializer,
     "whistle": WhistleSerializer,
     "resolve": ResolveSerializer,
+    "submit_check": ResolveSerializer,
+    "approve_check": NoteSerializer,
+    "approve_to_spot_check": NoteSerializer,
+    "send_back": RequiredReasonSerializer,
+    "pass_spot_check": NoteSerializer,
+    "fail_spot_check": RequiredReasonSerializer,
     "callback": CallbackSerializer,
     "reopen": RequiredReasonSerializer,
     "close": NoteSerializer,

@@ -133,8 +133,12 @@ def action_arguments(action: str, data: QueryDict) -> dict:
         return {"reason": text(data, "reason")}
     if action == "whistle":
         return {"units": units(data, "units"), "reason": text(data, "reason")}
-    if action == "resolve":
+    if action in ("resolve", "submit_check"):
         return {"reply": text(data, "reply")}
+    if action in ("approve_check", "approve_to_spot_check", "pass_spot_check"):
+        return {"note": text(data, "note")}
+    if action in ("send_back", "fail_spot_check"):
+        return {"reason": text(data, "reason")}
     if action == "callback":
         reached = text(data, "reached", "1") != "0"
         satisfaction = text(data, "satisfaction")
@@ -143,6 +147,7 @@ def action_arguments(action: str, data: QueryDict) -> dict:
             "solved": boolean(data, "solved", "是否解决", required=reached),
             "satisfaction": int(satisfaction) if satisfaction.isdigit() else None,
             "note": text(data, "note"),
+            "strict": True,
         }
     if action == "close":
         return {"note": text(data, "note")}

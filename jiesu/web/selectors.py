@@ -199,6 +199,13 @@ def workbench_tallies(*, user: User, states: list[str]) -> dict[str, int]:
     return tallies
 
 
+def spot_check_queue(*, limit: int = 100) -> list[WorkOrder]:
+    """Approved resolutions the 指挥部 samples (待抽查), the nearest check deadline first."""
+    return list(
+        WorkOrder.objects.filter(state=State.SPOT_CHECK).select_related("lead_unit").order_by("check_due", "pk")[:limit]
+    )
+
+
 def callback_queue(*, limit: int = 100) -> list[WorkOrder]:
     return list(
         WorkOrder.objects.filter(state=State.RESOLVED)

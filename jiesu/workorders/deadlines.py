@@ -98,7 +98,7 @@ def replay(*, urgency: str, events) -> Deadlines | None:
         if action in _SETS_BOTH or (action == "rule_dispute" and body.get("upheld")):
             current = compute(urgency=urgency, start=event.at)
             sources = [current.calendar_source] if current.calendar_source else []
-        elif action == "reopen" and current is not None:
+        elif action in ("reopen", "fail_spot_check") and current is not None:
             again = compute(urgency=urgency, start=event.at)
             current = current._replace(handling_due=again.handling_due)
             sources += [again.calendar_source] if again.calendar_source else []

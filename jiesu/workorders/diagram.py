@@ -1,7 +1,9 @@
 """docs/state_machine.md, generated from the transition table so the picture cannot drift."""
 
-from jiesu.org.models import Role
-from jiesu.workorders import state_machine
+from dataclasses import fields
+
+from jiesu.org.models import Role, UnitKind
+from jiesu.workorders import payloads, state_machine
 from jiesu.workorders.models import State
 
 HEADER = """# 工单状态机（由 `jiesu/workorders/state_machine.yaml` 生成）
@@ -28,16 +30,69 @@ def mermaid() -> str:
 
 def table_markdown() -> str:
     roles = dict(Role.choices)
-    rows = ["| 操作 | action | 从 | 到 | 角色 | 范围 | 条件 |", "|---|---|---|---|---|---|---|"]
+    kinds = dict(UnitKind.choices)
+    styles = {"primary": "主要", "secondary": "次要", "danger": "警示"}
+    rows = [
+        "| 操作 | action | 从 | 到 | 角色 | 范围 | 主办单位类型 | 条件 | 按钮 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for t in state_machine.table().values():
         sources = "、".join(State(s).label for s in t.sources) or "—"
         target = "（不变）" if t.target == state_machine.SAME else State(t.target).label
         who = "、".join(roles[r] for r in sorted(t.roles))
         scope = "主办单位" if t.scope == "lead_unit" else "全区"
         guard = state_machine.GUARDS[t.guard][2] if t.guard else ""
-        rows.append(f"| {t.label} | `{t.action}` | {sources} | {target} | {who} | {scope} | {guard} |")
+        unit_kinds = "、".join(kinds[k] for k in sorted(t.unit_kinds)) if t.unit_kinds is not None else "全部"
+        rows.append(
+            f"| {t.label} | `{t.action}` | {sources} | {target} | {who} | {scope} | {unit_kinds} | {guard} "
+            f"| {styles[t.style]} |"
+        )
     return "\n".join(rows)
 
 
+def payload_markdown() -> str:
+    rows = ["| action | 载荷类型 | 字段 |", "|---|---|---|"]
+    for action, kind in payloads.BY_ACTION.items():
+        names = ", ".join(f"`{f.name}`" for f in fields(kind))
+        rows.append(f"| `{action}` | `payloads.{kind.__name__}` | {names} |")
+    return "\n".join(rows)
+
+
+NOTES = """## 多级核查（seed 004：“多级核查追访无误后提交办结”）
+
+Which lead units go through it is the `unit_kinds` column: streets, towns and departments
+`submit_check` (待核查, the unit leader must check within `checks.leader_check` of
+`data/rules/workflow.yaml`); utilities `resolve` directly. The unit leader (another person than the
+one who submitted — `self_check`, 403) approves or sends back with a reason (`send_back`, back to
+办理中, the handling deadline keeps running). On approval the platform asks the 指挥部's sample:
+sha256(salt:order id) below the lead unit kind's rate (`checks.spot_check_rates`) — deterministic,
+so every replay and every process agrees — and the order is then 已办结 (`approve_check`) or
+待抽查 (`approve_to_spot_check`, within `checks.spot_check`). The 指挥部 (派单员) passes
+(`pass_spot_check` → 已办结) or fails it (`fail_spot_check` → 办理中 with a new handling deadline).
+A leader of another unit, a handler, or anyone acting on a kind the table does not list is refused
+with 403 `{code, message}` (`forbidden`, `wrong_unit_kind`); a wrong state is 409.
+
+Assessment effects: the unit's 办结 time (order `resolved_at`, and the assessment's `resolved_at`
+fact) is the leader's approval — the unit's time ends when its leader signs, the 指挥部's spot check
+does not count against it. 待核查 is an open state (the handling clock runs, warnings and 超期督办
+apply); 待抽查 is not. A failed spot check clears the 办结 time: the next approval is the one
+counted. Send-backs and failed spot checks are events with reasons, visible on the order and
+countable from the log.
+
+## 回访与重办
+
+A reached callback of 未解决, or of 满意度 ≤ `redo.dissatisfied_at_most` (不满意/非常不满意), puts the
+order in the 重办 queue (`/redo/`; payload `needs_redo`). `reopen` sends it back to the lead unit with
+a new handling deadline (the urgency's rule, from now) and tells the unit (notify `unit_redo`);
+`dissatisfied_count` counts the 不满意 callbacks and an order at `redo.repeat_dissatisfied_from` or
+more is flagged 重复不满意 (payload `repeat_dissatisfied`, shown on the queue).
+
+## 事件载荷（typed, `jiesu/workorders/payloads.py`）
+
+One definition per action, used by the services and by `jiesu/workorders/bulk.py`.
+
+"""
+
+
 def render() -> str:
-    return f"{HEADER}\n```mermaid\n{mermaid()}\n```\n\n## 转换表\n\n{table_markdown()}\n"
+    return f"{HEADER}\n```mermaid\n{mermaid()}\n```\n\n## 转换表\n\n{table_markdown()}\n\n{NOTES}{payload_markdown()}\n"

@@ -16,9 +16,9 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from jiesu.common.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from jiesu.common.errors import Conflict, Forbidden, InvalidInput, NotAllowed, NotFound
 from jiesu.org.models import PropertyProject, Unit, UnitKind, User
-from jiesu.workorders import deadlines, state_machine
+from jiesu.workorders import deadlines, payloads, state_machine, workflow
 from jiesu.workorders.models import (
     TERMINAL_STATES,
     Category,
@@ -739,14 +739,107 @@ def whistle(
 
 
 def resolve(*, user: User | None, order_id: int, reply: str, at: dt.datetime | None = None) -> WorkOrder:
-    """The unit reports the order done, with its reply to the requester (办结/答复)."""
+    """The unit reports the order done, with its reply to the requester (办结/答复) — directly for
+    the unit kinds without 多级核查 (and for the platform's replays); the others submit_check."""
     reply = _require_text(reply, field="reply", label="答复意见", max_length=MAX_REPLY)
 
     def apply(order, when):
         order.resolved_at, order.reply = when, reply
-        return ["resolved_at", "reply"], {"reply": reply}
+        return ["resolved_at", "reply"], payloads.Resolve(reply=reply).as_payload()
 
     return _transition(order_id=order_id, user=user, action="resolve", at=at, apply=apply)
+
+
+# ---------------------------------------------------------------- 多级核查
+
+
+def submit_check(*, user: User | None, order_id: int, reply: str, at: dt.datetime | None = None) -> WorkOrder:
+    """The handler submits the resolution and its reply to the unit leader (提交核查, 待核查)."""
+    reply = _require_text(reply, field="reply", label="答复意见", max_length=MAX_REPLY)
+
+    def apply(order, when):
+        order.reply = reply
+        order.check_due = workflow.due(when, workflow.check_limit("leader_check"))
+        return ["reply", "check_due"], payloads.SubmitCheck(reply=reply, check_due=order.check_due).as_payload()
+
+    return _transition(order_id=order_id, user=user, action="submit_check", at=at, apply=apply)
+
+
+def _submitter(order_id: int) -> int | None:
+    last = WorkOrderEvent.objects.filter(order_id=order_id, action="submit_check").order_by("-seq").first()
+    return last.actor_id if last else None
+
+
+def approve_check(*, user: User | None, order_id: int, note: str = "", at: dt.datetime | None = None) -> WorkOrder:
+    """The unit leader approves the submitted resolution (核查通过). The unit's 办结 time is now;
+    the order is resolved, or — when the 指挥部's deterministic sample takes it — waits for the
+    spot check (待抽查). A leader does not check a resolution he submitted himself."""
+    order = WorkOrder.objects.filter(pk=order_id).only("pk", "lead_unit_id").first()
+    if order is None:
+        raise NotFound("工单不存在", code="order_not_found")
+    kind = state_machine.lead_kind(order)
+    sampled = workflow.is_sampled(order_id=order_id, kind=kind)
+    action = "approve_to_spot_check" if sampled else "approve_check"
+
+    def check(locked):
+        if user is not None and _submitter(locked.pk) == user.pk:
+            raise Forbidden("核查须由提交人以外的单位领导进行", code="self_check")
+
+    def apply(locked, when):
+        submitted_by = _submitter(locked.pk)
+        locked.resolved_at = when
+        locked.check_due = workflow.due(when, workflow.check_limit("spot_check")) if sampled else None
+        body = payloads.ApproveCheck(
+            sampled=sampled,
+            spot_check_rate=workflow.spot_check_rate(kind),
+            rules=workflow.version(),
+            submitted_by=submitted_by,
+            check_due=locked.check_due,
+        )
+        return ["resolved_at", "check_due"], body.as_payload()
+
+    return _transition(order_id=order_id, user=user, action=action, at=at, apply=apply, reason=note[:500], check=check)
+
+
+def send_back(*, user: User | None, order_id: int, reason: str, at: dt.datetime | None = None) -> WorkOrder:
+    """The unit leader sends the resolution back to the handler (核查退回), with the reason; the
+    handling deadline keeps running."""
+    reason = _require_text(reason, field="reason", label="退回理由")
+
+    def apply(order, when):
+        order.check_due = None
+        count = WorkOrderEvent.objects.filter(order_id=order.pk, action="send_back").count() + 1
+        return ["check_due"], payloads.SendBack(count=count).as_payload()
+
+    return _transition(order_id=order_id, user=user, action="send_back", at=at, apply=apply, reason=reason)
+
+
+def pass_spot_check(*, user: User | None, order_id: int, note: str = "", at: dt.datetime | None = None) -> WorkOrder:
+    """The 指挥部 confirms a sampled resolution (抽查通过): the order is resolved, its 办结 time stays
+    the unit leader's approval."""
+
+    def apply(order, when):
+        order.check_due = None
+        return ["check_due"], payloads.SpotCheck(passed=True).as_payload()
+
+    return _transition(order_id=order_id, user=user, action="pass_spot_check", at=at, apply=apply, reason=note[:500])
+
+
+def fail_spot_check(*, user: User | None, order_id: int, reason: str, at: dt.datetime | None = None) -> WorkOrder:
+    """The 指挥部 finds the sampled resolution wanting (抽查不通过): back to handling with a new
+    handling deadline from now, as a 重办 gives."""
+    reason = _require_text(reason, field="reason", label="抽查意见")
+
+    def apply(order, when):
+        order.check_due, order.resolved_at = None, None
+        due = deadlines.compute(urgency=order.urgency, start=when)
+        order.handling_due = due.handling_due
+        if due.estimated:
+            order.calendar_estimated = True
+        body = payloads.SpotCheck(passed=False, handling_due=due.handling_due)
+        return ["check_due", "resolved_at", "handling_due", "calendar_estimated"], body.as_payload()
+
+    return _transition(order_id=order_id, user=user, action="fail_spot_check", at=at, apply=apply, reason=reason)
 
 
 def callback(
@@ -758,26 +851,53 @@ def callback(
     reached: bool = True,
     note: str = "",
     at: dt.datetime | None = None,
+    strict: bool = False,
 ) -> WorkOrder:
     """The centre asks the requester: solved? satisfied? (回访). `reached=False` records a callback
-    that could not reach the requester; it counts as no valid callback."""
+    that could not reach the requester; it counts as no valid callback. `strict` (a person at a page
+    or an API client) also refuses answers that contradict each other without a note."""
     if reached:
         if solved is None:
-            raise InvalidInput("请填写是否解决", code="required", details={"field": "solved"})
+            raise InvalidInput("请选择是否解决", code="required", details={"field": "solved"})
         if satisfaction not in Satisfaction.values:
-            raise InvalidInput("满意度须为1至5级", code="invalid_choice", details={"field": "satisfaction"})
+            raise InvalidInput("请选择满意度（1至5级）", code="invalid_choice", details={"field": "satisfaction"})
+        if strict and solved and satisfaction == Satisfaction.VERY_DISSATISFIED and not (note or "").strip():
+            # Contradictory on its face: ask the agent to say why rather than store it silently
+            # (pages and API; replays of recorded callbacks take them as they were).
+            raise InvalidInput(
+                "“已解决”但“非常不满意”：请在回访记录中说明原因", code="contradictory", details={"field": "note"}
+            )
     else:
         solved, satisfaction = None, None
 
     def apply(order, when):
         order.solved, order.satisfaction = solved, satisfaction
-        return ["solved", "satisfaction"], {"reached": reached, "solved": solved, "satisfaction": satisfaction}
+        body = callback_payload(order, reached=reached, solved=solved, satisfaction=satisfaction)
+        order.dissatisfied_count = body.dissatisfied_count
+        return ["solved", "satisfaction", "dissatisfied_count"], body.as_payload()
 
     return _transition(order_id=order_id, user=user, action="callback", at=at, apply=apply, reason=note[:500])
 
 
+def callback_payload(order, *, reached: bool, solved: bool | None, satisfaction: int | None) -> payloads.Callback:
+    """The callback's payload (shared with jiesu.workorders.bulk): a reached answer of 不满意 counts
+    towards the repeat flag; 未解决 or 不满意 puts the order in the 重办 queue. `order` is the row or
+    the bulk writer's dict."""
+    count = order["dissatisfied_count"] if isinstance(order, dict) else order.dissatisfied_count
+    bound = workflow.redo_rules()["dissatisfied_at_most"]
+    dissatisfied = reached and satisfaction is not None and satisfaction <= bound
+    return payloads.Callback(
+        reached=reached,
+        solved=solved,
+        satisfaction=satisfaction,
+        needs_redo=bool(reached and (solved is False or dissatisfied)),
+        dissatisfied_count=count + (1 if dissatisfied else 0),
+    )
+
+
 def reopen(*, user: User | None, order_id: int, reason: str, at: dt.datetime | None = None) -> WorkOrder:
-    """Callback says not solved: back to the unit (重办), with a fresh handling deadline."""
+    """Callback says not solved or not satisfied: back to the unit (重办), with a fresh handling
+    deadline; an order 不满意 again and again is flagged (重复不满意)."""
     reason = _require_text(reason, field="reason", label="重办理由")
 
     def apply(order, when):
@@ -785,10 +905,15 @@ def reopen(*, user: User | None, order_id: int, reason: str, at: dt.datetime | N
         order.resolved_at = None
         due = deadlines.compute(urgency=order.urgency, start=when)
         order.handling_due = due.handling_due
-        payload = {"count": order.reopen_count, "handling_due": due.handling_due.isoformat()}
         if due.estimated:
-            order.calendar_estimated = payload["calendar_estimated"] = True
-        return ["reopen_count", "resolved_at", "handling_due", "calendar_estimated"], payload
+            order.calendar_estimated = True
+        body = payloads.Reopen(
+            count=order.reopen_count,
+            handling_due=due.handling_due,
+            repeat_dissatisfied=order.dissatisfied_count >= workflow.redo_rules()["repeat_dissatisfied_from"],
+            calendar_estimated=due.estimated,
+        )
+        return ["reopen_count", "resolved_at", "handling_due", "calendar_estimated"], body.as_payload()
 
     return _transition(order_id=order_id, user=user, action="reopen", at=at, apply=apply, reason=reason)
 
@@ -811,7 +936,7 @@ def recompute_deadlines(*, order_id: int, at: dt.datetime | None = None) -> Work
 
     def apply(order, when):
         events = order.events.filter(
-            action__in=["dispatch", "redispatch", "rule_dispute", "reopen", "approve_extension"]
+            action__in=["dispatch", "redispatch", "rule_dispute", "reopen", "fail_spot_check", "approve_extension"]
         ).order_by("seq")
         due = deadlines.replay(urgency=order.urgency, events=events)
         if due is None:
@@ -955,6 +1080,12 @@ ACTIONS: dict[str, Callable[..., Any]] = {
     "escalate": escalate,
     "whistle": whistle,
     "resolve": resolve,
+    "submit_check": submit_check,
+    "approve_check": approve_check,
+    "approve_to_spot_check": approve_check,  # the same button: the sample decides the target
+    "send_back": send_back,
+    "pass_spot_check": pass_spot_check,
+    "fail_spot_check": fail_spot_check,
     "callback": callback,
     "reopen": reopen,
     "close": close,

@@ -8,7 +8,8 @@ whistle on behalf of a unit): the scope restricts unit roles only."""
 from pathlib import Path
 
 from jiesu.common.transitions import SAME, Transition, TransitionTable
-from jiesu.org.models import UNIT_ROLES
+from jiesu.org.models import UNIT_ROLES, Unit, UnitKind
+from jiesu.workorders import workflow
 from jiesu.workorders.models import State
 
 __all__ = ["GUARDS", "SAME", "Transition", "allowed_actions", "check_role", "check_state", "get", "table"]
@@ -22,15 +23,37 @@ def _guard_has_pending_extension(order) -> bool:
     return bool(order.pending_extension)
 
 
-def _guard_callback_not_solved(order) -> bool:
-    return order.solved is False
+def needs_redo(order) -> bool:
+    """未解决, or 不满意 (satisfaction at most the rule's bound): the order belongs in the 重办 queue."""
+    bound = workflow.redo_rules()["dissatisfied_at_most"]
+    return order.solved is False or (order.satisfaction is not None and order.satisfaction <= bound)
+
+
+def lead_kind(order) -> str | None:
+    """The kind of the order's lead unit (one small cached query per process and unit)."""
+    return _unit_kind(order.lead_unit_id) if order.lead_unit_id else None
+
+
+_KINDS: dict[int, str] = {}
+
+
+def _unit_kind(unit_id: int) -> str | None:
+    if unit_id not in _KINDS:
+        _KINDS[unit_id] = Unit.objects.filter(pk=unit_id).values_list("kind", flat=True).first()
+    return _KINDS[unit_id]
+
+
+def _guard_sampled(order) -> bool:
+    return workflow.is_sampled(order_id=order.pk, kind=lead_kind(order))
 
 
 # name → (check, message when refused, condition as shown in the docs)
 GUARDS = {
     "no_pending_extension": (_guard_no_pending_extension, "已有待审批的延期申请", "无待审批延期"),
     "has_pending_extension": (_guard_has_pending_extension, "没有待审批的延期申请", "有待审批延期"),
-    "callback_not_solved": (_guard_callback_not_solved, "回访结果为已解决，无需重办", "回访结果为未解决"),
+    "callback_not_solved": (needs_redo, "回访结果为已解决且满意，无需重办", "回访结果为未解决或不满意"),
+    "sampled": (_guard_sampled, "该工单不在指挥部抽查样本中", "在指挥部抽查样本中"),
+    "not_sampled": (lambda order: not _guard_sampled(order), "该工单在指挥部抽查样本中", "不在抽查样本中"),
 }
 
 _TABLE = TransitionTable(
@@ -39,6 +62,8 @@ _TABLE = TransitionTable(
     guards=GUARDS,
     unit_roles=UNIT_ROLES,
     noun="工单",
+    kind_of=lead_kind,
+    kind_labels=dict(UnitKind.choices),
 )
 
 

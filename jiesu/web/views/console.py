@@ -16,7 +16,7 @@ from jiesu.workorders import services
 
 CONSOLE_ROLES = (Role.DISPATCHER, Role.ADMIN)
 COMPUTE_PER_VIEW = 20
-TABS = {"queue": "待派单", "disputes": "退单与争议", "extensions": "延期审批"}
+TABS = {"queue": "待派单", "disputes": "退单与争议", "extensions": "延期审批", "spot_checks": "待抽查"}
 
 
 @role_required(*CONSOLE_ROLES)
@@ -45,6 +45,8 @@ def console(request):
         context["recommender"] = any(row["recommendation"] for row in rows) or not rows
     elif tab == "disputes":
         context["disputes"] = selectors.disputes()
+    elif tab == "spot_checks":
+        context["spot_checks"] = selectors.spot_check_queue()
     else:
         context["extensions"] = [
             {"order": o, "countdown": countdown(due=o.handling_due)} for o in selectors.pending_extensions()
