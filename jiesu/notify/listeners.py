@@ -110,7 +110,8 @@ def notify_event(event_id: int) -> int:
     elif action == "rule_dispute":
         to_unit("unit_returned", ["unit_handlers"], 原因=f"退单未获支持：{event.reason}")
     elif action == "reopen":
-        result = "未解决" if order.solved is False else (order.get_satisfaction_display() or "不满意")
+        answers = ["未解决" if order.solved is False else "", order.get_satisfaction_display() or ""]
+        result = "、".join(a for a in answers if a) or "未解决"
         repeat = "该工单多次回访不满意，请单位领导亲自督办。" if payload.get("repeat_dissatisfied") else ""
         to_unit("unit_redo", ["unit_handlers"], 回访结果=result, 原因=event.reason, 重复不满意=repeat)
     elif action == "submit_check":

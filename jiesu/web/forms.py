@@ -86,6 +86,11 @@ def date(raw: str | None) -> dt.date | None:
         return None
 
 
+def local_text(value: dt.datetime | None) -> str:
+    """A time for a message to the user: with the year, in local time."""
+    return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value else "—"
+
+
 def today() -> dt.date:
     return timezone.localdate()
 
@@ -142,6 +147,10 @@ def action_arguments(action: str, data: QueryDict) -> dict:
     if action == "callback":
         reached = text(data, "reached", "1") != "0"
         satisfaction = text(data, "satisfaction")
+        if reached and not satisfaction:
+            solved_given = text(data, "solved")
+            label = "满意度" if solved_given else "是否解决和满意度"
+            raise InvalidInput(f"请选择{label}", code="required", details={"field": "satisfaction"})
         return {
             "reached": reached,
             "solved": boolean(data, "solved", "是否解决", required=reached),

@@ -20,10 +20,11 @@ NAV_BY_ROLE = {
     Role.DISPATCHER: [
         ("web:console", "派单台"),
         ("web:intake", "热线受理"),
+        ("web:redo", "重办"),
         ("web:orders", "工单查询"),
         ("supervision:index", "督办"),
     ],
-    Role.CALLBACK_AGENT: [("web:callback", "回访"), ("web:orders", "工单查询")],
+    Role.CALLBACK_AGENT: [("web:callback", "回访"), ("web:redo", "重办"), ("web:orders", "工单查询")],
     Role.HANDLER: [("web:workbench", "承办工作台"), ("web:orders", "本单位工单"), ("supervision:index", "督办事项")],
     Role.UNIT_LEADER: [
         ("web:workbench", "承办工作台"),
@@ -47,6 +48,7 @@ NAV_BY_ROLE = {
         ("web:console", "派单台"),
         ("web:intake", "热线受理"),
         ("web:callback", "回访"),
+        ("web:redo", "重办"),
         ("web:overview", "运行总览"),
         ("indicators:index", "月度点评评分卡"),
         ("web:orders", "工单查询"),
