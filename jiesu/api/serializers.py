@@ -82,6 +82,7 @@ class OrderListSerializer(serializers.ModelSerializer):
             "urgency",
             "state",
             "state_label",
+            "level",
             "category",
             "category_name",
             "lead_unit",
@@ -265,6 +266,22 @@ class SetPropertySerializer(ReasonSerializer):
     property_project = serializers.IntegerField(allow_null=True, help_text="物业项目ID；null 表示清除关联")
 
 
+class EscalateSerializer(RequiredReasonSerializer):
+    coordinator_unit = UnitCodeField(required=False, allow_null=True, default=None)
+    lead_unit = UnitCodeField(required=False, allow_null=True, default=None)
+
+
+class ContributeSerializer(serializers.Serializer):
+    contribution = serializers.CharField(max_length=2000)
+
+
+class JointHandlingSerializer(serializers.Serializer):
+    participants = UnitCodeField(many=True)
+    held_at = serializers.DateTimeField()
+    place = serializers.CharField(max_length=200)
+    result = serializers.CharField(max_length=2000)
+
+
 ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
     "dispatch": DispatchSerializer,
     "acknowledge": serializers.Serializer,
@@ -276,7 +293,10 @@ ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
     "approve_extension": ReasonSerializer,
     "deny_extension": RequiredReasonSerializer,
     "supervise": RequiredReasonSerializer,
-    "escalate": RequiredReasonSerializer,
+    "escalate": EscalateSerializer,
+    "report_in": NoteSerializer,
+    "contribute": ContributeSerializer,
+    "joint_handling": JointHandlingSerializer,
     "whistle": WhistleSerializer,
     "resolve": ResolveSerializer,
     "submit_check": ResolveSerializer,

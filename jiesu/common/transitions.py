@@ -11,7 +11,8 @@ roles (handler, unit leader) to records whose `lead_unit_id` is their unit; dist
 listed for such an action may still take it. `unit_kinds` restricts the unit roles further to
 records whose lead unit is of one of these kinds (the owner says how to read a record's kind) —
 e.g. 多级核查 applies to streets and departments, not to utilities. `roles: []` means only the
-platform itself (`user=None`: timers, replays) may take it. `style` is how the pages colour the
+platform itself (`user=None`: timers, replays) may take it. `called_unit` admits unit roles whose
+unit the record has called in (吹哨报到: the owner says which units those are). `style` is how the pages colour the
 action's button (default primary).
 
 The owner of a table supplies its states (value → label), its guards and the noun its messages
@@ -30,7 +31,7 @@ import yaml
 from jiesu.common.errors import Forbidden, NotAllowed
 
 SAME = "="
-SCOPES = ("district", "lead_unit")
+SCOPES = ("district", "lead_unit", "called_unit")
 STYLES = ("primary", "secondary", "danger")
 
 
@@ -69,6 +70,7 @@ class TransitionTable:
         lead_label: str = "主办单位",
         kind_of: Callable[[Any], str | None] | None = None,
         kind_labels: Mapping[str, str] | None = None,
+        called_units: Callable[[Any], set[int]] | None = None,
     ):
         self.path = path
         self.states = dict(states)
@@ -78,6 +80,7 @@ class TransitionTable:
         self.lead_label = lead_label
         self.kind_of = kind_of
         self.kind_labels = dict(kind_labels or {})
+        self.called_units = called_units
         self._table: dict[str, Transition] | None = None
 
     def table(self) -> dict[str, Transition]:
@@ -96,7 +99,7 @@ class TransitionTable:
                 raise ValueError(f"{name}: {action} names unknown states {unknown}")
             if row.get("guard") and row["guard"] not in self.guards:
                 raise ValueError(f"{name}: unknown guard {row['guard']}")
-            if row["scope"] not in SCOPES:
+            if row["scope"] not in SCOPES or (row["scope"] == "called_unit" and self.called_units is None):
                 raise ValueError(f"{name}: {action} has unknown scope {row['scope']}")
             kinds = row.get("unit_kinds")
             if kinds is not None and (self.kind_of is None or set(kinds) - set(self.kind_labels)):
@@ -139,6 +142,9 @@ class TransitionTable:
             return
         if user.role not in transition.roles:
             raise Forbidden(f"您的角色（{user.get_role_display()}）不能执行“{transition.label}”")
+        if transition.scope == "called_unit" and user.role in self.unit_roles:
+            if record is None or user.unit_id not in self.called_units(record):
+                raise Forbidden(f"只有被吹哨的单位可以执行“{transition.label}”", code="not_called")
         if transition.scope == "lead_unit" and user.role in self.unit_roles:
             if record is None or user.unit_id is None or record.lead_unit_id != user.unit_id:
                 raise Forbidden(f"只有{self.lead_label}可以执行“{transition.label}”")

@@ -77,6 +77,16 @@ def units(data: QueryDict, name: str) -> list[Unit]:
     return found
 
 
+def local_datetime(data: QueryDict, name: str, label: str) -> dt.datetime:
+    """A `datetime-local` field (YYYY-MM-DDTHH:MM) in the site's time zone."""
+    raw = text(data, name)
+    try:
+        value = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(f"请填写{label}", code="required", details={"field": name}) from None
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
 def date(raw: str | None) -> dt.date | None:
     if not raw:
         return None
@@ -134,8 +144,25 @@ def action_arguments(action: str, data: QueryDict) -> dict:
             "reason": text(data, "reason"),
             "requester_informed": text(data, "requester_informed") in ("1", "on"),
         }
-    if action in ("approve_extension", "deny_extension", "supervise", "escalate", "reopen"):
+    if action in ("approve_extension", "deny_extension", "supervise", "reopen"):
         return {"reason": text(data, "reason")}
+    if action == "escalate":
+        return {
+            "reason": text(data, "reason"),
+            "coordinator_unit": unit(data, "coordinator_unit", "统筹单位", required=False),
+            "lead_unit": unit(data, "lead_unit", "新主办单位", required=False),
+        }
+    if action == "report_in":
+        return {"note": text(data, "note")}
+    if action == "contribute":
+        return {"contribution": text(data, "contribution")}
+    if action == "joint_handling":
+        return {
+            "participants": units(data, "participants"),
+            "held_at": local_datetime(data, "held_at", "处置时间"),
+            "place": text(data, "place"),
+            "result": text(data, "result"),
+        }
     if action == "whistle":
         return {"units": units(data, "units"), "reason": text(data, "reason")}
     if action in ("resolve", "submit_check"):

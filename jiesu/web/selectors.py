@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from jiesu.org.models import User
 from jiesu.workorders import selectors as wo_selectors
-from jiesu.workorders.models import OPEN_STATES, Category, State, WorkOrder, WorkOrderEvent
+from jiesu.workorders.models import OPEN_STATES, Category, Level, State, WorkOrder, WorkOrderEvent
 
 PAGE_SIZE = 50
 NEAR_DEADLINE = dt.timedelta(hours=24)
@@ -29,6 +29,7 @@ LIST_FIELDS = (
     "street__name",
     "pending_extension",
     "return_count",
+    "level",
 )
 
 
@@ -43,6 +44,7 @@ class ListFilters:
     received_from: dt.date | None = None
     received_to: dt.date | None = None
     number: str = ""
+    level: str = ""  # an escalated level (提级响应), "" for any
 
 
 @dataclass
@@ -84,6 +86,8 @@ def filtered_orders(*, user: User, filters: ListFilters, now: dt.datetime | None
     )
     if filters.category_code:
         orders = orders.filter(category_id__in=category_ids(filters.category_code))
+    if filters.level in Level.values:
+        orders = orders.filter(level=filters.level)
     return orders
 
 

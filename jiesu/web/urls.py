@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jiesu.web.views import auth, callback, citizen, console, intake, orders, overview, workbench
+from jiesu.web.views import auth, callback, citizen, console, intake, orders, overview, workbench, workflow
 
 app_name = "web"
 
@@ -21,6 +21,8 @@ urlpatterns = [
     path("callback/", callback.callback_queue, name="callback"),
     path("callback/<int:order_id>/", callback.record_callback, name="callback_record"),
     path("redo/", callback.redo_queue, name="redo"),
+    path("escalations/", workflow.escalations, name="escalations"),
+    path("whistle/", workflow.whistle, name="whistle"),
     path("redo/<int:order_id>/", callback.redo, name="redo_order"),
     path("overview/", overview.overview, name="overview"),
     path("orders/", orders.order_list, name="orders"),

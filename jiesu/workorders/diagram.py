@@ -40,7 +40,7 @@ def table_markdown() -> str:
         sources = "、".join(State(s).label for s in t.sources) or "—"
         target = "（不变）" if t.target == state_machine.SAME else State(t.target).label
         who = "、".join(roles[r] for r in sorted(t.roles))
-        scope = "主办单位" if t.scope == "lead_unit" else "全区"
+        scope = {"lead_unit": "主办单位", "called_unit": "被吹哨单位"}.get(t.scope, "全区")
         guard = state_machine.GUARDS[t.guard][2] if t.guard else ""
         unit_kinds = "、".join(kinds[k] for k in sorted(t.unit_kinds)) if t.unit_kinds is not None else "全部"
         rows.append(
@@ -86,6 +86,31 @@ order in the 重办 queue (`/redo/`; payload `needs_redo`). `reopen` sends it ba
 a new handling deadline (the urgency's rule, from now) and tells the unit (notify `unit_redo`);
 `dissatisfied_count` counts the 不满意 callbacks and an order at `redo.repeat_dissatisfied_from` or
 more is flagged 重复不满意 (payload `repeat_dissatisfied`, shown on the queue).
+
+## 提级响应
+
+`escalate` raises the order's level (`WorkOrder.level`, shown on every page as 处理层级) one step:
+街镇 → 区部门 → 区领导 (an order led by a department or a utility starts at 区部门). The next level
+has a coordinator (统筹单位, `coordinator_unit`): a department for 区部门 (chosen, required), the
+district (区) for 区领导 (by default); the kinds are `escalation.<level>.coordinator_kinds` of
+`data/rules/workflow.yaml`. The coordinator joins the order's assisting units (its people see it);
+the lead unit may change with the escalation. The handling deadline becomes the level's limit
+from the escalation (`escalation.<level>.handling`; replayed by `recompute_deadlines`). The lead
+and the coordinating unit are told (notify `order_escalated`). At 区领导 the guard refuses a further
+escalation (`top_level`). Queue: `/escalations/` (filter by level). Assessment: `escalation_level`
+counts escalations; the new deadline is the one the order's timeliness is judged against.
+
+## 吹哨报到
+
+`whistle` calls units in (条例第十六条): each becomes an assisting unit and gets a `WhistleCall`
+with `report_due` = whistle time + `whistle.report_within`; each is told (notify `unit_whistled`).
+A called unit's handler or leader (scope 被吹哨单位) takes `report_in` (报到) before the limit — after
+it the action is refused (409 `report_late`, a Chinese message on the page) and the call stays
+un-reported — then `contribute` (履职情况). The lead unit records `joint_handling` (联合处置:
+participants among the lead and called units, time, place, result; `JointHandling`). 报到率 =
+calls reported in time ÷ calls, 到场率 = calls whose unit took part in a joint handling of the order
+÷ calls, per unit and period (`jiesu.workorders.selectors.whistle_rates`, shown on `/whistle/`);
+both the whistling street and the reporting departments are assessed on them (条例第三十三条).
 
 ## 事件载荷（typed, `jiesu/workorders/payloads.py`）
 

@@ -20,12 +20,16 @@ from jiesu.common.errors import Conflict, Forbidden, InvalidInput, NotAllowed, N
 from jiesu.org.models import PropertyProject, Unit, UnitKind, User
 from jiesu.workorders import deadlines, payloads, state_machine, workflow
 from jiesu.workorders.models import (
+    LEVEL_ORDER,
     TERMINAL_STATES,
     Category,
     Channel,
+    JointHandling,
+    Level,
     Satisfaction,
     State,
     Urgency,
+    WhistleCall,
     WorkOrder,
     WorkOrderEvent,
 )
@@ -706,35 +710,229 @@ def supervise(*, user: User | None, order_id: int, reason: str, at: dt.datetime 
     return _transition(order_id=order_id, user=user, action="supervise", at=at, apply=apply, reason=reason)
 
 
-def escalate(*, user: User | None, order_id: int, reason: str, at: dt.datetime | None = None) -> WorkOrder:
-    """Raise the handling level (提级响应) for key, difficult or risky orders."""
+def base_level(kind: str | None) -> str:
+    """The level an order is handled at before any 提级: departments and utilities are 区部门."""
+    return Level.DEPARTMENT if kind in (UnitKind.DEPARTMENT, UnitKind.ENTERPRISE) else Level.STREET
+
+
+def escalate(
+    *,
+    user: User | None,
+    order_id: int,
+    reason: str,
+    coordinator_unit: Unit | int | None = None,
+    lead_unit: Unit | int | None = None,
+    at: dt.datetime | None = None,
+) -> WorkOrder:
+    """Raise the handling level (提级响应) for key, difficult or risky orders: 街镇 → 区部门 → 区领导.
+    The next level's coordinator (统筹单位: a department for 区部门, the district for 区领导 — the
+    kinds are data) joins the order; the lead unit may change with it; the handling deadline
+    becomes the level's limit from now."""
     reason = _require_text(reason, field="reason", label="提级理由")
+    new_lead = _handling_unit(lead_unit, label="新主办单位") if lead_unit not in (None, "") else None
+
+    def coordinator_for(level: str) -> Unit:
+        kinds = workflow.escalation_level(level).get("coordinator_kinds", [])
+        unit = coordinator_unit
+        if unit in (None, "") and level == Level.DISTRICT:
+            unit = Unit.objects.filter(kind=UnitKind.DISTRICT, is_active=True).order_by("pk").first()
+        if unit in (None, ""):
+            raise InvalidInput("请选择统筹单位", code="required", details={"field": "coordinator_unit"})
+        if not isinstance(unit, Unit):
+            unit = Unit.objects.filter(pk=unit).first()
+        if unit is None or not unit.is_active or unit.kind not in kinds:
+            label = Level(level).label
+            raise InvalidInput(f"统筹单位无效：提级至{label}须由{label}统筹", code="invalid_unit")
+        return unit
+
+    chosen: dict[str, Any] = {}
+
+    def check(order):
+        current = order.level or base_level(state_machine.lead_kind(order))
+        position = LEVEL_ORDER.index(current)
+        if position + 1 >= len(LEVEL_ORDER):
+            raise NotAllowed("已提级至最高层级（区领导）", code="top_level")
+        chosen["level"] = LEVEL_ORDER[position + 1]
+        chosen["coordinator"] = coordinator_for(chosen["level"])
 
     def apply(order, when):
+        level, coordinator = chosen["level"], chosen["coordinator"]
+        order.level, order.coordinator_unit_id = level, coordinator.pk
         order.escalation_level += 1
-        return ["escalation_level"], {"level": order.escalation_level}
+        fields = ["level", "coordinator_unit_id", "escalation_level", "handling_due"]
+        if new_lead is not None and new_lead.pk != order.lead_unit_id:
+            order.lead_unit_id = new_lead.pk
+            fields.append("lead_unit_id")
+        lead = new_lead if new_lead is not None else Unit.objects.get(pk=order.lead_unit_id)
+        order.handling_due = workflow.due(when, workflow.escalation_level(level)["handling"])
+        body = payloads.Escalate(
+            level=level,
+            level_label=Level(level).label,
+            count=order.escalation_level,
+            coordinator_unit=coordinator.pk,
+            coordinator_unit_name=coordinator.name,
+            lead_unit=lead.pk,
+            lead_unit_name=lead.name,
+            handling_due=order.handling_due,
+        )
+        return fields, body.as_payload()
 
-    return _transition(order_id=order_id, user=user, action="escalate", at=at, apply=apply, reason=reason)
+    order = _transition(order_id=order_id, user=user, action="escalate", at=at, apply=apply, reason=reason, check=check)
+    coordinator = chosen["coordinator"]
+    if coordinator.kind in _HANDLING_KINDS and coordinator.pk != order.lead_unit_id:
+        order.assisting_units.add(coordinator)  # so that its people see and follow the order
+    return order
 
 
 def whistle(
     *, user: User | None, order_id: int, units: Iterable[Unit | int], reason: str, at: dt.datetime | None = None
 ) -> WorkOrder:
-    """Call other units in to help (吹哨报到): they become assisting units."""
+    """Call other units in to help (吹哨报到): they become assisting units and must 报到 before the
+    limit of data/rules/workflow.yaml (条例第十六条)."""
     reason = _require_text(reason, field="reason", label="吹哨事由")
     called = [_handling_unit(u, label="报到单位") for u in units]
     if not called:
         raise InvalidInput("请选择报到单位", code="required", details={"field": "units"})
+    if len({u.pk for u in called}) != len(called):
+        raise InvalidInput("报到单位重复", code="duplicate_unit", details={"field": "units"})
+    chosen: dict[str, Any] = {}
 
     def check(order):
         if any(u.pk == order.lead_unit_id for u in called):
             raise InvalidInput("不能向主办单位自身吹哨", code="same_unit")
+        already = set(WhistleCall.objects.filter(order_id=order.pk).values_list("unit_id", flat=True))
+        again = [u.name for u in called if u.pk in already]
+        if again:
+            raise InvalidInput(f"已向{'、'.join(again)}吹哨，不能重复", code="already_called")
 
     def apply(order, when):
-        return [], {"units": [u.pk for u in called], "unit_names": [u.name for u in called]}
+        chosen["due"] = workflow.due(when, workflow.whistle_limit())
+        body = payloads.Whistle(
+            units=[u.pk for u in called], unit_names=[u.name for u in called], report_due=chosen["due"]
+        )
+        return [], body.as_payload()
 
-    order = _transition(order_id=order_id, user=user, action="whistle", at=at, apply=apply, reason=reason, check=check)
-    order.assisting_units.add(*called)
+    with transaction.atomic():
+        order = _transition(
+            order_id=order_id, user=user, action="whistle", at=at, apply=apply, reason=reason, check=check
+        )
+        when = order.events.order_by("-seq").values_list("at", flat=True).first()
+        WhistleCall.objects.bulk_create(
+            [WhistleCall(order_id=order.pk, unit=u, called_at=when, report_due=chosen["due"]) for u in called]
+        )
+        order.assisting_units.add(*called)
+    return order
+
+
+def _call_of(order_id: int, user: User | None) -> WhistleCall:
+    call = WhistleCall.objects.filter(order_id=order_id, unit_id=user.unit_id if user else None).first()
+    if call is None:
+        raise Forbidden("只有被吹哨的单位可以报到", code="not_called")
+    return call
+
+
+def report_in(*, user: User, order_id: int, note: str = "", at: dt.datetime | None = None) -> WorkOrder:
+    """The called unit reports in (报到) — before the limit; a late one is refused and stays counted
+    as not reported."""
+    chosen: dict[str, Any] = {}
+
+    def check(order):
+        call = _call_of(order.pk, user)
+        if call.reported_at is not None:
+            raise NotAllowed(
+                f"本单位已于{timezone.localtime(call.reported_at):%Y-%m-%d %H:%M}报到", code="already_reported"
+            )
+        chosen["call"] = call
+
+    def apply(order, when):
+        call = chosen["call"]
+        if when > call.report_due:
+            due = timezone.localtime(call.report_due)
+            raise NotAllowed(f"已超过报到时限（{due:%Y-%m-%d %H:%M}），不能再报到", code="report_late")
+        WhistleCall.objects.filter(pk=call.pk).update(reported_at=when)
+        unit = call.unit
+        return [], payloads.ReportIn(unit=unit.pk, unit_name=unit.name, report_due=call.report_due).as_payload()
+
+    return _transition(
+        order_id=order_id, user=user, action="report_in", at=at, apply=apply, reason=note[:500], check=check
+    )
+
+
+def contribute(*, user: User, order_id: int, contribution: str, at: dt.datetime | None = None) -> WorkOrder:
+    """The called unit records what it did (履职情况); it must have reported in first."""
+    text = _require_text(contribution, field="contribution", label="履职情况", max_length=2000)
+    chosen: dict[str, Any] = {}
+
+    def check(order):
+        call = _call_of(order.pk, user)
+        if call.reported_at is None:
+            raise NotAllowed("请先报到，再记录履职情况", code="not_reported")
+        chosen["call"] = call
+
+    def apply(order, when):
+        call = chosen["call"]
+        WhistleCall.objects.filter(pk=call.pk).update(contribution=text, contributed_at=when)
+        unit = call.unit
+        return [], payloads.Contribute(unit=unit.pk, unit_name=unit.name, contribution=text).as_payload()
+
+    return _transition(order_id=order_id, user=user, action="contribute", at=at, apply=apply, check=check)
+
+
+def joint_handling(
+    *,
+    user: User | None,
+    order_id: int,
+    participants: Iterable[Unit | int],
+    held_at: dt.datetime,
+    place: str,
+    result: str,
+    at: dt.datetime | None = None,
+) -> WorkOrder:
+    """The lead unit records a joint handling on site (联合处置): which units came (the lead unit
+    and units called in), when, where, with what result — the 到场率 counts from it."""
+    place = _require_text(place, field="place", label="处置地点", max_length=200)
+    result = _require_text(result, field="result", label="处置结果", max_length=2000)
+    if held_at is None or timezone.is_naive(held_at):
+        raise InvalidInput("请填写处置时间", code="required", details={"field": "held_at"})
+    ids = []
+    for unit in participants:
+        pk = unit.pk if isinstance(unit, Unit) else unit
+        if pk not in ids:
+            ids.append(pk)
+    if not ids:
+        raise InvalidInput("请选择到场单位", code="required", details={"field": "participants"})
+    chosen: dict[str, Any] = {}
+
+    def check(order):
+        allowed = {order.lead_unit_id, *state_machine.called_units(order)}
+        strangers = [pk for pk in ids if pk not in allowed]
+        if strangers:
+            raise InvalidInput(
+                "到场单位须为主办单位或被吹哨的单位", code="invalid_unit", details={"field": "participants"}
+            )
+        chosen["units"] = list(Unit.objects.filter(pk__in=ids).order_by("pk"))
+
+    def apply(order, when):
+        if held_at > when + dt.timedelta(minutes=5):
+            raise InvalidInput("处置时间不能晚于现在", code="invalid_time", details={"field": "held_at"})
+        units = chosen["units"]
+        body = payloads.JointHandling(
+            participants=[u.pk for u in units],
+            participant_names=[u.name for u in units],
+            held_at=held_at,
+            place=place,
+            result=result,
+        )
+        chosen["record"] = (held_at, place, result, units)
+        return [], body.as_payload()
+
+    with transaction.atomic():
+        order = _transition(order_id=order_id, user=user, action="joint_handling", at=at, apply=apply, check=check)
+        held, where, what, units = chosen["record"]
+        record = JointHandling.objects.create(
+            order_id=order.pk, held_at=held, place=where, result=what, event_seq=order.version
+        )
+        record.participants.add(*units)
     return order
 
 
@@ -936,7 +1134,15 @@ def recompute_deadlines(*, order_id: int, at: dt.datetime | None = None) -> Work
 
     def apply(order, when):
         events = order.events.filter(
-            action__in=["dispatch", "redispatch", "rule_dispute", "reopen", "fail_spot_check", "approve_extension"]
+            action__in=[
+                "dispatch",
+                "redispatch",
+                "rule_dispute",
+                "reopen",
+                "fail_spot_check",
+                "escalate",
+                "approve_extension",
+            ]  # fmt: skip
         ).order_by("seq")
         due = deadlines.replay(urgency=order.urgency, events=events)
         if due is None:
@@ -1079,6 +1285,9 @@ ACTIONS: dict[str, Callable[..., Any]] = {
     "supervise": supervise,
     "escalate": escalate,
     "whistle": whistle,
+    "report_in": report_in,
+    "contribute": contribute,
+    "joint_handling": joint_handling,
     "resolve": resolve,
     "submit_check": submit_check,
     "approve_check": approve_check,

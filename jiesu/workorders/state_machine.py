@@ -43,6 +43,13 @@ def _unit_kind(unit_id: int) -> str | None:
     return _KINDS[unit_id]
 
 
+def called_units(order) -> set[int]:
+    """The units called in to this order by 吹哨报到."""
+    from jiesu.workorders.models import WhistleCall
+
+    return set(WhistleCall.objects.filter(order_id=order.pk).values_list("unit_id", flat=True))
+
+
 def _guard_sampled(order) -> bool:
     return workflow.is_sampled(order_id=order.pk, kind=lead_kind(order))
 
@@ -54,6 +61,7 @@ GUARDS = {
     "callback_not_solved": (needs_redo, "回访结果为已解决且满意，无需重办", "回访结果为未解决或不满意"),
     "sampled": (_guard_sampled, "该工单不在指挥部抽查样本中", "在指挥部抽查样本中"),
     "not_sampled": (lambda order: not _guard_sampled(order), "该工单在指挥部抽查样本中", "不在抽查样本中"),
+    "below_top_level": (lambda order: order.level != "district", "已提级至最高层级（区领导）", "未到区领导层级"),
 }
 
 _TABLE = TransitionTable(
@@ -64,6 +72,7 @@ _TABLE = TransitionTable(
     noun="工单",
     kind_of=lead_kind,
     kind_labels=dict(UnitKind.choices),
+    called_units=called_units,
 )
 
 

@@ -47,3 +47,60 @@ def test_callback_desk_errors_on_the_page_then_redo(new_page, users, units):  # 
     page.wait_for_selector(".msg-success")
     assert "已退回方庄街道重办" in page.locator(".msg-success").inner_text()
     assert WorkOrder.objects.get(pk=order.pk).state == State.IN_PROGRESS
+
+
+def test_escalate_whistle_report_and_joint_handling(new_page, users, units):  # noqa: F811
+    from jiesu.workorders.tests.factories import order_in_state
+
+    order = order_in_state(State.IN_PROGRESS, users=users, units=units)
+    zhujianwei = units["110106-D01"]
+    # the unit leader escalates to 区部门 with 区住建委 coordinating
+    leader = new_page()
+    login(leader, "unit_leader")
+    leader.goto(f"/orders/{order.pk}/")
+    form = leader.locator("form[data-action=escalate]")
+    form.locator("select[name=coordinator_unit]").select_option(str(zhujianwei.pk))
+    form.locator("input[name=reason]").fill("涉及多个产权单位，属疑难件")
+    assert form.locator("[data-button=escalate]").get_attribute("class") == "secondary"
+    form.locator("[data-button=escalate]").click()
+    leader.wait_for_selector(".msg-success")
+    assert "已提级至区部门，由北京市丰台区住房和城乡建设委员会统筹" in leader.locator(".msg-success").inner_text()
+    assert leader.locator("#order-level").inner_text().startswith("区部门")
+    # the handler whistles for 区住建委 (picked in the unit picker)
+    handler = new_page()
+    login(handler, "handler")
+    handler.goto(f"/orders/{order.pk}/")
+    form = handler.locator("form[data-action=whistle]")
+    form.locator("select[name=units]").select_option([str(units["110106-D03"].pk)])
+    form.locator("input[name=reason]").fill("需房管局到场协调物业")
+    form.locator("[data-button=whistle]").click()
+    handler.wait_for_selector("#whistle-calls")
+    # the called department reports in from its 吹哨报到 page, then records what it did
+    dept = new_page()
+    from jiesu.org.models import Role
+    from jiesu.org.services import create_user
+
+    create_user(username="h_fgj", password="pw-test-123", role=Role.HANDLER, unit=units["110106-D03"])
+    login(dept, "h_fgj")
+    dept.goto("/whistle/")
+    dept.locator(f"tr[data-order='{order.number}'] a.button").click()
+    dept.locator("form[data-action=report_in] input[name=note]").fill("物业科两人到场")
+    dept.click("[data-button=report_in]")
+    dept.wait_for_selector("[data-button=contribute]")
+    dept.fill("form[data-action=contribute] textarea[name=contribution]", "约谈物业公司，限期清理")
+    dept.click("[data-button=contribute]")
+    dept.wait_for_selector("text=约谈物业公司，限期清理")
+    # the lead unit records the joint handling on site
+    handler.goto(f"/orders/{order.pk}/")
+    form = handler.locator("form[data-action=joint_handling]")
+    form.locator("input[name=held_at]").fill(timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+    form.locator("textarea[name=result]").fill("物业清理楼道堆物，房管局督促整改")
+    form.locator("[data-button=joint_handling]").click()
+    handler.wait_for_selector("ul.joint")
+    shot(handler, "order-whistle")
+    dept.goto("/whistle/")
+    assert "100%" in dept.locator("#whistle-rates").inner_text()
+    shot(dept, "whistle")
+    leader.goto("/escalations/")
+    assert order.number in leader.locator("#escalation-table").inner_text()
+    shot(leader, "escalations")

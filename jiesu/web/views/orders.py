@@ -1,9 +1,11 @@
 """The order list (filters, keyset pages), the order page (timeline, action buttons), the action
 endpoint every button posts to, and the agent's edit form."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jiesu.common.errors import DomainError, InvalidInput, NotFound
@@ -15,7 +17,7 @@ from jiesu.web.roles import role_required
 from jiesu.web.views.common import error_page, safe_next
 from jiesu.workorders import selectors as wo_selectors
 from jiesu.workorders import services, state_machine
-from jiesu.workorders.models import Category, State, Urgency
+from jiesu.workorders.models import Category, JointHandling, Level, State, Urgency, WhistleCall
 
 # Actions the order page offers as forms; "create" and "edit" have their own pages.
 PAGE_ACTIONS = set(services.ACTIONS)
@@ -35,6 +37,7 @@ def _filters(request) -> selectors.ListFilters:
         received_from=forms.date(get.get("from")),
         received_to=forms.date(get.get("to")),
         number=get.get("number", "").strip()[:32],
+        level=get.get("level", "") if get.get("level", "") in Level.values else "",
     )
 
 
@@ -47,6 +50,7 @@ def order_list(request):
     for row in page.rows:
         row["countdown"] = countdown(due=row["handling_due"], done=row["resolved_at"])
         row["state_label"] = State(row["state"]).label
+        row["level_label"] = Level(row["level"]).label if row["level"] else ""
     query = request.GET.copy()
     query.pop("after", None)
     return render(
@@ -57,6 +61,7 @@ def order_list(request):
             "filters": filters,
             "query": query.urlencode(),
             "states": State.choices,
+            "levels": Level.choices[1:],
             "streets": local_units(),
             "units": handling_units() if not request.user.is_unit_scoped else [],
             "categories": Category.objects.filter(level=1),
@@ -78,6 +83,11 @@ def order_detail(request, order_id: int, *, error: DomainError | None = None, st
         return failure
     name, phone = wo_selectors.requester_for(user=request.user, order=order)
     allowed = [t for t in state_machine.allowed_actions(user=request.user, order=order) if t.action in PAGE_ACTIONS]
+    calls = list(WhistleCall.objects.filter(order=order).select_related("unit").order_by("called_at", "unit__name"))
+    mine = next((c for c in calls if c.unit_id == request.user.unit_id), None)
+    if mine is not None:  # 报到 once, then the contribution
+        skip = "report_in" if mine.reported_at else "contribute"
+        allowed = [t for t in allowed if t.action != skip]
     if request.user.role in (Role.AGENT, Role.DISPATCHER, Role.ADMIN) and order.state == State.RECEIVED:
         can_edit = True
     else:
@@ -99,9 +109,24 @@ def order_detail(request, order_id: int, *, error: DomainError | None = None, st
             "assisting": order.assisting_units.all(),
             "error": error,
             "categories": wo_selectors.category_choices(),
+            "whistle_calls": calls,
+            "my_call": mine,
+            "joint_handlings": JointHandling.objects.filter(order=order).prefetch_related("participants"),
+            "coordinators": [u for u in handling_units() if u.kind == "department"],
+            "next_level": _next_level_label(order),
+            "now": timezone.now(),
         },
         status=status,
     )
+
+
+def _next_level_label(order) -> str:
+    from jiesu.workorders.models import LEVEL_ORDER
+    from jiesu.workorders.services import base_level
+
+    current = order.level or base_level(order.lead_unit.kind if order.lead_unit_id else None)
+    position = LEVEL_ORDER.index(current)
+    return LEVEL_ORDER[position + 1].label if position + 1 < len(LEVEL_ORDER) else ""
 
 
 def _master_id(request) -> int:
@@ -135,11 +160,31 @@ def order_action(request, order_id: int, action: str):
         else:
             arguments = forms.action_arguments(action, request.POST)
         services.ACTIONS[action](user=request.user, order_id=order.pk, **arguments)
-    except InvalidInput as error:
-        return order_detail(request, order_id, error=error, status=400)
-    except DomainError as error:
+    except NotFound as error:
         return error_page(request, error)
+    except DomainError as error:
+        # The order page again, the message on top: the user keeps the way back and the context.
+        return order_detail(request, order_id, error=error, status=error.status)
+    messages.success(request, _done_message(action, order.pk))
     return redirect(safe_next(request, reverse("web:order", args=[order.pk])))
+
+
+def _done_message(action: str, order_id: int) -> str:
+    """What the button did, in the user's words (派单至…, 已报到 …)."""
+    from jiesu.workorders.models import WorkOrder
+
+    order = WorkOrder.objects.select_related("lead_unit", "coordinator_unit").get(pk=order_id)
+    label = state_machine.get(action).label
+    if action in ("dispatch", "redispatch", "rule_dispute") and order.lead_unit_id:
+        return f"{order.number} 已派单至{order.lead_unit.name}，办理期限 {forms.local_text(order.handling_due)}"
+    if action == "escalate":
+        return (
+            f"{order.number} 已提级至{order.level_label}，由{order.coordinator_unit.name}统筹，"
+            f"新的办理期限 {forms.local_text(order.handling_due)}"
+        )
+    if action in ("approve_check", "approve_to_spot_check"):
+        return f"{order.number} 核查通过，" + ("已转指挥部抽查" if order.state == "spot_check" else "已办结")
+    return f"{order.number} 已{label}（当前状态：{order.get_state_display()}）"
 
 
 @role_required(Role.AGENT, Role.DISPATCHER, Role.ADMIN)

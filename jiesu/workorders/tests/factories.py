@@ -3,6 +3,8 @@
 import contextlib
 import datetime as dt
 
+from django.utils import timezone
+
 from jiesu.workorders import services
 from jiesu.workorders.models import State, WorkOrder
 
@@ -40,8 +42,12 @@ def make_order(*, users, content="小区门口垃圾堆放多日无人清理，�
 
 # Which fixture user `do` acts as, per action.
 ACTOR_OF = {
-    **dict.fromkeys(["acknowledge", "return", "respond", "request_extension", "whistle", "submit_check"], "handler"),
+    **dict.fromkeys(
+        ["acknowledge", "return", "respond", "request_extension", "whistle", "submit_check", "joint_handling"],
+        "handler",
+    ),
     **dict.fromkeys(["approve_check", "approve_to_spot_check", "send_back"], "unit_leader"),
+    **dict.fromkeys(["report_in", "contribute"], "dept_handler"),
     **dict.fromkeys(["callback", "reopen", "close"], "callback"),
     "edit": "agent",
 }
@@ -120,7 +126,22 @@ def do(action: str, *, order: WorkOrder, users, units, at: dt.datetime | None = 
         "approve_extension": lambda: services.approve_extension(user=d, order_id=order.pk, at=at),
         "deny_extension": lambda: services.deny_extension(user=d, order_id=order.pk, reason="理由不充分", at=at),
         "supervise": lambda: services.supervise(user=d, order_id=order.pk, reason="请加快办理", at=at),
-        "escalate": lambda: services.escalate(user=d, order_id=order.pk, reason="重点件", at=at),
+        "escalate": lambda: services.escalate(
+            user=d, order_id=order.pk, reason="重点件", coordinator_unit=units["110106-D01"], at=at
+        ),
+        "report_in": lambda: services.report_in(user=_called(order, users, units), order_id=order.pk, at=at),
+        "contribute": lambda: services.contribute(
+            user=_called(order, users, units, reported=True), order_id=order.pk, contribution="已派员现场执法", at=at
+        ),
+        "joint_handling": lambda: services.joint_handling(
+            user=h,
+            order_id=order.pk,
+            participants=[units[FANGZHUANG]],
+            held_at=at or timezone.now(),
+            place="芳城园一区",
+            result="现场清理完毕",
+            at=at,
+        ),
         "whistle": lambda: services.whistle(
             user=h, order_id=order.pk, units=[units["110106-D01"]], reason="需住建委到场", at=at
         ),
@@ -149,6 +170,24 @@ def do(action: str, *, order: WorkOrder, users, units, at: dt.datetime | None = 
         "recompute_deadlines": lambda: _recompute(order, at),
     }
     return steps[action]()
+
+
+def _called(order: WorkOrder, users, units, *, reported: bool = False):
+    """区住建委 called in to `order` (written directly, whatever the order's state, so that the
+    state machine — not the missing call — is what a test of the table meets)."""
+    from jiesu.workorders.models import WhistleCall
+
+    now = timezone.now()
+    WhistleCall.objects.get_or_create(
+        order_id=order.pk,
+        unit=units["110106-D01"],
+        defaults={
+            "called_at": now,
+            "report_due": now + dt.timedelta(hours=2),
+            "reported_at": now if reported else None,
+        },
+    )
+    return users["dept_handler"]
 
 
 def _approve(user, order, at, *, rate: float) -> WorkOrder:
