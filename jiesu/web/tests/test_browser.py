@@ -318,6 +318,7 @@ def test_intake_property_project_by_keyboard(new_page, users, units):
     page.locator("#project-matched").wait_for()
     assert page.input_value("#project-search").startswith("阳光花园 · 阳光物业")
     shot(page, "intake-property")
+    page.fill("#phone", "13900001111")  # a contact, or 匿名 with a reason
     page.keyboard.press("Control+Enter")
     first = saved_order(page)
     assert first.property_project == sun_garden
@@ -329,6 +330,7 @@ def test_intake_property_project_by_keyboard(new_page, users, units):
     page.focus("#project-search")
     page.keyboard.press("Escape")
     assert page.input_value("#project-search") == "" and page.locator("#project-matched").count() == 0
+    page.fill("#phone", "13900001111")  # a contact, or 匿名 with a reason
     page.keyboard.press("Control+Enter")
     second = saved_order(page, after=first)
     assert second.property_project is None
@@ -338,6 +340,7 @@ def test_intake_property_project_by_keyboard(new_page, users, units):
     page.focus("#project-search")
     page.keyboard.type("翠林小区 · 翠林物业 · 右安门街道")
     page.wait_for_function(f"document.getElementById('project-id').value === '{green_court.pk}'")
+    page.fill("#phone", "13900001111")  # a contact, or 匿名 with a reason
     page.keyboard.press("Control+Enter")
     third = saved_order(page, after=second)
     assert third.property_project == green_court

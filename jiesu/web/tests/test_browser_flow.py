@@ -71,7 +71,12 @@ def test_escalate_whistle_report_and_joint_handling(new_page, users, units):  # 
     login(handler, "handler")
     handler.goto(f"/orders/{order.pk}/")
     form = handler.locator("form[data-action=whistle]")
-    form.locator("select[name=units]").select_option([str(units["110106-D03"].pk)])
+    # the unit picker: type to filter, tick the unit (no Ctrl-click multi-select)
+    assert form.locator("select[multiple]").count() == 0
+    form.locator("input.picker-search").fill("房屋")
+    assert form.locator("[data-picker-list] label:visible").count() == 1
+    form.locator("[data-picker-list] label:visible input").check()
+    assert "已选 1 个" in form.locator("[data-picker-chosen]").inner_text()
     form.locator("input[name=reason]").fill("需房管局到场协调物业")
     form.locator("[data-button=whistle]").click()
     handler.wait_for_selector("#whistle-calls")
@@ -104,3 +109,21 @@ def test_escalate_whistle_report_and_joint_handling(new_page, users, units):  # 
     leader.goto("/escalations/")
     assert order.number in leader.locator("#escalation-table").inner_text()
     shot(leader, "escalations")
+
+
+def test_intake_asks_for_a_phone_or_an_anonymous_reason(new_page, users):  # noqa: F811
+    page = new_page()
+    login(page, "agent")
+    page.fill("#content", "楼下烧烤店油烟很大，晚上一直营业")
+    page.fill("#address", "方庄路8号")
+    page.click("#intake-form button.primary")
+    page.wait_for_selector("[role=alert]")
+    assert "勾选“匿名”并说明原因" in page.locator("[role=alert]").inner_text()
+    assert page.locator("#content").input_value() == "楼下烧烤店油烟很大，晚上一直营业"
+    page.check("#anonymous")
+    page.fill("#anonymous-reason", "担心被店家报复")
+    shot(page, "intake-anonymous")
+    page.click("#intake-form button.primary")
+    page.wait_for_selector("#saved [data-number]")
+    order = WorkOrder.objects.get(number=page.locator("#saved [data-number]").inner_text().strip())
+    assert order.requester_phone == "" and order.events.get(action="create").payload["anonymous"] is True

@@ -82,6 +82,9 @@ def order_detail(request, order_id: int, *, error: DomainError | None = None, st
     if failure:
         return failure
     name, phone = wo_selectors.requester_for(user=request.user, order=order)
+    events = wo_selectors.events_of(order=order)
+    created = next((e for e in events if e.action == "create"), None)
+    anonymous = (created.payload or {}).get("anonymous_reason", "") if created else ""
     allowed = [t for t in state_machine.allowed_actions(user=request.user, order=order) if t.action in PAGE_ACTIONS]
     calls = list(WhistleCall.objects.filter(order=order).select_related("unit").order_by("called_at", "unit__name"))
     mine = next((c for c in calls if c.unit_id == request.user.unit_id), None)
@@ -99,7 +102,8 @@ def order_detail(request, order_id: int, *, error: DomainError | None = None, st
             "order": order,
             "requester_name": name,
             "requester_phone": phone,
-            "events": wo_selectors.events_of(order=order),
+            "events": events,
+            "anonymous_reason": anonymous,
             "actions": allowed,
             "action_names": {t.action for t in allowed},
             "can_edit": can_edit,
@@ -113,11 +117,20 @@ def order_detail(request, order_id: int, *, error: DomainError | None = None, st
             "my_call": mine,
             "joint_handlings": JointHandling.objects.filter(order=order).prefetch_related("participants"),
             "coordinators": [u for u in handling_units() if u.kind == "department"],
+            "picker_units": picker_units(),
             "next_level": _next_level_label(order),
             "now": timezone.now(),
         },
         status=status,
     )
+
+
+_KIND_ORDER = {"street": 0, "town": 1, "department": 2, "enterprise": 3}
+
+
+def picker_units() -> list:
+    """The handling units grouped by kind (街道, 镇, 区直部门, 公共服务企业) for the unit picker."""
+    return sorted(handling_units(), key=lambda u: (_KIND_ORDER.get(u.kind, 9), u.sort_order, u.code))
 
 
 def _next_level_label(order) -> str:
