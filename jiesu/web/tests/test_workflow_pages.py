@@ -81,3 +81,19 @@ def test_joint_handling_form(client, users, units):
     )
     page = client.get(f"/orders/{order.pk}/").content.decode()
     assert "联合处置" in page and "渣土已清运" in page
+
+
+def test_the_centre_spot_checks_from_the_console(client, users, units):
+    from jiesu.workorders.tests.factories import do, spot_check_rates
+
+    order = order_in_state(State.PENDING_CHECK, users=users, units=units)
+    with spot_check_rates(1.0):
+        do("approve_to_spot_check", order=order, users=users, units=units)
+    client.force_login(users["dispatcher"])
+    queue = client.get("/console/?tab=spot_checks").content.decode()
+    assert order.number in queue and "抽查通过" in queue
+    blank = client.post(f"/orders/{order.pk}/act/fail_spot_check/", {"reason": ""})
+    assert blank.status_code == 400 and "请填写抽查意见" in blank.content.decode()
+    done = client.post(f"/orders/{order.pk}/act/pass_spot_check/", {"next": "/console/?tab=spot_checks"}, follow=True)
+    assert "已抽查通过（当前状态：已办结）" in done.content.decode()
+    assert order.number not in client.get("/console/?tab=spot_checks").content.decode()

@@ -138,3 +138,21 @@ def test_pending_check_keeps_the_clock_running_and_the_assessment_counts_the_app
         do("approve_to_spot_check", order=order, users=users, units=units)
     assert not WorkOrder.objects.get(pk=order.pk).is_handling_overdue(now=later)  # the unit's time ended
     assert {"approve_check", "approve_to_spot_check"} <= set(RESOLVE_ACTIONS)
+
+
+@pytest.mark.django_db
+def test_the_api_answers_a_wrong_unit_approval_with_code_and_message(users, units):
+    from rest_framework.test import APIClient
+
+    order = _submitted(users, units)
+    other_leader = create_user(username="l_api", password="pw-test-123", role=Role.UNIT_LEADER, unit=units["110106001"])
+    api = APIClient()
+    api.force_authenticate(user=other_leader)
+    response = api.post(f"/api/v1/orders/{order.pk}/actions/approve_check", {}, format="json")
+    assert response.status_code == 404  # another unit's order is not visible at all
+    handler = APIClient()
+    handler.force_authenticate(user=users["handler"])
+    body = handler.post(f"/api/v1/orders/{order.pk}/actions/approve_check", {}, format="json")
+    assert body.status_code == 403 and body.json()["code"] == "forbidden" and "承办人" in body.json()["message"]
+    detail = handler.get(f"/api/v1/orders/{order.pk}").json()
+    assert detail["state"] == "pending_check" and detail["check_due"] and detail["level_label"] == "街镇"
