@@ -110,7 +110,9 @@ un-reported — then `contribute` (履职情况). The lead unit records `joint_h
 participants among the lead and called units, time, place, result; `JointHandling`). 报到率 =
 calls reported in time ÷ calls, 到场率 = calls whose unit took part in a joint handling of the order
 ÷ calls, per unit and period (`jiesu.workorders.selectors.whistle_rates`, shown on `/whistle/`);
-both the whistling street and the reporting departments are assessed on them (条例第三十三条).
+both the whistling street and the reporting departments are assessed on them (条例第三十三条). The
+indicators app registers them as providers `whistle_report_rate` / `whistle_attendance_rate` (percent,
+with n) for a catalogue version that lists those codes (`jiesu/indicators/whistle.py`).
 
 ## 事件载荷（typed, `jiesu/workorders/payloads.py`）
 

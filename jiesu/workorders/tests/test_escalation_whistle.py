@@ -168,3 +168,15 @@ def test_joint_handling_and_the_rates_per_unit(users, units):
     zjw, fgj = rates[units[ZHUJIANWEI].name], rates[units[FANGGUANJU].name]
     assert (zjw["called"], zjw["report_rate"], zjw["attendance_rate"]) == (1, 1.0, 1.0)
     assert (fgj["called"], fgj["report_rate"], fgj["attendance_rate"]) == (1, 0.0, 0.0)
+
+
+@pytest.mark.django_db
+def test_whistle_rates_are_indicator_providers(users, units):
+    from jiesu.indicators import providers
+
+    order = _whistled(users, units)
+    services.report_in(user=users["dept_handler"], order_id=order.pk)
+    month = timezone.localdate().replace(day=1)
+    values = providers.registered()["whistle_report_rate"](month=month, kind="department", spec=None)
+    assert values[units[ZHUJIANWEI].pk].value == 100.0 and values[units[FANGGUANJU].pk].value == 0.0
+    assert values[units[ZHUJIANWEI].pk].detail == {"called": 1, "reported": 1, "attended": 0}
