@@ -61,3 +61,14 @@ def test_action_panel_is_titled_and_coloured_from_the_table(client, users, units
     # the unit picker: a filter box and a checkbox list, not a Ctrl-click multi-select
     assert '<select name="units" multiple' not in page and "data-picker-list" in page
     assert 'data-picker-for="pick-whistle"' in page and "picker.js" in page
+
+
+def test_bulk_dispatch_says_how_many_went_where(client, users, units):
+    orders = [order_in_state(State.RECEIVED, users=users, units=units) for _ in range(3)]
+    client.force_login(users["dispatcher"])
+    response = client.post(
+        "/console/bulk-dispatch/",
+        {"order": [o.pk for o in orders], "lead_unit": units["110106013"].pk},
+        follow=True,
+    )
+    assert "已派发 3 件（方庄街道 3 件）" in response.content.decode()
