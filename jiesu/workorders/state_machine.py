@@ -10,7 +10,7 @@ from pathlib import Path
 from jiesu.common.transitions import SAME, Transition, TransitionTable
 from jiesu.org.models import UNIT_ROLES, Unit, UnitKind
 from jiesu.workorders import workflow
-from jiesu.workorders.models import State
+from jiesu.workorders.models import State, WorkOrder
 
 __all__ = ["GUARDS", "SAME", "Transition", "allowed_actions", "check_role", "check_state", "get", "table"]
 
@@ -30,17 +30,12 @@ def needs_redo(order) -> bool:
 
 
 def lead_kind(order) -> str | None:
-    """The kind of the order's lead unit (one small cached query per process and unit)."""
-    return _unit_kind(order.lead_unit_id) if order.lead_unit_id else None
-
-
-_KINDS: dict[int, str] = {}
-
-
-def _unit_kind(unit_id: int) -> str | None:
-    if unit_id not in _KINDS:
-        _KINDS[unit_id] = Unit.objects.filter(pk=unit_id).values_list("kind", flat=True).first()
-    return _KINDS[unit_id]
+    """The kind of the order's lead unit (the related row is cached on the order instance)."""
+    if not order.lead_unit_id:
+        return None
+    if isinstance(order, WorkOrder):
+        return order.lead_unit.kind
+    return Unit.objects.filter(pk=order.lead_unit_id).values_list("kind", flat=True).first()
 
 
 def called_units(order) -> set[int]:
