@@ -189,8 +189,11 @@ class _Player:
         the 指挥部 at once (the demo's spot checks all pass)."""
         leader = self.leaders.get(lead.pk)
         submit = state_machine.get("submit_check")
-        if leader is None or lead.kind not in (submit.unit_kinds or ()):
+        if lead.kind not in (submit.unit_kinds or ()):
             services.resolve(user=handler, order_id=order.pk, reply=reply, at=at)
+            return
+        if leader is None:  # no leader login for this unit: the platform records the history as is
+            services.resolve(user=None, order_id=order.pk, reply=reply, at=at)
             return
         submitted = at - dt.timedelta(hours=self.rng.randint(1, 4))
         services.submit_check(user=handler, order_id=order.pk, reply=reply, at=max(submitted, order_events_end(order)))
