@@ -85,7 +85,7 @@ class Escalate(Payload):
     level: str
     level_label: str
     count: int
-    coordinator_unit: int
+    coordinator_unit: int | None  # None only in a replay that does not name one
     coordinator_unit_name: str
     lead_unit: int
     lead_unit_name: str

@@ -731,11 +731,13 @@ def escalate(
     reason = _require_text(reason, field="reason", label="提级理由")
     new_lead = _handling_unit(lead_unit, label="新主办单位") if lead_unit not in (None, "") else None
 
-    def coordinator_for(level: str) -> Unit:
+    def coordinator_for(level: str) -> Unit | None:
         kinds = workflow.escalation_level(level).get("coordinator_kinds", [])
         unit = coordinator_unit
         if unit in (None, "") and level == Level.DISTRICT:
             unit = Unit.objects.filter(kind=UnitKind.DISTRICT, is_active=True).order_by("pk").first()
+        if unit in (None, "") and user is None:
+            return None  # the platform's replay of a history that does not name one
         if unit in (None, ""):
             raise InvalidInput("请选择统筹单位", code="required", details={"field": "coordinator_unit"})
         if not isinstance(unit, Unit):
@@ -757,7 +759,7 @@ def escalate(
 
     def apply(order, when):
         level, coordinator = chosen["level"], chosen["coordinator"]
-        order.level, order.coordinator_unit_id = level, coordinator.pk
+        order.level, order.coordinator_unit_id = level, coordinator.pk if coordinator else None
         order.escalation_level += 1
         fields = ["level", "coordinator_unit_id", "escalation_level", "handling_due"]
         if new_lead is not None and new_lead.pk != order.lead_unit_id:
@@ -769,8 +771,8 @@ def escalate(
             level=level,
             level_label=Level(level).label,
             count=order.escalation_level,
-            coordinator_unit=coordinator.pk,
-            coordinator_unit_name=coordinator.name,
+            coordinator_unit=coordinator.pk if coordinator else None,
+            coordinator_unit_name=coordinator.name if coordinator else "",
             lead_unit=lead.pk,
             lead_unit_name=lead.name,
             handling_due=order.handling_due,
@@ -779,7 +781,7 @@ def escalate(
 
     order = _transition(order_id=order_id, user=user, action="escalate", at=at, apply=apply, reason=reason, check=check)
     coordinator = chosen["coordinator"]
-    if coordinator.kind in _HANDLING_KINDS and coordinator.pk != order.lead_unit_id:
+    if coordinator is not None and coordinator.kind in _HANDLING_KINDS and coordinator.pk != order.lead_unit_id:
         order.assisting_units.add(coordinator)  # so that its people see and follow the order
     return order
 

@@ -192,7 +192,7 @@ def _done_message(action: str, order_id: int) -> str:
         return f"{order.number} 已派单至{order.lead_unit.name}，办理期限 {forms.local_text(order.handling_due)}"
     if action == "escalate":
         return (
-            f"{order.number} 已提级至{order.level_label}，由{order.coordinator_unit.name}统筹，"
+            f"{order.number} 已提级至{order.level_label}，由{getattr(order.coordinator_unit, 'name', '—')}统筹，"
             f"新的办理期限 {forms.local_text(order.handling_due)}"
         )
     if action in ("approve_check", "approve_to_spot_check"):

@@ -180,3 +180,15 @@ def test_whistle_rates_are_indicator_providers(users, units):
     values = providers.registered()["whistle_report_rate"](month=month, kind="department", spec=None)
     assert values[units[ZHUJIANWEI].pk].value == 100.0 and values[units[FANGGUANJU].pk].value == 0.0
     assert values[units[ZHUJIANWEI].pk].detail == {"called": 1, "reported": 1, "attended": 0}
+
+
+@pytest.mark.django_db
+def test_a_replay_may_escalate_without_naming_the_coordinator(users, units):
+    order = order_in_state(State.IN_PROGRESS, users=users, units=units)
+    up = services.escalate(user=None, order_id=order.pk, reason="历史记录：提级")
+    assert up.level == Level.DEPARTMENT and up.coordinator_unit_id is None
+    top = services.escalate(user=users["district_leader"], order_id=order.pk, reason="再提")
+    assert top.level == Level.DISTRICT and top.coordinator_unit.kind == "district"  # 区 by default
+    other = order_in_state(State.IN_PROGRESS, users=users, units=units)
+    with pytest.raises(InvalidInput):  # a person escalating to 区部门 names the department
+        services.escalate(user=users["district_leader"], order_id=other.pk, reason="提级")
