@@ -69,6 +69,7 @@ def _prepare(db: str) -> None:
         create_user(username=name, password="", password_hash=hashed, role=role, unit=centre)
     for unit in Unit.objects.filter(kind__in=["street", "town"]):
         create_user(username=f"b_h_{unit.code}", password="", password_hash=hashed, role=Role.HANDLER, unit=unit)
+        create_user(username=f"b_l_{unit.code}", password="", password_hash=hashed, role=Role.UNIT_LEADER, unit=unit)
 
 
 def _worker(db: str, count: int, seed: int, queue, facts: bool = True, folded: bool = True) -> None:
@@ -102,6 +103,7 @@ def _worker(db: str, count: int, seed: int, queue, facts: bool = True, folded: b
     dispatcher = User.objects.get(username="b_dispatcher")
     callback_agent = User.objects.get(username="b_callback")
     handlers = list(User.objects.filter(username__startswith="b_h_").select_related("unit"))
+    leaders = {u.unit_id: u for u in User.objects.filter(username__startswith="b_l_")}
     connection.ensure_connection()
     started = time.perf_counter()
     for i in range(count):
@@ -115,7 +117,10 @@ def _worker(db: str, count: int, seed: int, queue, facts: bool = True, folded: b
         services.dispatch(user=dispatcher, order_id=order.pk, lead_unit=handler.unit)
         services.acknowledge(user=handler, order_id=order.pk)
         services.respond(user=handler, order_id=order.pk, note="已联系")
-        services.resolve(user=handler, order_id=order.pk, reply="已清理完毕")
+        # 多级核查 (streets): submit, the leader approves; a sampled order is spot-checked.
+        services.submit_check(user=handler, order_id=order.pk, reply="已清理完毕")
+        if services.approve_check(user=leaders[handler.unit_id], order_id=order.pk).state == "spot_check":
+            services.pass_spot_check(user=dispatcher, order_id=order.pk)
         services.callback(user=callback_agent, order_id=order.pk, solved=True, satisfaction=5)
         services.close(user=callback_agent, order_id=order.pk)
     elapsed = time.perf_counter() - started

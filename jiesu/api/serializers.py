@@ -88,6 +88,7 @@ class OrderListSerializer(serializers.ModelSerializer):
             "urgency",
             "state",
             "state_label",
+            "level",
             "category",
             "category_name",
             "lead_unit",
@@ -118,6 +119,9 @@ class OrderDetailSerializer(OrderListSerializer):
     handling_overdue = serializers.SerializerMethodField()
     merged_into = serializers.CharField(source="merged_into.number", default=None, allow_null=True)
     property_project = PropertyProjectSerializer(allow_null=True, read_only=True)
+    level_label = serializers.CharField(read_only=True)
+    coordinator_unit = serializers.CharField(source="coordinator_unit.name", default=None)
+    repeat_dissatisfied = serializers.BooleanField(read_only=True)
 
     class Meta(OrderListSerializer.Meta):
         fields = [
@@ -145,6 +149,12 @@ class OrderDetailSerializer(OrderListSerializer):
             "solved",
             "satisfaction",
             "escalation_level",
+            "level",
+            "level_label",
+            "coordinator_unit",
+            "check_due",
+            "dissatisfied_count",
+            "repeat_dissatisfied",
             "supervision_count",
             "return_count",
             "reopen_count",
@@ -184,7 +194,10 @@ class OrderDetailSerializer(OrderListSerializer):
 
     def get_allowed_actions(self, order) -> list[dict]:
         user = self.context["request"].user
-        return [{"action": t.action, "label": t.label} for t in state_machine.allowed_actions(user=user, order=order)]
+        return [
+            {"action": t.action, "label": t.label, "style": t.style}
+            for t in state_machine.allowed_actions(user=user, order=order)
+        ]
 
     def get_response_overdue(self, order) -> bool:
         return order.is_response_overdue()
@@ -251,6 +264,9 @@ class CallbackSerializer(StrictInputSerializer):
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False, allow_null=True, default=None)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
+    def validate(self, attrs):
+        return {**attrs, "strict": True}
+
 
 class NoteSerializer(StrictInputSerializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
@@ -268,6 +284,22 @@ class SetPropertySerializer(ReasonSerializer):
     property_project = serializers.IntegerField(allow_null=True, help_text="物业项目ID；null 表示清除关联")
 
 
+class EscalateSerializer(RequiredReasonSerializer):
+    coordinator_unit = UnitCodeField(required=False, allow_null=True, default=None)
+    lead_unit = UnitCodeField(required=False, allow_null=True, default=None)
+
+
+class ContributeSerializer(serializers.Serializer):
+    contribution = serializers.CharField(max_length=2000)
+
+
+class JointHandlingSerializer(serializers.Serializer):
+    participants = UnitCodeField(many=True)
+    held_at = serializers.DateTimeField()
+    place = serializers.CharField(max_length=200)
+    result = serializers.CharField(max_length=2000)
+
+
 ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
     "dispatch": DispatchSerializer,
     "acknowledge": StrictInputSerializer,
@@ -279,9 +311,18 @@ ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
     "approve_extension": ReasonSerializer,
     "deny_extension": RequiredReasonSerializer,
     "supervise": RequiredReasonSerializer,
-    "escalate": RequiredReasonSerializer,
+    "escalate": EscalateSerializer,
+    "report_in": NoteSerializer,
+    "contribute": ContributeSerializer,
+    "joint_handling": JointHandlingSerializer,
     "whistle": WhistleSerializer,
     "resolve": ResolveSerializer,
+    "submit_check": ResolveSerializer,
+    "approve_check": NoteSerializer,
+    "approve_to_spot_check": NoteSerializer,
+    "send_back": RequiredReasonSerializer,
+    "pass_spot_check": NoteSerializer,
+    "fail_spot_check": RequiredReasonSerializer,
     "callback": CallbackSerializer,
     "reopen": RequiredReasonSerializer,
     "close": NoteSerializer,

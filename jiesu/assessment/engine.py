@@ -106,6 +106,9 @@ class Counts:
     returns: int = 0
 
 
+RESOLVE_ACTIONS = ("resolve", "approve_check", "approve_to_spot_check")
+
+
 def fold_aggregates(d: Dialect) -> list[tuple[str, str, str]]:
     """(column, aggregate over one order's events `e`, how partial results combine) for the facts
     that do not depend on the rules. Every one is a MAX or MIN, so an order's events may be folded
@@ -128,7 +131,8 @@ def fold_aggregates(d: Dialect) -> list[tuple[str, str, str]]:
         ("first_unit_key", f"MIN(CASE WHEN {assign} THEN {unit_key} END)", "MIN"),
         ("assigned_at", f"MAX(CASE WHEN {assign} THEN {at} END)", "MAX"),
         ("responded_at", f"MAX(CASE WHEN e.action = 'respond' THEN {at} END)", "MAX"),
-        ("resolved_at", f"MAX(CASE WHEN e.action = 'resolve' THEN {at} END)", "MAX"),
+        # 办结: directly, or the unit leader's approval after 多级核查 (jiesu/workorders/state_machine.yaml).
+        ("resolved_at", f"MAX(CASE WHEN e.action IN ({', '.join(map(repr, RESOLVE_ACTIONS))}) THEN {at} END)", "MAX"),
         ("callback_key", f"MAX(CASE WHEN e.action = 'callback' THEN {cb_key} END)", "MAX"),
         ("callback_at", f"MAX(CASE WHEN e.action = 'callback' THEN {at} END)", "MAX"),
         ("reached_callback_key", f"MAX(CASE WHEN {reached_cb} THEN {cb_key} END)", "MAX"),

@@ -5,11 +5,15 @@ orders (jiesu/workorders/state_machine.yaml) and the supervision items
 
 Table format (one mapping under `actions:`):
     action: {label: 中文, from: [state, …], to: state | "=", roles: [role, …], scope: district | lead_unit,
-             guard: name (optional)}
+             guard: name (optional), unit_kinds: [kind, …] (optional), style: primary | secondary | danger}
 `to: "="` keeps the state (a counter, a flag or a date changes). `lead_unit` restricts the unit
 roles (handler, unit leader) to records whose `lead_unit_id` is their unit; district-wide roles
-listed for such an action may still take it. `roles: []` means only the platform itself
-(`user=None`: timers, replays) may take it.
+listed for such an action may still take it. `unit_kinds` restricts the unit roles further to
+records whose lead unit is of one of these kinds (the owner says how to read a record's kind) —
+e.g. 多级核查 applies to streets and departments, not to utilities. `roles: []` means only the
+platform itself (`user=None`: timers, replays) may take it. `called_unit` admits unit roles whose
+unit the record has called in (吹哨报到: the owner says which units those are). `style` is how the pages colour the
+action's button (default primary).
 
 The owner of a table supplies its states (value → label), its guards and the noun its messages
 use ("工单", "督办事项"; "主办单位", "牵头单位"); everything else — parsing, validation, the 403/409 checks and the list
@@ -27,7 +31,8 @@ import yaml
 from jiesu.common.errors import Forbidden, NotAllowed
 
 SAME = "="
-SCOPES = ("district", "lead_unit")
+SCOPES = ("district", "lead_unit", "called_unit")
+STYLES = ("primary", "secondary", "danger")
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,8 @@ class Transition:
     roles: frozenset[str]
     scope: str
     guard: str | None
+    unit_kinds: frozenset[str] | None = None
+    style: str = "primary"
 
     def target_for(self, state: str) -> str:
         return state if self.target == SAME else self.target
@@ -61,6 +68,9 @@ class TransitionTable:
         unit_roles: tuple[str, ...],
         noun: str,
         lead_label: str = "主办单位",
+        kind_of: Callable[[Any], str | None] | None = None,
+        kind_labels: Mapping[str, str] | None = None,
+        called_units: Callable[[Any], set[int]] | None = None,
     ):
         self.path = path
         self.states = dict(states)
@@ -68,6 +78,9 @@ class TransitionTable:
         self.unit_roles = tuple(unit_roles)
         self.noun = noun
         self.lead_label = lead_label
+        self.kind_of = kind_of
+        self.kind_labels = dict(kind_labels or {})
+        self.called_units = called_units
         self._table: dict[str, Transition] | None = None
 
     def table(self) -> dict[str, Transition]:
@@ -86,8 +99,14 @@ class TransitionTable:
                 raise ValueError(f"{name}: {action} names unknown states {unknown}")
             if row.get("guard") and row["guard"] not in self.guards:
                 raise ValueError(f"{name}: unknown guard {row['guard']}")
-            if row["scope"] not in SCOPES:
+            if row["scope"] not in SCOPES or (row["scope"] == "called_unit" and self.called_units is None):
                 raise ValueError(f"{name}: {action} has unknown scope {row['scope']}")
+            kinds = row.get("unit_kinds")
+            if kinds is not None and (self.kind_of is None or set(kinds) - set(self.kind_labels)):
+                raise ValueError(f"{name}: {action} names unit kinds this table does not know: {kinds}")
+            style = row.get("style", "primary")
+            if style not in STYLES:
+                raise ValueError(f"{name}: {action} has unknown style {style}")
             result[action] = Transition(
                 action=action,
                 label=row["label"],
@@ -96,6 +115,8 @@ class TransitionTable:
                 roles=frozenset(row["roles"]),
                 scope=row["scope"],
                 guard=row.get("guard"),
+                unit_kinds=frozenset(kinds) if kinds is not None else None,
+                style=style,
             )
         return result
 
@@ -121,9 +142,15 @@ class TransitionTable:
             return
         if user.role not in transition.roles:
             raise Forbidden(f"您的角色（{user.get_role_display()}）不能执行“{transition.label}”")
+        if transition.scope == "called_unit" and user.role in self.unit_roles:
+            if record is None or user.unit_id not in self.called_units(record):
+                raise Forbidden(f"只有被吹哨的单位可以执行“{transition.label}”", code="not_called")
         if transition.scope == "lead_unit" and user.role in self.unit_roles:
             if record is None or user.unit_id is None or record.lead_unit_id != user.unit_id:
                 raise Forbidden(f"只有{self.lead_label}可以执行“{transition.label}”")
+            if transition.unit_kinds is not None and self.kind_of(record) not in transition.unit_kinds:
+                kinds = "、".join(self.kind_labels.get(k, k) for k in sorted(transition.unit_kinds))
+                raise Forbidden(f"“{transition.label}”只适用于{kinds}主办的{self.noun}", code="wrong_unit_kind")
 
     def allowed(self, *, user, record, skip: tuple[str, ...] = ("create",)) -> list[Transition]:
         """The actions `user` may take on `record` now: what the buttons and the API offer."""

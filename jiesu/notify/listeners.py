@@ -16,13 +16,19 @@ from django.utils import timezone
 
 from jiesu.notify import services
 from jiesu.notify.context import order_context
+from jiesu.notify.context import when as when_text
 from jiesu.notify.recipients import people
 from jiesu.workorders.models import Channel as OrderChannel
 from jiesu.workorders.models import WorkOrder, WorkOrderEvent
 
 log = logging.getLogger("jiesu.notify")
 LIVE_WINDOW = dt.timedelta(minutes=15)
-WATCHED = {"create", "dispatch", "redispatch", "rule_dispute", "reopen", "supervise", "resolve", "callback"}
+WATCHED = {
+    "create", "dispatch", "redispatch", "rule_dispute", "reopen", "supervise", "resolve", "callback",
+    "submit_check", "approve_check", "pass_spot_check", "escalate", "whistle",
+}  # fmt: skip
+# The events after which the order is resolved for the requester (directly, or after 多级核查).
+RESOLVING = {"resolve", "approve_check", "pass_spot_check"}
 
 
 def connect() -> None:
@@ -71,12 +77,16 @@ def notify_event(event_id: int) -> int:
     dedupe = f"event:{event.pk}"
     batch: list[services.Outgoing] = []
 
-    def to_unit(kind, audiences, **extra):
-        users = people(audiences, unit_id=order.lead_unit_id)
+    def to_unit(kind, audiences, unit_id=None, **extra):
+        users = people(audiences, unit_id=unit_id or order.lead_unit_id)
         if users:
             batch.append(
                 services.Outgoing(
-                    kind=kind, context={**base, **extra}, users=users, order_id=order.pk, dedupe=f"{dedupe}:{kind}"
+                    kind=kind,
+                    context={**base, **extra},
+                    users=users,
+                    order_id=order.pk,
+                    dedupe=f"{dedupe}:{kind}:{unit_id or ''}",
                 )
             )
 
@@ -100,11 +110,27 @@ def notify_event(event_id: int) -> int:
     elif action == "rule_dispute":
         to_unit("unit_returned", ["unit_handlers"], 原因=f"退单未获支持：{event.reason}")
     elif action == "reopen":
-        to_unit("unit_returned", ["unit_handlers"], 原因=f"回访未解决，重办：{event.reason}")
+        answers = ["未解决" if order.solved is False else "", order.get_satisfaction_display() or ""]
+        result = "、".join(a for a in answers if a) or "未解决"
+        repeat = "该工单多次回访不满意，请单位领导亲自督办。" if payload.get("repeat_dissatisfied") else ""
+        to_unit("unit_redo", ["unit_handlers"], 回访结果=result, 原因=event.reason, 重复不满意=repeat)
+    elif action == "submit_check":
+        to_unit("unit_check_pending", ["unit_leaders"], 核查期限=when_text(order.check_due))
+    elif action == "escalate":
+        extra = {"处理层级": payload.get("level_label", ""), "统筹单位": payload.get("coordinator_unit_name", "")}
+        to_unit("order_escalated", ["unit_handlers"], 原因=event.reason, **extra)
+        if payload.get("coordinator_unit") and payload["coordinator_unit"] != order.lead_unit_id:
+            to_unit(
+                "order_escalated", ["unit_handlers"], unit_id=payload["coordinator_unit"], 原因=event.reason, **extra
+            )
+    elif action == "whistle":
+        due = when_text(dt.datetime.fromisoformat(payload["report_due"])) if payload.get("report_due") else ""
+        for unit_id, name in zip(payload.get("units", []), payload.get("unit_names", []), strict=False):
+            to_unit("unit_whistled", ["unit_handlers"], unit_id=unit_id, 报到单位=name, 报到期限=due, 原因=event.reason)
     elif action == "supervise" and event.actor_id is not None:
         # The timers' own 督办 tell their ladder's audience themselves (jiesu.notify.deadline_watch).
         to_unit("unit_supervised", ["unit_handlers"], 督办意见=event.reason)
-    elif action == "resolve":
+    elif action in RESOLVING:
         to_citizen("citizen_resolved", 答复=(order.reply or "")[:60])
     elif action == "callback" and payload.get("reached", True):
         to_citizen("citizen_callback")

@@ -81,12 +81,27 @@ def units(data: QueryDict, name: str) -> list[Unit]:
     return found
 
 
+def local_datetime(data: QueryDict, name: str, label: str) -> dt.datetime:
+    """A `datetime-local` field (YYYY-MM-DDTHH:MM) in the site's time zone."""
+    raw = text(data, name)
+    try:
+        value = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(f"请填写{label}", code="required", details={"field": name}) from None
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
 def date(raw: str | None) -> dt.date | None:
     """A filter's date; unreadable or outside the platform's time window counts as not given."""
     try:
         return validation.parse_date(raw)
     except InvalidInput:
         return None
+
+
+def local_text(value: dt.datetime | None) -> str:
+    """A time for a message to the user: with the year, in local time."""
+    return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value else "—"
 
 
 def today() -> dt.date:
@@ -132,20 +147,46 @@ def action_arguments(action: str, data: QueryDict) -> dict:
             "reason": text(data, "reason"),
             "requester_informed": text(data, "requester_informed") in ("1", "on"),
         }
-    if action in ("approve_extension", "deny_extension", "supervise", "escalate", "reopen"):
+    if action in ("approve_extension", "deny_extension", "supervise", "reopen"):
         return {"reason": text(data, "reason")}
+    if action == "escalate":
+        return {
+            "reason": text(data, "reason"),
+            "coordinator_unit": unit(data, "coordinator_unit", "统筹单位", required=False),
+            "lead_unit": unit(data, "lead_unit", "新主办单位", required=False),
+        }
+    if action == "report_in":
+        return {"note": text(data, "note")}
+    if action == "contribute":
+        return {"contribution": text(data, "contribution")}
+    if action == "joint_handling":
+        return {
+            "participants": units(data, "participants"),
+            "held_at": local_datetime(data, "held_at", "处置时间"),
+            "place": text(data, "place"),
+            "result": text(data, "result"),
+        }
     if action == "whistle":
         return {"units": units(data, "units"), "reason": text(data, "reason")}
-    if action == "resolve":
+    if action in ("resolve", "submit_check"):
         return {"reply": text(data, "reply")}
+    if action in ("approve_check", "approve_to_spot_check", "pass_spot_check"):
+        return {"note": text(data, "note")}
+    if action in ("send_back", "fail_spot_check"):
+        return {"reason": text(data, "reason")}
     if action == "callback":
         reached = text(data, "reached", "1") != "0"
         satisfaction = text(data, "satisfaction")
+        if reached and not satisfaction:
+            solved_given = text(data, "solved")
+            label = "满意度" if solved_given else "是否解决和满意度"
+            raise InvalidInput(f"请选择{label}", code="required", details={"field": "satisfaction"})
         return {
             "reached": reached,
             "solved": boolean(data, "solved", "是否解决", required=reached),
             "satisfaction": int(satisfaction) if satisfaction.isdigit() else None,
             "note": text(data, "note"),
+            "strict": True,
         }
     if action == "close":
         return {"note": text(data, "note")}

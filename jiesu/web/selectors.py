@@ -10,7 +10,7 @@ from django.utils import timezone
 from jiesu.assessment.aggregates import aggregate
 from jiesu.org.models import User
 from jiesu.workorders import selectors as wo_selectors
-from jiesu.workorders.models import OPEN_STATES, Category, State, WorkOrder, WorkOrderEvent
+from jiesu.workorders.models import OPEN_STATES, Category, Level, State, WorkOrder, WorkOrderEvent
 
 PAGE_SIZE = 50
 NEAR_DEADLINE = dt.timedelta(hours=24)
@@ -30,6 +30,7 @@ LIST_FIELDS = (
     "street__name",
     "pending_extension",
     "return_count",
+    "level",
 )
 
 
@@ -44,6 +45,7 @@ class ListFilters:
     received_from: dt.date | None = None
     received_to: dt.date | None = None
     number: str = ""
+    level: str = ""  # an escalated level (提级响应), "" for any
 
 
 @dataclass
@@ -85,6 +87,8 @@ def filtered_orders(*, user: User, filters: ListFilters, now: dt.datetime | None
     )
     if filters.category_code:
         orders = orders.filter(category_id__in=category_ids(filters.category_code))
+    if filters.level in Level.values:
+        orders = orders.filter(level=filters.level)
     return orders
 
 
@@ -198,6 +202,13 @@ def workbench_tallies(*, user: User, states: list[str]) -> dict[str, int]:
         ):
             tallies[state] = tallies.get(state, 0) + n
     return tallies
+
+
+def spot_check_queue(*, limit: int = 100) -> list[WorkOrder]:
+    """Approved resolutions the 指挥部 samples (待抽查), the nearest check deadline first."""
+    return list(
+        WorkOrder.objects.filter(state=State.SPOT_CHECK).select_related("lead_unit").order_by("check_due", "pk")[:limit]
+    )
 
 
 def callback_queue(*, limit: int = 100) -> list[WorkOrder]:

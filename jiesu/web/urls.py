@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jiesu.web.views import auth, callback, citizen, console, intake, orders, overview, workbench
+from jiesu.web.views import auth, callback, citizen, console, intake, orders, overview, workbench, workflow
 
 app_name = "web"
 
@@ -19,6 +19,11 @@ urlpatterns = [
     path("console/bulk-dispatch/", console.bulk_dispatch, name="bulk_dispatch"),
     path("workbench/", workbench.workbench, name="workbench"),
     path("callback/", callback.callback_queue, name="callback"),
+    path("callback/<int:order_id>/", callback.record_callback, name="callback_record"),
+    path("redo/", callback.redo_queue, name="redo"),
+    path("escalations/", workflow.escalations, name="escalations"),
+    path("whistle/", workflow.whistle, name="whistle"),
+    path("redo/<int:order_id>/", callback.redo, name="redo_order"),
     path("overview/", overview.overview, name="overview"),
     path("orders/", orders.order_list, name="orders"),
     path("orders/<int:order_id>/", orders.order_detail, name="order"),

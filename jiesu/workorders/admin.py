@@ -4,7 +4,7 @@ jiesu.workorders.services, which keeps the event log complete)."""
 from django.contrib import admin
 
 from jiesu.common.admin import ReadOnlyAdmin
-from jiesu.workorders.models import Category, DeadlineRule, WorkOrder, WorkOrderEvent
+from jiesu.workorders.models import Category, DeadlineRule, JointHandling, WhistleCall, WorkOrder, WorkOrderEvent
 
 
 @admin.register(Category)
@@ -79,3 +79,22 @@ class WorkOrderEventAdmin(ReadOnlyAdmin):
     list_display = ("order", "seq", "action", "from_state", "to_state", "actor", "at")
     list_filter = ("action",)
     list_select_related = ("order", "actor")
+
+
+@admin.register(WhistleCall)
+class WhistleCallAdmin(ReadOnlyAdmin):
+    """吹哨报到: written by the whistle / report_in / contribute services."""
+
+    list_display = ("order", "unit", "called_at", "report_due", "reported_at")
+    list_filter = ("unit",)
+    raw_id_fields = ("order",)
+    search_fields = ("order__number",)
+
+
+@admin.register(JointHandling)
+class JointHandlingAdmin(ReadOnlyAdmin):
+    """联合处置 records: written by the joint_handling service."""
+
+    list_display = ("order", "held_at", "place")
+    raw_id_fields = ("order",)
+    search_fields = ("order__number", "place")

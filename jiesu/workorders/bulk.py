@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from jiesu.common.errors import InvalidInput
 from jiesu.org.models import PropertyProject, Unit
-from jiesu.workorders import deadlines, state_machine
+from jiesu.workorders import deadlines, payloads, state_machine
 from jiesu.workorders.deadlines import Deadlines
 from jiesu.workorders.models import (
     Category,
@@ -31,7 +31,14 @@ from jiesu.workorders.models import (
     events_bulk_written,
     new_tracking_code,
 )
-from jiesu.workorders.services import _HANDLING_KINDS, MAX_REPLY, UNREASONABLE_KINDS, _validate_new_order, category_by
+from jiesu.workorders.services import (
+    _HANDLING_KINDS,
+    MAX_REPLY,
+    UNREASONABLE_KINDS,
+    _validate_new_order,
+    callback_payload,
+    category_by,
+)
 from jiesu.worktime import calendar
 
 # The actions that bring a new order to each state, in order (the main line of the loop).
@@ -146,12 +153,14 @@ def _apply(order: dict, item: HistoricalOrder, action: str, when: dt.datetime) -
         return {"contact_method": "phone"}, ""
     if action == "resolve":
         order["resolved_at"], order["reply"] = when, item.reply
-        return {"reply": item.reply}, ""
+        return payloads.Resolve(reply=item.reply).as_payload(), ""
     if action == "callback":
         reached = item.solved is not None and item.satisfaction is not None
         order["solved"] = item.solved if reached else None
         order["satisfaction"] = item.satisfaction if reached else None
-        return {"reached": reached, "solved": order["solved"], "satisfaction": order["satisfaction"]}, ""
+        body = callback_payload(order, reached=reached, solved=order["solved"], satisfaction=order["satisfaction"])
+        order["dissatisfied_count"] = body.dissatisfied_count
+        return body.as_payload(), ""
     if action == "close":
         order["closed_at"] = when
         return {}, ""

@@ -98,10 +98,15 @@ def replay(*, urgency: str, events) -> Deadlines | None:
         if action in _SETS_BOTH or (action == "rule_dispute" and body.get("upheld")):
             current = compute(urgency=urgency, start=event.at)
             sources = [current.calendar_source] if current.calendar_source else []
-        elif action == "reopen" and current is not None:
+        elif action in ("reopen", "fail_spot_check") and current is not None:
             again = compute(urgency=urgency, start=event.at)
             current = current._replace(handling_due=again.handling_due)
             sources += [again.calendar_source] if again.calendar_source else []
+        elif action == "escalate" and current is not None and body.get("level"):
+            from jiesu.workorders import workflow
+
+            limit = workflow.escalation_level(body["level"])["handling"]
+            current = current._replace(handling_due=workflow.due(event.at, limit))
         elif action == "approve_extension" and current is not None:
             handling_due, source = extend(current.handling_due, days=int(body["days"]))
             current = current._replace(handling_due=handling_due)

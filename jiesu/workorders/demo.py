@@ -33,8 +33,8 @@ from django.utils import timezone
 
 from jiesu.org.models import PropertyCompany, PropertyProject, Role, Unit, User
 from jiesu.org.selectors import local_units, responsible_units
-from jiesu.workorders import services
-from jiesu.workorders.models import Category, Channel, WorkOrder
+from jiesu.workorders import services, state_machine
+from jiesu.workorders.models import Category, Channel, State, WorkOrder
 
 _PADDING = re.compile(r"^\s+|\s+$")
 # A message about a residential compound and its property management.
@@ -140,6 +140,7 @@ class _Player:
         self.dispatcher = User.objects.get(username="dispatcher")
         self.callback_agent = User.objects.get(username="callback")
         self.handlers = {u.unit_id: u for u in User.objects.filter(role=Role.HANDLER).order_by("-username")}
+        self.leaders = {u.unit_id: u for u in User.objects.filter(role=Role.UNIT_LEADER).order_by("-username")}
         self.streets = list(local_units())
         self.categories = {c.path: c for c in Category.objects.filter(level=1)}
         self.projects = list(PropertyProject.objects.select_related("street").order_by("pk"))
@@ -181,6 +182,24 @@ class _Player:
             payload=payload,
         )
         return order if created else None
+
+    def resolve(self, order: WorkOrder, *, lead, handler, reply: str, at: dt.datetime) -> None:
+        """办结 as the lead unit's kind does it (state_machine.yaml): directly, or 多级核查 — the handler
+        submits a few hours before the leader approves at `at`; a sampled order is spot-checked by
+        the 指挥部 at once (the demo's spot checks all pass)."""
+        leader = self.leaders.get(lead.pk)
+        submit = state_machine.get("submit_check")
+        if lead.kind not in (submit.unit_kinds or ()):
+            services.resolve(user=handler, order_id=order.pk, reply=reply, at=at)
+            return
+        if leader is None:  # no leader login for this unit: the platform records the history as is
+            services.resolve(user=None, order_id=order.pk, reply=reply, at=at)
+            return
+        submitted = at - dt.timedelta(hours=self.rng.randint(1, 4))
+        services.submit_check(user=handler, order_id=order.pk, reply=reply, at=max(submitted, order_events_end(order)))
+        approved = services.approve_check(user=leader, order_id=order.pk, at=at)
+        if approved.state == State.SPOT_CHECK:
+            services.pass_spot_check(user=self.dispatcher, order_id=order.pk, at=at)
 
     def play(
         self,
@@ -229,9 +248,10 @@ class _Player:
         resolved_at = replied_at if replied_at and replied_at > t else t + dt.timedelta(hours=rng.randint(4, 24 * 9))
         if until and resolved_at > until:
             return
-        services.resolve(
-            user=handler,
-            order_id=order.pk,
+        self.resolve(
+            order,
+            lead=lead,
+            handler=handler,
             reply=reply or "经现场核实，已协调相关责任方处理完毕，并向诉求人反馈。",
             at=resolved_at,
         )
@@ -256,6 +276,10 @@ class _Player:
             services.reopen(user=self.callback_agent, order_id=order.pk, reason="回访诉求人表示问题未解决", at=t)
             return
         services.close(user=self.callback_agent, order_id=order.pk, at=t)
+
+
+def order_events_end(order: WorkOrder) -> dt.datetime:
+    return order.events.order_by("-seq").values_list("at", flat=True).first()
 
 
 def _recent_workday_times(*, count: int, now: dt.datetime, rng: random.Random, days: int = 10) -> list[dt.datetime]:

@@ -1,7 +1,9 @@
 """docs/state_machine.md, generated from the transition table so the picture cannot drift."""
 
-from jiesu.org.models import Role
-from jiesu.workorders import state_machine
+from dataclasses import fields
+
+from jiesu.org.models import Role, UnitKind
+from jiesu.workorders import payloads, state_machine
 from jiesu.workorders.models import State
 
 HEADER = """# 工单状态机（由 `jiesu/workorders/state_machine.yaml` 生成）
@@ -28,16 +30,96 @@ def mermaid() -> str:
 
 def table_markdown() -> str:
     roles = dict(Role.choices)
-    rows = ["| 操作 | action | 从 | 到 | 角色 | 范围 | 条件 |", "|---|---|---|---|---|---|---|"]
+    kinds = dict(UnitKind.choices)
+    styles = {"primary": "主要", "secondary": "次要", "danger": "警示"}
+    rows = [
+        "| 操作 | action | 从 | 到 | 角色 | 范围 | 主办单位类型 | 条件 | 按钮 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for t in state_machine.table().values():
         sources = "、".join(State(s).label for s in t.sources) or "—"
         target = "（不变）" if t.target == state_machine.SAME else State(t.target).label
         who = "、".join(roles[r] for r in sorted(t.roles))
-        scope = "主办单位" if t.scope == "lead_unit" else "全区"
+        scope = {"lead_unit": "主办单位", "called_unit": "被吹哨单位"}.get(t.scope, "全区")
         guard = state_machine.GUARDS[t.guard][2] if t.guard else ""
-        rows.append(f"| {t.label} | `{t.action}` | {sources} | {target} | {who} | {scope} | {guard} |")
+        unit_kinds = "、".join(kinds[k] for k in sorted(t.unit_kinds)) if t.unit_kinds is not None else "全部"
+        rows.append(
+            f"| {t.label} | `{t.action}` | {sources} | {target} | {who} | {scope} | {unit_kinds} | {guard} "
+            f"| {styles[t.style]} |"
+        )
     return "\n".join(rows)
 
 
+def payload_markdown() -> str:
+    rows = ["| action | 载荷类型 | 字段 |", "|---|---|---|"]
+    for action, kind in payloads.BY_ACTION.items():
+        names = ", ".join(f"`{f.name}`" for f in fields(kind))
+        rows.append(f"| `{action}` | `payloads.{kind.__name__}` | {names} |")
+    return "\n".join(rows)
+
+
+NOTES = """## 多级核查（seed 004：“多级核查追访无误后提交办结”）
+
+Which lead units go through it is the `unit_kinds` column: streets, towns and departments
+`submit_check` (待核查, the unit leader must check within `checks.leader_check` of
+`data/rules/workflow.yaml`); utilities `resolve` directly. The unit leader (another person than the
+one who submitted — `self_check`, 403) approves or sends back with a reason (`send_back`, back to
+办理中, the handling deadline keeps running). On approval the platform asks the 指挥部's sample:
+sha256(salt:order id) below the lead unit kind's rate (`checks.spot_check_rates`) — deterministic,
+so every replay and every process agrees — and the order is then 已办结 (`approve_check`) or
+待抽查 (`approve_to_spot_check`, within `checks.spot_check`). The 指挥部 (派单员) passes
+(`pass_spot_check` → 已办结) or fails it (`fail_spot_check` → 办理中 with a new handling deadline).
+A leader of another unit, a handler, or anyone acting on a kind the table does not list is refused
+with 403 `{code, message}` (`forbidden`, `wrong_unit_kind`); a wrong state is 409.
+
+Assessment effects: the unit's 办结 time (order `resolved_at`, and the assessment's `resolved_at`
+fact) is the leader's approval — the unit's time ends when its leader signs, the 指挥部's spot check
+does not count against it. 待核查 is an open state (the handling clock runs, warnings and 超期督办
+apply); 待抽查 is not. A failed spot check clears the 办结 time: the next approval is the one
+counted. Send-backs and failed spot checks are events with reasons, visible on the order and
+countable from the log.
+
+## 回访与重办
+
+A reached callback of 未解决, or of 满意度 ≤ `redo.dissatisfied_at_most` (不满意/非常不满意), puts the
+order in the 重办 queue (`/redo/`; payload `needs_redo`). `reopen` sends it back to the lead unit with
+a new handling deadline (the urgency's rule, from now) and tells the unit (notify `unit_redo`);
+`dissatisfied_count` counts the 不满意 callbacks and an order at `redo.repeat_dissatisfied_from` or
+more is flagged 重复不满意 (payload `repeat_dissatisfied`, shown on the queue).
+
+## 提级响应
+
+`escalate` raises the order's level (`WorkOrder.level`, shown on every page as 处理层级) one step:
+街镇 → 区部门 → 区领导 (an order led by a department or a utility starts at 区部门). The next level
+has a coordinator (统筹单位, `coordinator_unit`): a department for 区部门 (chosen, required), the
+district (区) for 区领导 (by default); the kinds are `escalation.<level>.coordinator_kinds` of
+`data/rules/workflow.yaml`. The coordinator joins the order's assisting units (its people see it);
+the lead unit may change with the escalation. The handling deadline becomes the level's limit
+from the escalation (`escalation.<level>.handling`; replayed by `recompute_deadlines`). The lead
+and the coordinating unit are told (notify `order_escalated`). At 区领导 the guard refuses a further
+escalation (`top_level`). Queue: `/escalations/` (filter by level). Assessment: `escalation_level`
+counts escalations; the new deadline is the one the order's timeliness is judged against.
+
+## 吹哨报到
+
+`whistle` calls units in (条例第十六条): each becomes an assisting unit and gets a `WhistleCall`
+with `report_due` = whistle time + `whistle.report_within`; each is told (notify `unit_whistled`).
+A called unit's handler or leader (scope 被吹哨单位) takes `report_in` (报到) before the limit — after
+it the action is refused (409 `report_late`, a Chinese message on the page) and the call stays
+un-reported — then `contribute` (履职情况). The lead unit records `joint_handling` (联合处置:
+participants among the lead and called units, time, place, result; `JointHandling`). 报到率 =
+calls reported in time ÷ calls, 到场率 = calls whose unit took part in a joint handling of the order
+÷ calls, per unit and period (`jiesu.workorders.selectors.whistle_rates`, shown on `/whistle/`);
+both the whistling street and the reporting departments are assessed on them (条例第三十三条). The
+indicators app registers them as providers `whistle_report_rate` / `whistle_attendance_rate` (percent,
+with n) for a catalogue version that lists those codes (`jiesu/indicators/whistle.py`).
+
+## 事件载荷（typed, `jiesu/workorders/payloads.py`）
+
+One definition per action, used by the services and by `jiesu/workorders/bulk.py`.
+
+"""
+
+
 def render() -> str:
-    return f"{HEADER}\n```mermaid\n{mermaid()}\n```\n\n## 转换表\n\n{table_markdown()}\n"
+    return f"{HEADER}\n```mermaid\n{mermaid()}\n```\n\n## 转换表\n\n{table_markdown()}\n\n{NOTES}{payload_markdown()}\n"

@@ -17,6 +17,8 @@ class State(models.TextChoices):
     RETURNED = "returned", "已退单"
     ACKNOWLEDGED = "acknowledged", "已签收"
     IN_PROGRESS = "in_progress", "办理中"
+    PENDING_CHECK = "pending_check", "待核查"  # 多级核查: the handler submitted, the unit leader checks
+    SPOT_CHECK = "spot_check", "待抽查"  # the 指挥部 spot-checks a sample before the order counts as resolved
     RESOLVED = "resolved", "已办结"
     CALLBACK_DONE = "callback_done", "已回访"
     CLOSED = "closed", "已归档"
@@ -26,7 +28,18 @@ class State(models.TextChoices):
 
 TERMINAL_STATES = (State.CLOSED, State.MERGED, State.UNREASONABLE)
 # States in which the handling clock runs (the order is with a unit and not yet resolved).
-OPEN_STATES = (State.DISPATCHED, State.RETURNED, State.ACKNOWLEDGED, State.IN_PROGRESS)
+OPEN_STATES = (State.DISPATCHED, State.RETURNED, State.ACKNOWLEDGED, State.IN_PROGRESS, State.PENDING_CHECK)
+
+
+class Level(models.TextChoices):
+    """The level an order is handled at (提级响应 raises it): 街镇 → 区部门 → 区领导."""
+
+    STREET = "street", "街镇"
+    DEPARTMENT = "department", "区部门"
+    DISTRICT = "district", "区领导"
+
+
+LEVEL_ORDER = [Level.STREET, Level.DEPARTMENT, Level.DISTRICT]
 
 
 class Channel(models.TextChoices):
@@ -196,7 +209,24 @@ class WorkOrder(models.Model):
     reply = models.TextField("答复意见", blank=True)
     solved = models.BooleanField("回访-是否解决", null=True, blank=True)
     satisfaction = models.PositiveSmallIntegerField("回访-满意度", choices=Satisfaction.choices, null=True, blank=True)
-    escalation_level = models.PositiveSmallIntegerField("提级层级", default=0)
+    escalation_level = models.PositiveSmallIntegerField("提级次数", default=0)
+    level = models.CharField(
+        "处理层级",
+        max_length=16,
+        choices=Level.choices,
+        blank=True,
+        help_text="提级响应后的层级；空为按主办单位的常规层级",
+    )
+    coordinator_unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name="提级统筹单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="coordinated_orders",
+    )
+    check_due = models.DateTimeField("核查期限", null=True, blank=True, help_text="待核查/待抽查环节的期限")
+    dissatisfied_count = models.PositiveSmallIntegerField("回访不满意次数", default=0)
     supervision_count = models.PositiveIntegerField("督办次数", default=0)
     return_count = models.PositiveIntegerField("退单次数", default=0)
     reopen_count = models.PositiveIntegerField("重办次数", default=0)
@@ -230,6 +260,19 @@ class WorkOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    @property
+    def level_label(self) -> str:
+        """The level shown on every page: the escalated one, else the lead unit's usual one."""
+        if self.level:
+            return Level(self.level).label
+        kind = self.lead_unit.kind if self.lead_unit_id else ""
+        return Level.DEPARTMENT.label if kind in ("department", "enterprise") else Level.STREET.label
+
+    @property
+    def repeat_dissatisfied(self) -> bool:
+        """不满意 at two callbacks or more: flagged on the 重办 queue."""
+        return self.dissatisfied_count >= 2
 
     def is_response_overdue(self, *, now=None) -> bool:
         if self.response_due is None:
@@ -273,3 +316,46 @@ class WorkOrderEvent(HistoryEvent):
 
     def __str__(self) -> str:
         return f"{self.order_id}#{self.seq} {self.action}"
+
+
+class WhistleCall(models.Model):
+    """A unit called in by 吹哨报到: it must 报到 before `report_due` (data/rules/whistle.yaml) and
+    record its contribution. A projection of the whistle / report_in / contribute events."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="whistle_calls")
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name="报到单位", on_delete=models.PROTECT, related_name="whistle_calls"
+    )
+    called_at = models.DateTimeField("吹哨时间")
+    report_due = models.DateTimeField("报到期限")
+    reported_at = models.DateTimeField("报到时间", null=True, blank=True)
+    contribution = models.TextField("履职情况", blank=True)
+    contributed_at = models.DateTimeField("履职记录时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "吹哨报到"
+        verbose_name_plural = "吹哨报到"
+        constraints = [models.UniqueConstraint(fields=["order", "unit"], name="whistle_order_unit_unique")]
+        indexes = [models.Index(fields=["unit", "called_at"], name="whistle_unit_called")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} → {self.unit_id}"
+
+
+class JointHandling(models.Model):
+    """A joint handling on site (联合处置) after 吹哨: who came, when, where, with what result."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="joint_handlings")
+    held_at = models.DateTimeField("处置时间")
+    place = models.CharField("地点", max_length=200)
+    result = models.TextField("处置结果")
+    participants = models.ManyToManyField("org.Unit", verbose_name="到场单位", related_name="joint_handlings")
+    event_seq = models.PositiveIntegerField("事件序号")
+
+    class Meta:
+        verbose_name = "联合处置记录"
+        verbose_name_plural = "联合处置记录"
+        ordering = ["order_id", "held_at"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.held_at:%Y-%m-%d} {self.place}"

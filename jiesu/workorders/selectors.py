@@ -3,13 +3,21 @@ list filters (including overdue, which is derived from deadlines, never stored).
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from jiesu.common import privacy
 from jiesu.common.errors import NotFound
 from jiesu.org.models import Role, User
-from jiesu.workorders.models import OPEN_STATES, Category, CategoryScheme, State, WorkOrder
+from jiesu.workorders.models import (
+    OPEN_STATES,
+    Category,
+    CategoryScheme,
+    JointHandling,
+    State,
+    WhistleCall,
+    WorkOrder,
+)
 
 
 def visible_orders(*, user: User) -> QuerySet[WorkOrder]:
@@ -163,3 +171,37 @@ def search_categories(*, query: str, limit: int = 20) -> list[Category]:
         | Q(code__startswith=q)
     )
     return sorted(found[: limit * 3], key=lambda c: (c.level != 3, not c.initials.startswith(lowered), c.code))[:limit]
+
+
+def whistle_rates(*, start: dt.datetime, end: dt.datetime, unit_ids: list[int] | None = None) -> list[dict]:
+    """报到率 and 到场率 per called unit, for the calls made in [start, end): calls, reported in
+    time, attended (took part in a joint handling of that order); rates None when no call."""
+    attended = JointHandling.objects.filter(order_id=OuterRef("order_id"), participants=OuterRef("unit_id"))
+    calls = WhistleCall.objects.filter(called_at__gte=start, called_at__lt=end)
+    if unit_ids is not None:
+        calls = calls.filter(unit_id__in=unit_ids)
+    rows = (
+        calls.annotate(came=Exists(attended))
+        .values("unit_id", "unit__name")
+        .annotate(
+            called=Count("pk"),
+            reported=Count("pk", filter=Q(reported_at__isnull=False)),
+            attended=Count("pk", filter=Q(came=True)),
+        )
+        .order_by("unit__name")
+    )
+    result = []
+    for row in rows:
+        n = row["called"]
+        result.append(
+            {
+                "unit_id": row["unit_id"],
+                "unit": row["unit__name"],
+                "called": n,
+                "reported": row["reported"],
+                "attended": row["attended"],
+                "report_rate": row["reported"] / n if n else None,
+                "attendance_rate": row["attended"] / n if n else None,
+            }
+        )
+    return result

@@ -18,16 +18,20 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 
 from jiesu.common import privacy, validation
-from jiesu.common.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from jiesu.common.errors import Conflict, Forbidden, InvalidInput, NotAllowed, NotFound
 from jiesu.org.models import Grid, PropertyProject, Unit, UnitKind, User
-from jiesu.workorders import deadlines, state_machine, verification
+from jiesu.workorders import deadlines, payloads, state_machine, verification, workflow
 from jiesu.workorders.models import (
+    LEVEL_ORDER,
     TERMINAL_STATES,
     Category,
     Channel,
+    JointHandling,
+    Level,
     Satisfaction,
     State,
     Urgency,
+    WhistleCall,
     WorkOrder,
     WorkOrderEvent,
 )
@@ -941,47 +945,336 @@ def supervise(*, user: User | None, order_id: int, reason: str, at: dt.datetime 
     return _transition(order_id=order_id, user=user, action="supervise", at=at, apply=apply, reason=reason)
 
 
-def escalate(*, user: User | None, order_id: int, reason: str, at: dt.datetime | None = None) -> WorkOrder:
-    """Raise the handling level (提级响应) for key, difficult or risky orders."""
+def base_level(kind: str | None) -> str:
+    """The level an order is handled at before any 提级: departments and utilities are 区部门."""
+    return Level.DEPARTMENT if kind in (UnitKind.DEPARTMENT, UnitKind.ENTERPRISE) else Level.STREET
+
+
+def escalate(
+    *,
+    user: User | None,
+    order_id: int,
+    reason: str,
+    coordinator_unit: Unit | int | None = None,
+    lead_unit: Unit | int | None = None,
+    at: dt.datetime | None = None,
+) -> WorkOrder:
+    """Raise the handling level (提级响应) for key, difficult or risky orders: 街镇 → 区部门 → 区领导.
+    The next level's coordinator (统筹单位: a department for 区部门, the district for 区领导 — the
+    kinds are data) joins the order; the lead unit may change with it; the handling deadline
+    becomes the level's limit from now."""
     reason = _require_text(reason, field="reason", label="提级理由")
+    new_lead = _handling_unit(lead_unit, label="新主办单位") if lead_unit not in (None, "") else None
+
+    def coordinator_for(level: str) -> Unit | None:
+        kinds = workflow.escalation_level(level).get("coordinator_kinds", [])
+        unit = coordinator_unit
+        if unit in (None, "") and level == Level.DISTRICT:
+            unit = Unit.objects.filter(kind=UnitKind.DISTRICT, is_active=True).order_by("pk").first()
+        if unit in (None, "") and user is None:
+            return None  # the platform's replay of a history that does not name one
+        if unit in (None, ""):
+            raise InvalidInput("请选择统筹单位", code="required", details={"field": "coordinator_unit"})
+        if not isinstance(unit, Unit):
+            unit = Unit.objects.filter(pk=unit).first()
+        if unit is None or not unit.is_active or unit.kind not in kinds:
+            label = Level(level).label
+            raise InvalidInput(f"统筹单位无效：提级至{label}须由{label}统筹", code="invalid_unit")
+        return unit
+
+    chosen: dict[str, Any] = {}
+
+    def check(order):
+        current = order.level or base_level(state_machine.lead_kind(order))
+        position = LEVEL_ORDER.index(current)
+        if position + 1 >= len(LEVEL_ORDER):
+            raise NotAllowed("已提级至最高层级（区领导）", code="top_level")
+        chosen["level"] = LEVEL_ORDER[position + 1]
+        chosen["coordinator"] = coordinator_for(chosen["level"])
 
     def apply(order, when):
+        level, coordinator = chosen["level"], chosen["coordinator"]
+        order.level, order.coordinator_unit_id = level, coordinator.pk if coordinator else None
         order.escalation_level += 1
-        return ["escalation_level"], {"level": order.escalation_level}
+        fields = ["level", "coordinator_unit_id", "escalation_level", "handling_due"]
+        if new_lead is not None and new_lead.pk != order.lead_unit_id:
+            order.lead_unit_id = new_lead.pk
+            fields.append("lead_unit_id")
+        lead = new_lead if new_lead is not None else Unit.objects.get(pk=order.lead_unit_id)
+        order.handling_due = workflow.due(when, workflow.escalation_level(level)["handling"])
+        body = payloads.Escalate(
+            level=level,
+            level_label=Level(level).label,
+            count=order.escalation_level,
+            coordinator_unit=coordinator.pk if coordinator else None,
+            coordinator_unit_name=coordinator.name if coordinator else "",
+            lead_unit=lead.pk,
+            lead_unit_name=lead.name,
+            handling_due=order.handling_due,
+        )
+        return fields, body.as_payload()
 
-    return _transition(order_id=order_id, user=user, action="escalate", at=at, apply=apply, reason=reason)
+    order = _transition(order_id=order_id, user=user, action="escalate", at=at, apply=apply, reason=reason, check=check)
+    coordinator = chosen["coordinator"]
+    if coordinator is not None and coordinator.kind in _HANDLING_KINDS and coordinator.pk != order.lead_unit_id:
+        order.assisting_units.add(coordinator)  # so that its people see and follow the order
+    return order
 
 
 def whistle(
     *, user: User | None, order_id: int, units: Iterable[Unit | int], reason: str, at: dt.datetime | None = None
 ) -> WorkOrder:
-    """Call other units in to help (吹哨报到): they become assisting units."""
+    """Call other units in to help (吹哨报到): they become assisting units and must 报到 before the
+    limit of data/rules/workflow.yaml (条例第十六条)."""
     reason = _require_text(reason, field="reason", label="吹哨事由")
     called = [_handling_unit(u, label="报到单位") for u in units]
     if not called:
         raise InvalidInput("请选择报到单位", code="required", details={"field": "units"})
+    if len({u.pk for u in called}) != len(called):
+        raise InvalidInput("报到单位重复", code="duplicate_unit", details={"field": "units"})
+    chosen: dict[str, Any] = {}
 
     def check(order):
         if any(u.pk == order.lead_unit_id for u in called):
             raise InvalidInput("不能向主办单位自身吹哨", code="same_unit")
+        already = set(WhistleCall.objects.filter(order_id=order.pk).values_list("unit_id", flat=True))
+        again = [u.name for u in called if u.pk in already]
+        if again:
+            raise InvalidInput(f"已向{'、'.join(again)}吹哨，不能重复", code="already_called")
 
     def apply(order, when):
-        return [], {"units": [u.pk for u in called], "unit_names": [u.name for u in called]}
+        chosen["due"] = workflow.due(when, workflow.whistle_limit())
+        body = payloads.Whistle(
+            units=[u.pk for u in called], unit_names=[u.name for u in called], report_due=chosen["due"]
+        )
+        return [], body.as_payload()
 
-    order = _transition(order_id=order_id, user=user, action="whistle", at=at, apply=apply, reason=reason, check=check)
-    order.assisting_units.add(*called)
+    with transaction.atomic():
+        order = _transition(
+            order_id=order_id, user=user, action="whistle", at=at, apply=apply, reason=reason, check=check
+        )
+        when = order.events.order_by("-seq").values_list("at", flat=True).first()
+        WhistleCall.objects.bulk_create(
+            [WhistleCall(order_id=order.pk, unit=u, called_at=when, report_due=chosen["due"]) for u in called]
+        )
+        order.assisting_units.add(*called)
+    return order
+
+
+def _call_of(order_id: int, user: User | None) -> WhistleCall:
+    call = WhistleCall.objects.filter(order_id=order_id, unit_id=user.unit_id if user else None).first()
+    if call is None:
+        raise Forbidden("只有被吹哨的单位可以报到", code="not_called")
+    return call
+
+
+def report_in(*, user: User, order_id: int, note: str = "", at: dt.datetime | None = None) -> WorkOrder:
+    """The called unit reports in (报到) — before the limit; a late one is refused and stays counted
+    as not reported."""
+    chosen: dict[str, Any] = {}
+
+    def check(order):
+        call = _call_of(order.pk, user)
+        if call.reported_at is not None:
+            raise NotAllowed(
+                f"本单位已于{timezone.localtime(call.reported_at):%Y-%m-%d %H:%M}报到", code="already_reported"
+            )
+        chosen["call"] = call
+
+    def apply(order, when):
+        call = chosen["call"]
+        if when > call.report_due:
+            due = timezone.localtime(call.report_due)
+            raise NotAllowed(f"已超过报到时限（{due:%Y-%m-%d %H:%M}），不能再报到", code="report_late")
+        WhistleCall.objects.filter(pk=call.pk).update(reported_at=when)
+        unit = call.unit
+        return [], payloads.ReportIn(unit=unit.pk, unit_name=unit.name, report_due=call.report_due).as_payload()
+
+    return _transition(
+        order_id=order_id, user=user, action="report_in", at=at, apply=apply, reason=note[:500], check=check
+    )
+
+
+def contribute(*, user: User, order_id: int, contribution: str, at: dt.datetime | None = None) -> WorkOrder:
+    """The called unit records what it did (履职情况); it must have reported in first."""
+    text = _require_text(contribution, field="contribution", label="履职情况", max_length=2000)
+    chosen: dict[str, Any] = {}
+
+    def check(order):
+        call = _call_of(order.pk, user)
+        if call.reported_at is None:
+            raise NotAllowed("请先报到，再记录履职情况", code="not_reported")
+        chosen["call"] = call
+
+    def apply(order, when):
+        call = chosen["call"]
+        WhistleCall.objects.filter(pk=call.pk).update(contribution=text, contributed_at=when)
+        unit = call.unit
+        return [], payloads.Contribute(unit=unit.pk, unit_name=unit.name, contribution=text).as_payload()
+
+    return _transition(order_id=order_id, user=user, action="contribute", at=at, apply=apply, check=check)
+
+
+def joint_handling(
+    *,
+    user: User | None,
+    order_id: int,
+    participants: Iterable[Unit | int],
+    held_at: dt.datetime,
+    place: str,
+    result: str,
+    at: dt.datetime | None = None,
+) -> WorkOrder:
+    """The lead unit records a joint handling on site (联合处置): which units came (the lead unit
+    and units called in), when, where, with what result — the 到场率 counts from it."""
+    place = _require_text(place, field="place", label="处置地点", max_length=200)
+    result = _require_text(result, field="result", label="处置结果", max_length=2000)
+    if held_at is None or timezone.is_naive(held_at):
+        raise InvalidInput("请填写处置时间", code="required", details={"field": "held_at"})
+    ids = []
+    for unit in participants:
+        pk = unit.pk if isinstance(unit, Unit) else unit
+        if pk not in ids:
+            ids.append(pk)
+    if not ids:
+        raise InvalidInput("请选择到场单位", code="required", details={"field": "participants"})
+    chosen: dict[str, Any] = {}
+
+    def check(order):
+        allowed = {order.lead_unit_id, *state_machine.called_units(order)}
+        strangers = [pk for pk in ids if pk not in allowed]
+        if strangers:
+            raise InvalidInput(
+                "到场单位须为主办单位或被吹哨的单位", code="invalid_unit", details={"field": "participants"}
+            )
+        chosen["units"] = list(Unit.objects.filter(pk__in=ids).order_by("pk"))
+
+    def apply(order, when):
+        if held_at > when + dt.timedelta(minutes=5):
+            raise InvalidInput("处置时间不能晚于现在", code="invalid_time", details={"field": "held_at"})
+        units = chosen["units"]
+        body = payloads.JointHandling(
+            participants=[u.pk for u in units],
+            participant_names=[u.name for u in units],
+            held_at=held_at,
+            place=place,
+            result=result,
+        )
+        chosen["record"] = (held_at, place, result, units)
+        return [], body.as_payload()
+
+    with transaction.atomic():
+        order = _transition(order_id=order_id, user=user, action="joint_handling", at=at, apply=apply, check=check)
+        held, where, what, units = chosen["record"]
+        record = JointHandling.objects.create(
+            order_id=order.pk, held_at=held, place=where, result=what, event_seq=order.version
+        )
+        record.participants.add(*units)
     return order
 
 
 def resolve(*, user: User | None, order_id: int, reply: str, at: dt.datetime | None = None) -> WorkOrder:
-    """The unit reports the order done, with its reply to the requester (办结/答复)."""
+    """The unit reports the order done, with its reply to the requester (办结/答复) — directly for
+    the unit kinds without 多级核查 (and for the platform's replays); the others submit_check."""
     reply = _require_text(reply, field="reply", label="答复意见", max_length=MAX_REPLY)
 
     def apply(order, when):
         order.resolved_at, order.reply = when, reply
-        return ["resolved_at", "reply"], {"reply": reply}
+        return ["resolved_at", "reply"], payloads.Resolve(reply=reply).as_payload()
 
     return _transition(order_id=order_id, user=user, action="resolve", at=at, apply=apply)
+
+
+# ---------------------------------------------------------------- 多级核查
+
+
+def submit_check(*, user: User | None, order_id: int, reply: str, at: dt.datetime | None = None) -> WorkOrder:
+    """The handler submits the resolution and its reply to the unit leader (提交核查, 待核查)."""
+    reply = _require_text(reply, field="reply", label="答复意见", max_length=MAX_REPLY)
+
+    def apply(order, when):
+        order.reply = reply
+        order.check_due = workflow.due(when, workflow.check_limit("leader_check"))
+        return ["reply", "check_due"], payloads.SubmitCheck(reply=reply, check_due=order.check_due).as_payload()
+
+    return _transition(order_id=order_id, user=user, action="submit_check", at=at, apply=apply)
+
+
+def _submitter(order_id: int) -> int | None:
+    last = WorkOrderEvent.objects.filter(order_id=order_id, action="submit_check").order_by("-seq").first()
+    return last.actor_id if last else None
+
+
+def approve_check(*, user: User | None, order_id: int, note: str = "", at: dt.datetime | None = None) -> WorkOrder:
+    """The unit leader approves the submitted resolution (核查通过). The unit's 办结 time is now;
+    the order is resolved, or — when the 指挥部's deterministic sample takes it — waits for the
+    spot check (待抽查). A leader does not check a resolution he submitted himself."""
+    order = WorkOrder.objects.filter(pk=order_id).only("pk", "lead_unit_id").first()
+    if order is None:
+        raise NotFound("工单不存在", code="order_not_found")
+    kind = state_machine.lead_kind(order)
+    sampled = workflow.is_sampled(order_id=order_id, kind=kind)
+    action = "approve_to_spot_check" if sampled else "approve_check"
+
+    def check(locked):
+        if user is not None and _submitter(locked.pk) == user.pk:
+            raise Forbidden("核查须由提交人以外的单位领导进行", code="self_check")
+
+    def apply(locked, when):
+        submitted_by = _submitter(locked.pk)
+        locked.resolved_at = when
+        locked.check_due = workflow.due(when, workflow.check_limit("spot_check")) if sampled else None
+        body = payloads.ApproveCheck(
+            sampled=sampled,
+            spot_check_rate=workflow.spot_check_rate(kind),
+            rules=workflow.version(),
+            submitted_by=submitted_by,
+            check_due=locked.check_due,
+        )
+        return ["resolved_at", "check_due"], body.as_payload()
+
+    return _transition(order_id=order_id, user=user, action=action, at=at, apply=apply, reason=note[:500], check=check)
+
+
+def send_back(*, user: User | None, order_id: int, reason: str, at: dt.datetime | None = None) -> WorkOrder:
+    """The unit leader sends the resolution back to the handler (核查退回), with the reason; the
+    handling deadline keeps running."""
+    reason = _require_text(reason, field="reason", label="退回理由")
+
+    def apply(order, when):
+        order.check_due = None
+        count = WorkOrderEvent.objects.filter(order_id=order.pk, action="send_back").count() + 1
+        return ["check_due"], payloads.SendBack(count=count).as_payload()
+
+    return _transition(order_id=order_id, user=user, action="send_back", at=at, apply=apply, reason=reason)
+
+
+def pass_spot_check(*, user: User | None, order_id: int, note: str = "", at: dt.datetime | None = None) -> WorkOrder:
+    """The 指挥部 confirms a sampled resolution (抽查通过): the order is resolved, its 办结 time stays
+    the unit leader's approval."""
+
+    def apply(order, when):
+        order.check_due = None
+        return ["check_due"], payloads.SpotCheck(passed=True).as_payload()
+
+    return _transition(order_id=order_id, user=user, action="pass_spot_check", at=at, apply=apply, reason=note[:500])
+
+
+def fail_spot_check(*, user: User | None, order_id: int, reason: str, at: dt.datetime | None = None) -> WorkOrder:
+    """The 指挥部 finds the sampled resolution wanting (抽查不通过): back to handling with a new
+    handling deadline from now, as a 重办 gives."""
+    reason = _require_text(reason, field="reason", label="抽查意见")
+
+    def apply(order, when):
+        order.check_due, order.resolved_at = None, None
+        due = deadlines.compute(urgency=order.urgency, start=when)
+        order.handling_due = due.handling_due
+        if due.estimated:
+            order.calendar_estimated = True
+        body = payloads.SpotCheck(passed=False, handling_due=due.handling_due)
+        return ["check_due", "resolved_at", "handling_due", "calendar_estimated"], body.as_payload()
+
+    return _transition(order_id=order_id, user=user, action="fail_spot_check", at=at, apply=apply, reason=reason)
 
 
 def callback(
@@ -993,20 +1286,30 @@ def callback(
     reached: bool = True,
     note: str = "",
     at: dt.datetime | None = None,
+    strict: bool = False,
 ) -> WorkOrder:
     """The centre asks the requester: solved? satisfied? (回访). `reached=False` records a callback
-    that could not reach the requester; it counts as no valid callback."""
+    that could not reach the requester; it counts as no valid callback. `strict` (a person at a page
+    or an API client) also refuses answers that contradict each other without a note."""
     if reached:
         if solved is None:
-            raise InvalidInput("请填写是否解决", code="required", details={"field": "solved"})
+            raise InvalidInput("请选择是否解决", code="required", details={"field": "solved"})
         if satisfaction not in Satisfaction.values:
-            raise InvalidInput("满意度须为1至5级", code="invalid_choice", details={"field": "satisfaction"})
+            raise InvalidInput("请选择满意度（1至5级）", code="invalid_choice", details={"field": "satisfaction"})
+        if strict and solved and satisfaction == Satisfaction.VERY_DISSATISFIED and not (note or "").strip():
+            # Contradictory on its face: ask the agent to say why rather than store it silently
+            # (pages and API; replays of recorded callbacks take them as they were).
+            raise InvalidInput(
+                "“已解决”但“非常不满意”：请在回访记录中说明原因", code="contradictory", details={"field": "note"}
+            )
     else:
         solved, satisfaction = None, None
 
     def apply(order, when):
         order.solved, order.satisfaction = solved, satisfaction
-        return ["solved", "satisfaction"], {"reached": reached, "solved": solved, "satisfaction": satisfaction}
+        body = callback_payload(order, reached=reached, solved=solved, satisfaction=satisfaction)
+        order.dissatisfied_count = body.dissatisfied_count
+        return ["solved", "satisfaction", "dissatisfied_count"], body.as_payload()
 
     return _transition(
         order_id=order_id,
@@ -1018,8 +1321,25 @@ def callback(
     )
 
 
+def callback_payload(order, *, reached: bool, solved: bool | None, satisfaction: int | None) -> payloads.Callback:
+    """The callback's payload (shared with jiesu.workorders.bulk): a reached answer of 不满意 counts
+    towards the repeat flag; 未解决 or 不满意 puts the order in the 重办 queue. `order` is the row or
+    the bulk writer's dict."""
+    count = order["dissatisfied_count"] if isinstance(order, dict) else order.dissatisfied_count
+    bound = workflow.redo_rules()["dissatisfied_at_most"]
+    dissatisfied = reached and satisfaction is not None and satisfaction <= bound
+    return payloads.Callback(
+        reached=reached,
+        solved=solved,
+        satisfaction=satisfaction,
+        needs_redo=bool(reached and (solved is False or dissatisfied)),
+        dissatisfied_count=count + (1 if dissatisfied else 0),
+    )
+
+
 def reopen(*, user: User | None, order_id: int, reason: str, at: dt.datetime | None = None) -> WorkOrder:
-    """Callback says not solved: back to the unit (重办), with a fresh handling deadline."""
+    """Callback says not solved or not satisfied: back to the unit (重办), with a fresh handling
+    deadline; an order 不满意 again and again is flagged (重复不满意)."""
     reason = _require_text(reason, field="reason", label="重办理由")
 
     def apply(order, when):
@@ -1027,10 +1347,15 @@ def reopen(*, user: User | None, order_id: int, reason: str, at: dt.datetime | N
         order.resolved_at = None
         due = deadlines.compute(urgency=order.urgency, start=when)
         order.handling_due = due.handling_due
-        payload = {"count": order.reopen_count, "handling_due": due.handling_due.isoformat()}
         if due.estimated:
-            order.calendar_estimated = payload["calendar_estimated"] = True
-        return ["reopen_count", "resolved_at", "handling_due", "calendar_estimated"], payload
+            order.calendar_estimated = True
+        body = payloads.Reopen(
+            count=order.reopen_count,
+            handling_due=due.handling_due,
+            repeat_dissatisfied=order.dissatisfied_count >= workflow.redo_rules()["repeat_dissatisfied_from"],
+            calendar_estimated=due.estimated,
+        )
+        return ["reopen_count", "resolved_at", "handling_due", "calendar_estimated"], body.as_payload()
 
     return _transition(order_id=order_id, user=user, action="reopen", at=at, apply=apply, reason=reason)
 
@@ -1060,7 +1385,15 @@ def recompute_deadlines(*, order_id: int, at: dt.datetime | None = None) -> Work
 
     def apply(order, when):
         events = order.events.filter(
-            action__in=["dispatch", "redispatch", "rule_dispute", "reopen", "approve_extension"]
+            action__in=[
+                "dispatch",
+                "redispatch",
+                "rule_dispute",
+                "reopen",
+                "fail_spot_check",
+                "escalate",
+                "approve_extension",
+            ]  # fmt: skip
         ).order_by("seq")
         due = deadlines.replay(urgency=order.urgency, events=events)
         if due is None:
@@ -1204,7 +1537,16 @@ ACTIONS: dict[str, Callable[..., Any]] = {
     "supervise": supervise,
     "escalate": escalate,
     "whistle": whistle,
+    "report_in": report_in,
+    "contribute": contribute,
+    "joint_handling": joint_handling,
     "resolve": resolve,
+    "submit_check": submit_check,
+    "approve_check": approve_check,
+    "approve_to_spot_check": approve_check,  # the same button: the sample decides the target
+    "send_back": send_back,
+    "pass_spot_check": pass_spot_check,
+    "fail_spot_check": fail_spot_check,
     "callback": callback,
     "reopen": reopen,
     "close": close,

@@ -8,8 +8,9 @@ whistle on behalf of a unit): the scope restricts unit roles only."""
 from pathlib import Path
 
 from jiesu.common.transitions import SAME, Transition, TransitionTable
-from jiesu.org.models import UNIT_ROLES
-from jiesu.workorders.models import State
+from jiesu.org.models import UNIT_ROLES, Unit, UnitKind
+from jiesu.workorders import workflow
+from jiesu.workorders.models import State, WorkOrder
 
 __all__ = ["GUARDS", "SAME", "Transition", "allowed_actions", "check_role", "check_state", "get", "table"]
 
@@ -22,8 +23,30 @@ def _guard_has_pending_extension(order) -> bool:
     return bool(order.pending_extension)
 
 
-def _guard_callback_not_solved(order) -> bool:
-    return order.solved is False
+def needs_redo(order) -> bool:
+    """未解决, or 不满意 (satisfaction at most the rule's bound): the order belongs in the 重办 queue."""
+    bound = workflow.redo_rules()["dissatisfied_at_most"]
+    return order.solved is False or (order.satisfaction is not None and order.satisfaction <= bound)
+
+
+def lead_kind(order) -> str | None:
+    """The kind of the order's lead unit (the related row is cached on the order instance)."""
+    if not order.lead_unit_id:
+        return None
+    if isinstance(order, WorkOrder):
+        return order.lead_unit.kind
+    return Unit.objects.filter(pk=order.lead_unit_id).values_list("kind", flat=True).first()
+
+
+def called_units(order) -> set[int]:
+    """The units called in to this order by 吹哨报到."""
+    from jiesu.workorders.models import WhistleCall
+
+    return set(WhistleCall.objects.filter(order_id=order.pk).values_list("unit_id", flat=True))
+
+
+def _guard_sampled(order) -> bool:
+    return workflow.is_sampled(order_id=order.pk, kind=lead_kind(order))
 
 
 def _guard_no_pending_verification(order) -> bool:
@@ -40,7 +63,10 @@ GUARDS = {
     "has_pending_verification": (_guard_has_pending_verification, "没有待反馈的先行核实", "有待反馈的先行核实"),
     "no_pending_extension": (_guard_no_pending_extension, "已有待审批的延期申请", "无待审批延期"),
     "has_pending_extension": (_guard_has_pending_extension, "没有待审批的延期申请", "有待审批延期"),
-    "callback_not_solved": (_guard_callback_not_solved, "回访结果为已解决，无需重办", "回访结果为未解决"),
+    "callback_not_solved": (needs_redo, "回访结果为已解决且满意，无需重办", "回访结果为未解决或不满意"),
+    "sampled": (_guard_sampled, "该工单不在指挥部抽查样本中", "在指挥部抽查样本中"),
+    "not_sampled": (lambda order: not _guard_sampled(order), "该工单在指挥部抽查样本中", "不在抽查样本中"),
+    "below_top_level": (lambda order: order.level != "district", "已提级至最高层级（区领导）", "未到区领导层级"),
 }
 
 _TABLE = TransitionTable(
@@ -49,6 +75,9 @@ _TABLE = TransitionTable(
     guards=GUARDS,
     unit_roles=UNIT_ROLES,
     noun="工单",
+    kind_of=lead_kind,
+    kind_labels=dict(UnitKind.choices),
+    called_units=called_units,
 )
 
 

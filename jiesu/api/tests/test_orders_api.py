@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from jiesu.workorders.models import State, WorkOrder
-from jiesu.workorders.tests.factories import order_in_state
+from jiesu.workorders.tests.factories import order_in_state, spot_check_rates
 
 
 def client_for(user) -> APIClient:
@@ -158,7 +158,7 @@ def test_actions_through_the_api(users, units):
     assert response.json()["state"] == "dispatched"
     assert response.json()["assisting_units"] == [{"code": "110106-D03", "name": "北京市丰台区房屋管理局"}]
     # state refuses → 409
-    assert_error(handler.post(url + "resolve", {"reply": "已办"}, format="json"), 409, "invalid_transition")
+    assert_error(handler.post(url + "submit_check", {"reply": "已办"}, format="json"), 409, "invalid_transition")
     # role refuses → 403
     assert_error(client_for(users["agent"]).post(url + "supervise", {"reason": "催"}, format="json"), 403, "forbidden")
     # invalid input → 400
@@ -175,7 +175,12 @@ def test_actions_through_the_api(users, units):
     ]:
         assert handler.post(url + action, payload, format="json").status_code == 200
     assert dispatcher.post(url + "approve_extension", {}, format="json").json()["extension_count"] == 1
-    assert handler.post(url + "resolve", {"reply": "已修复井盖"}, format="json").status_code == 200
+    # a street's handler does not resolve directly: 多级核查 (403 with the rule's own code)
+    assert_error(handler.post(url + "resolve", {"reply": "已修复井盖"}, format="json"), 403, "wrong_unit_kind")
+    assert handler.post(url + "submit_check", {"reply": "已修复井盖"}, format="json").json()["state"] == "pending_check"
+    with spot_check_rates(0.0):
+        approved = client_for(users["unit_leader"]).post(url + "approve_check", {}, format="json")
+    assert approved.status_code == 200 and approved.json()["state"] == "resolved"
     callback = client_for(users["callback"])
     assert_error(callback.post(url + "callback", {"solved": True, "satisfaction": 9}, format="json"), 400)
     assert callback.post(url + "callback", {"solved": True, "satisfaction": 4}, format="json").status_code == 200

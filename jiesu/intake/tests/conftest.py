@@ -6,6 +6,7 @@ from django.utils import timezone
 from jiesu.intake.models import ApiKey
 from jiesu.workorders import services
 from jiesu.workorders.models import Category, Channel
+from jiesu.workorders.tests.factories import resolve_through_checks
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def orders(users, units):
     services.dispatch(user=users["dispatcher"], order_id=done.pk, lead_unit=units["110106013"])
     services.acknowledge(user=users["handler"], order_id=done.pk)
     services.respond(user=users["handler"], order_id=done.pk)
-    services.resolve(user=users["handler"], order_id=done.pk, reply="已处理")
+    resolve_through_checks(order_id=done.pk, users=users, reply="已处理")
     services.callback(user=users["callback"], order_id=done.pk, solved=True, satisfaction=5)
     services.close(user=users["callback"], order_id=done.pk)
     return {"received": received, "working": working, "closed": done}

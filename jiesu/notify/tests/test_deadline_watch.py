@@ -12,7 +12,7 @@ from jiesu.notify.rules import rule_for
 from jiesu.timers.models import TimerMark
 from jiesu.workorders import services
 from jiesu.workorders.models import WorkOrderEvent
-from jiesu.workorders.tests.factories import make_order
+from jiesu.workorders.tests.factories import make_order, resolve_through_checks
 
 from .conftest import at
 
@@ -162,7 +162,7 @@ def test_resolved_and_merged_orders_are_left_alone(order, staff):
     with time_machine.travel(at(2025, 3, 5, 10), tick=False):
         services.acknowledge(user=staff["handler"], order_id=order.pk)
         services.respond(user=staff["handler"], order_id=order.pk, note="已联系")
-        services.resolve(user=staff["handler"], order_id=order.pk, reply="已清理")
+        resolve_through_checks(order_id=order.pk, users=staff, reply="已清理")
     result = run_at(at(2025, 3, 20, 10))
     assert result.get("handling_overdue_steps", 0) == 0 and result.get("handling_warned", 0) == 0
     assert not WorkOrderEvent.objects.filter(order=order, action="supervise").exists()

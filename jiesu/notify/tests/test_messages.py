@@ -15,7 +15,7 @@ from jiesu.notify import services
 from jiesu.notify.models import Channel, Message, MessageTemplate, Status
 from jiesu.notify.templating import render, validate_template
 from jiesu.workorders import services as orders
-from jiesu.workorders.tests.factories import make_order
+from jiesu.workorders.tests.factories import make_order, spot_check_rates
 
 from .smtp import SmtpServer, free_port
 
@@ -63,14 +63,19 @@ def test_events_notify_the_unit_and_the_citizen(staff, units, live):
 
     live(orders.acknowledge, user=staff["handler"], order_id=order.pk)
     live(orders.respond, user=staff["handler"], order_id=order.pk, note="已联系")
-    live(orders.resolve, user=staff["handler"], order_id=order.pk, reply="已清理完毕")
+    live(orders.submit_check, user=staff["handler"], order_id=order.pk, reply="已清理完毕")
+    pending = Message.objects.get(kind="unit_check_pending", channel=Channel.INBOX)
+    assert pending.recipient == staff["unit_leader"] and order.number in pending.body
+    assert not Message.objects.filter(kind="citizen_resolved").exists()  # not before the leader's check
+    with spot_check_rates(0.0):
+        live(orders.approve_check, user=staff["unit_leader"], order_id=order.pk)
     resolved = Message.objects.get(kind="citizen_resolved")
     assert "方庄街道" in resolved.body and resolved.channel == Channel.SMS
     live(orders.callback, user=staff["callback"], order_id=order.pk, solved=False, satisfaction=2)
     assert Message.objects.filter(kind="citizen_callback").count() == 1
     live(orders.reopen, user=staff["callback"], order_id=order.pk, reason="路面仍有垃圾")
-    returned = Message.objects.get(kind="unit_returned", channel=Channel.INBOX, recipient=staff["handler"])
-    assert "路面仍有垃圾" in returned.body
+    returned = Message.objects.get(kind="unit_redo", channel=Channel.INBOX, recipient=staff["handler"])
+    assert "路面仍有垃圾" in returned.body and "未解决" in returned.subject
 
 
 def test_replayed_history_tells_nobody(staff, units, live):

@@ -11,7 +11,7 @@ from jiesu.notify.models import Channel, Message
 from jiesu.timers import services
 from jiesu.timers.models import RunStatus, TimerRun
 from jiesu.workorders import services as orders
-from jiesu.workorders.tests.factories import make_order
+from jiesu.workorders.tests.factories import make_order, resolve_through_checks
 
 TZ = timezone.get_fixed_timezone(8 * 60)
 FANGZHUANG = "110106013"
@@ -32,7 +32,7 @@ def test_callback_agents_get_the_due_list_once_a_day(users, units):
         orders.dispatch(user=users["dispatcher"], order_id=order.pk, lead_unit=units[FANGZHUANG])
         orders.acknowledge(user=users["handler"], order_id=order.pk)
         orders.respond(user=users["handler"], order_id=order.pk, note="已联系")
-        orders.resolve(user=users["handler"], order_id=order.pk, reply="已清理")
+        resolve_through_checks(order_id=order.pk, users=users, reply="已清理")
     runs = tick(at(2025, 3, 6, 8, 40), "notify.callback_due")
     assert runs[0].result["waiting"] == 1 and runs[0].result["past_due"] == 1
     notice = Message.objects.get(kind="callback_due", channel=Channel.INBOX, recipient=users["callback"])

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from jiesu.workorders.models import State, WorkOrder, WorkOrderEvent
+from jiesu.workorders.tests.factories import spot_check_rates
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -133,10 +134,23 @@ def test_full_loop_by_five_roles(new_page, users, units, busy_district):
     unit.click(f"tr[data-order='{number}'] a.button")
     unit.click("[data-button=acknowledge]")
     unit.click("[data-button=respond]")
-    unit.fill("form[data-action=resolve] textarea[name=reply]", "已组织排水集团疏通管道，污水已清理，路面已冲洗。")
+    unit.fill("form[data-action=submit_check] textarea[name=reply]", "已组织排水集团疏通管道，污水已清理，路面已冲洗。")
     shot(unit, "order-detail")
-    unit.click("[data-button=resolve]")
-    unit.wait_for_selector("text=已办结")
+    unit.click("[data-button=submit_check]")
+    unit.wait_for_selector(".pagehead .state-pending_check")
+
+    # 4b. 多级核查: the unit leader finds it in his 待核查 queue and approves it (not in the sample).
+    leader = new_page()
+    login(leader, "unit_leader")
+    assert leader.locator(".tabs a.active").inner_text().startswith("待核查")
+    shot(leader, "workbench-check")
+    leader.click(f"tr[data-order='{number}'] a.button")
+    assert leader.locator("[data-button=approve_check], [data-button=approve_to_spot_check]").count() == 1
+    assert leader.locator("[data-button=send_back]").get_attribute("class") == "danger"
+    shot(leader, "order-check")
+    with spot_check_rates(0.0):
+        leader.click("[data-button=approve_check]")
+        leader.wait_for_selector(".pagehead .state-resolved")
     order.refresh_from_db()
     assert order.state == State.RESOLVED
     assert list(order.events.values_list("action", flat=True)) == [
@@ -146,7 +160,8 @@ def test_full_loop_by_five_roles(new_page, users, units, busy_district):
         "dispatch",
         "acknowledge",
         "respond",
-        "resolve",
+        "submit_check",
+        "approve_check",
     ]
 
     # 5. The callback staff record "solved, very satisfied".
@@ -226,7 +241,7 @@ def test_refusals(new_page, users, units):
     assert {"acknowledge", "return"} <= buttons
     assert not buttons & {"resolve", "dispatch", "callback", "close"}
     assert post_with_csrf(unit, f"/orders/{order.pk}/act/dispatch/", {"lead_unit": "1"}).status == 403
-    assert post_with_csrf(unit, f"/orders/{order.pk}/act/resolve/", {"reply": "好"}).status == 409
+    assert post_with_csrf(unit, f"/orders/{order.pk}/act/submit_check/", {"reply": "好"}).status == 409
     assert post_with_csrf(other, f"/orders/{order.pk}/act/acknowledge/").status == 404
     assert unit.goto("/console/").status == 403
     order.refresh_from_db()
@@ -303,6 +318,7 @@ def test_intake_property_project_by_keyboard(new_page, users, units):
     page.locator("#project-matched").wait_for()
     assert page.input_value("#project-search").startswith("阳光花园 · 阳光物业")
     shot(page, "intake-property")
+    page.fill("#phone", "13900001111")  # a contact, or 匿名 with a reason
     page.keyboard.press("Control+Enter")
     first = saved_order(page)
     assert first.property_project == sun_garden
@@ -314,6 +330,7 @@ def test_intake_property_project_by_keyboard(new_page, users, units):
     page.focus("#project-search")
     page.keyboard.press("Escape")
     assert page.input_value("#project-search") == "" and page.locator("#project-matched").count() == 0
+    page.fill("#phone", "13900001111")  # a contact, or 匿名 with a reason
     page.keyboard.press("Control+Enter")
     second = saved_order(page, after=first)
     assert second.property_project is None
@@ -323,6 +340,7 @@ def test_intake_property_project_by_keyboard(new_page, users, units):
     page.focus("#project-search")
     page.keyboard.type("翠林小区 · 翠林物业 · 右安门街道")
     page.wait_for_function(f"document.getElementById('project-id').value === '{green_court.pk}'")
+    page.fill("#phone", "13900001111")  # a contact, or 匿名 with a reason
     page.keyboard.press("Control+Enter")
     third = saved_order(page, after=second)
     assert third.property_project == green_court

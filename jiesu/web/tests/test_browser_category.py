@@ -30,6 +30,7 @@ def test_category_proposed_then_picked_by_initials(new_page, users):  # noqa: F8
     assert page.input_value("#category-search") == wages.path
     shot(page, "intake-category")
     page.fill("#address", "方庄路8号")
+    page.fill("#phone", "13900001111")  # a contact, or 匿名 with a reason
     page.keyboard.press("Control+Enter")
     first = saved(page)
     assert first.category == wages
@@ -49,6 +50,7 @@ def test_category_proposed_then_picked_by_initials(new_page, users):  # noqa: F8
     )
     page.fill("#category-search", value)
     page.wait_for_function("document.getElementById('category-by').value === 'clerk'")
+    page.fill("#phone", "13900001111")  # a contact, or 匿名 with a reason
     page.keyboard.press("Control+Enter")
     second = saved(page, first.number)
     assert second.category.path == value and second.category.initials.startswith("ldlf")

@@ -4,14 +4,16 @@ import pytest
 
 from jiesu.workorders import services
 from jiesu.workorders.models import Channel, WorkOrder, WorkOrderEvent
+from jiesu.workorders.tests.factories import resolve_through_checks
 
 pytestmark = pytest.mark.django_db
 
 
 def resolve(order, users):
     services.dispatch(user=users["dispatcher"], order_id=order.pk, lead_unit=users["handler"].unit)
-    for action, kwargs in [("acknowledge", {}), ("respond", {}), ("resolve", {"reply": "已清理完毕"})]:
+    for action, kwargs in [("acknowledge", {}), ("respond", {})]:
         services.ACTIONS[action](user=users["handler"], order_id=order.pk, **kwargs)
+    resolve_through_checks(order_id=order.pk, users=users, reply="已清理完毕")
 
 
 def test_submit_gives_a_number(client, reference):

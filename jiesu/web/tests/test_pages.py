@@ -4,6 +4,7 @@ import pytest
 
 from jiesu.workorders import services
 from jiesu.workorders.models import State, WorkOrder, WorkOrderEvent
+from jiesu.workorders.tests.factories import resolve_through_checks, spot_check_rates
 
 pytestmark = pytest.mark.django_db
 
@@ -116,8 +117,10 @@ def test_action_not_allowed_answers_403_or_409(client, users, dispatched):
     handler = login(client, users["handler"])
     # The role may not dispatch at all: 403.
     assert handler.post(f"/orders/{dispatched.pk}/act/dispatch/", {"lead_unit": 1}).status_code == 403
-    # The role may resolve, but not in this state: 409.
-    assert handler.post(f"/orders/{dispatched.pk}/act/resolve/", {"reply": "好"}).status_code == 409
+    # The role may submit its resolution for 多级核查, but not in this state: 409.
+    assert handler.post(f"/orders/{dispatched.pk}/act/submit_check/", {"reply": "好"}).status_code == 409
+    # A street's handler never resolves directly (utilities do): 403.
+    assert handler.post(f"/orders/{dispatched.pk}/act/resolve/", {"reply": "好"}).status_code == 403
     assert handler.post(f"/orders/{dispatched.pk}/act/no_such/").status_code == 404
     dispatched.refresh_from_db()
     assert dispatched.state == State.DISPATCHED
@@ -128,11 +131,40 @@ def test_unit_handles_order_through_the_workbench(client, users, dispatched):
     assert dispatched.number in client.get("/workbench/").content.decode()
     client.post(f"/orders/{dispatched.pk}/act/acknowledge/")
     client.post(f"/orders/{dispatched.pk}/act/respond/", {"note": "已电话联系"})
-    response = client.post(f"/orders/{dispatched.pk}/act/resolve/", {"reply": ""})
+    response = client.post(f"/orders/{dispatched.pk}/act/submit_check/", {"reply": ""})
     assert response.status_code == 400 and "请填写答复意见" in response.content.decode()
-    client.post(f"/orders/{dispatched.pk}/act/resolve/", {"reply": "已疏通下水道"})
+    client.post(f"/orders/{dispatched.pk}/act/submit_check/", {"reply": "已疏通下水道"})
     dispatched.refresh_from_db()
-    assert dispatched.state == State.RESOLVED and dispatched.reply == "已疏通下水道"
+    assert dispatched.state == State.PENDING_CHECK and dispatched.reply == "已疏通下水道"
+    # 多级核查: the unit leader lands on his 待核查 queue and approves from the order page.
+    leader = login(client, users["unit_leader"])
+    queue = leader.get("/workbench/").content.decode()
+    assert dispatched.number in queue and '<a href="?state=pending_check" class="active">' in queue
+    with spot_check_rates(0.0):
+        leader.post(f"/orders/{dispatched.pk}/act/approve_check/", {"note": "已电话核实"})
+    dispatched.refresh_from_db()
+    assert dispatched.state == State.RESOLVED
+
+
+def test_leader_sends_back_and_the_wrong_unit_gets_a_chinese_403(client, users, units, dispatched):
+    from jiesu.org.models import Role
+    from jiesu.org.services import create_user
+
+    for action, kwargs in [("acknowledge", {}), ("respond", {})]:
+        services.ACTIONS[action](user=users["handler"], order_id=dispatched.pk, **kwargs)
+    services.submit_check(user=users["handler"], order_id=dispatched.pk, reply="已处理")
+    create_user(username="l_youanmen", password="pw-test-123", role=Role.UNIT_LEADER, unit=units["110106001"])
+    client.login(username="l_youanmen", password="pw-test-123")
+    refused = client.post(f"/orders/{dispatched.pk}/act/approve_check/")
+    assert refused.status_code == 404  # another unit's order is not even visible
+    leader = login(client, users["unit_leader"])
+    blank = leader.post(f"/orders/{dispatched.pk}/act/send_back/", {"reason": ""})
+    assert blank.status_code == 400 and "请填写退回理由" in blank.content.decode()
+    leader.post(f"/orders/{dispatched.pk}/act/send_back/", {"reason": "答复未写明处理结果"})
+    dispatched.refresh_from_db()
+    assert dispatched.state == State.IN_PROGRESS
+    page = login(client, users["handler"]).get(f"/orders/{dispatched.pk}/").content.decode()
+    assert "答复未写明处理结果" in page and 'data-button="submit_check"' in page
 
 
 def test_return_requires_reason_and_shows_in_disputes(client, users, dispatched):
@@ -183,8 +215,9 @@ def test_agent_edits_received_order_only(client, users, units, make_order, dispa
 
 
 def test_callback_screen_records_satisfaction(client, users, dispatched):
-    for action, kwargs in [("acknowledge", {}), ("respond", {}), ("resolve", {"reply": "已处理"})]:
+    for action, kwargs in [("acknowledge", {}), ("respond", {})]:
         services.ACTIONS[action](user=users["handler"], order_id=dispatched.pk, **kwargs)
+    resolve_through_checks(order_id=dispatched.pk, users=users, reply="已处理")
     staff = login(client, users["callback"])
     assert dispatched.number in staff.get("/callback/").content.decode()
     staff.post(f"/orders/{dispatched.pk}/act/callback/", {"solved": "1", "satisfaction": "5", "next": "/callback/"})
@@ -227,8 +260,9 @@ def test_open_and_near_deadline_filters(client, users, units, make_order, dispat
 
 
 def test_callback_screen_shows_the_phone_to_call_only_to_callback_staff(client, users, dispatched):
-    for action, kwargs in [("acknowledge", {}), ("respond", {}), ("resolve", {"reply": "已处理"})]:
+    for action, kwargs in [("acknowledge", {}), ("respond", {})]:
         services.ACTIONS[action](user=users["handler"], order_id=dispatched.pk, **kwargs)
+    resolve_through_checks(order_id=dispatched.pk, users=users, reply="已处理")
     assert "13800001234" in login(client, users["callback"]).get("/callback/").content.decode()
     page = login(client, users["dispatcher"]).get("/callback/").content.decode()
     assert "13800001234" not in page and "138****1234" in page

@@ -49,6 +49,9 @@ PUBLIC_STEPS = {
     "respond": "承办单位已联系您",
     "approve_extension": "办理期限已延长",
     "resolve": "已办结并答复",
+    "approve_check": "已办结并答复",  # after the unit's 多级核查
+    "pass_spot_check": "已办结并答复",  # after the 指挥部's spot check
+    "escalate": "已提级办理",
     "callback": "已回访",
     "reopen": "重新办理",
     "close": "已归档",

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from jiesu.common.errors import DomainError, InvalidInput
 from jiesu.grids import selectors as grid_selectors
-from jiesu.org.models import Role
+from jiesu.org.models import Role, Unit
 from jiesu.org.selectors import handling_units
 from jiesu.web import forms, integrations, selectors
 from jiesu.web.countdown import countdown
@@ -17,7 +17,7 @@ from jiesu.workorders import services
 
 CONSOLE_ROLES = (Role.DISPATCHER, Role.ADMIN)
 COMPUTE_PER_VIEW = 20
-TABS = {"queue": "待派单", "disputes": "退单与争议", "extensions": "延期审批"}
+TABS = {"queue": "待派单", "disputes": "退单与争议", "extensions": "延期审批", "spot_checks": "待抽查"}
 
 
 @role_required(*CONSOLE_ROLES)
@@ -47,6 +47,8 @@ def console(request):
         context["recommender"] = any(row["recommendation"] for row in rows) or not rows
     elif tab == "disputes":
         context["disputes"] = selectors.disputes()
+    elif tab == "spot_checks":
+        context["spot_checks"] = selectors.spot_check_queue()
     else:
         context["extensions"] = [
             {"order": o, "countdown": countdown(due=o.handling_due)} for o in selectors.pending_extensions()
@@ -74,7 +76,7 @@ def bulk_dispatch(request):
     except InvalidInput as error:
         messages.error(request, error.message)
         return redirect("/console/")
-    done, failed = 0, []
+    done, failed, per_unit = 0, [], {}
     for order in selectors.dispatch_queue(limit=1000):
         if order.pk not in ids:
             continue
@@ -87,12 +89,15 @@ def bulk_dispatch(request):
             unit = proposal.unit_id
             decision = {"method": "recommendation_bulk", "confidence": proposal.confidence}
         try:
-            services.dispatch(user=request.user, order_id=order.pk, lead_unit=unit, decision=decision)
+            dispatched = services.dispatch(user=request.user, order_id=order.pk, lead_unit=unit, decision=decision)
             done += 1
+            per_unit[dispatched.lead_unit_id] = per_unit.get(dispatched.lead_unit_id, 0) + 1
         except DomainError as error:
             failed.append(f"{order.number}：{error.message}")
     if done:
-        messages.success(request, f"已派发 {done} 件")
+        names = dict(Unit.objects.filter(pk__in=per_unit).values_list("pk", "name"))
+        parts = "、".join(f"{names[pk]} {n} 件" for pk, n in sorted(per_unit.items(), key=lambda item: -item[1]))
+        messages.success(request, f"已派发 {done} 件（{parts}）")
     for line in failed:
         messages.error(request, line)
     return redirect("/console/")

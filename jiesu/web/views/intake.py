@@ -138,12 +138,43 @@ def category_proposal(request):
     return render(request, "web/_category_field.html", {"category": state})
 
 
+def _contact_arguments(data) -> dict:
+    """The hotline needs a way back to the caller: a phone number, or an explicit 匿名 with the
+    reason (recorded in the create event). A simple local check (the validation layer may take it)."""
+    phone = forms.text(data, "requester_phone")
+    anonymous = forms.text(data, "anonymous") in ("1", "on")
+    reason = forms.text(data, "anonymous_reason")
+    if anonymous:
+        if phone:
+            raise InvalidInput(
+                "已选择匿名受理，请清空联系电话，或取消“匿名”",
+                code="contact_conflict",
+                details={"field": "requester_phone"},
+            )
+        if not reason:
+            raise InvalidInput("匿名受理须说明原因", code="required", details={"field": "anonymous_reason"})
+        if len(reason) > 200:
+            raise InvalidInput("匿名原因不能超过200字", code="too_long", details={"field": "anonymous_reason"})
+        return {"requester_phone": "", "contact": {"anonymous": True, "anonymous_reason": reason}}
+    if not phone:
+        raise InvalidInput(
+            "请填写联系电话；来电人不愿留电话时，勾选“匿名”并说明原因",
+            code="contact_required",
+            details={"field": "requester_phone"},
+        )
+    return {"requester_phone": phone, "contact": {}}
+
+
 @role_required(*INTAKE_ROLES)
 def intake(request):
     if request.method != "POST":
         return render(request, "web/intake.html", _context(data=None))
     data = request.POST
     try:
+        contact = _contact_arguments(data)
+        category = _category_arguments(data)
+        if contact["contact"]:
+            category["payload"] = {**(category["payload"] or {}), **contact["contact"]}
         order, created = services.create_order(
             user=request.user,
             channel=Channel.HOTLINE,
@@ -153,11 +184,11 @@ def intake(request):
             lat=forms.optional_float(data, "lat", "纬度"),
             lng=forms.optional_float(data, "lng", "经度"),
             requester_name=forms.text(data, "requester_name"),
-            requester_phone=forms.text(data, "requester_phone"),
+            requester_phone=contact["requester_phone"],
             urgency=forms.text(data, "urgency", Urgency.GENERAL),
             street=forms.unit(data, "street", "所属街镇", required=False),
             client_ref=forms.text(data, "client_ref") or None,
-            **_category_arguments(data),
+            **category,
             **_project_arguments(data),
         )
     except InvalidInput as error:

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jiesu.common.errors import DomainError, InvalidInput, NotFound
@@ -17,7 +18,7 @@ from jiesu.web.roles import role_required
 from jiesu.web.views.common import error_page, safe_next
 from jiesu.workorders import files, services, state_machine
 from jiesu.workorders import selectors as wo_selectors
-from jiesu.workorders.models import Category, State, Urgency
+from jiesu.workorders.models import Category, JointHandling, Level, State, Urgency, WhistleCall
 
 # Actions the order page offers as forms; "create" and "edit" have their own pages.
 PAGE_ACTIONS = set(services.ACTIONS)
@@ -37,6 +38,7 @@ def _filters(request) -> selectors.ListFilters:
         received_from=forms.date(get.get("from")),
         received_to=forms.date(get.get("to")),
         number=get.get("number", "").strip()[:32],
+        level=get.get("level", "") if get.get("level", "") in Level.values else "",
     )
 
 
@@ -49,6 +51,7 @@ def order_list(request):
     for row in page.rows:
         row["countdown"] = countdown(due=row["handling_due"], done=row["resolved_at"])
         row["state_label"] = State(row["state"]).label
+        row["level_label"] = Level(row["level"]).label if row["level"] else ""
     query = request.GET.copy()
     query.pop("after", None)
     return render(
@@ -59,6 +62,7 @@ def order_list(request):
             "filters": filters,
             "query": query.urlencode(),
             "states": State.choices,
+            "levels": Level.choices[1:],
             "streets": local_units(),
             "units": handling_units() if not request.user.is_unit_scoped else [],
             "categories": Category.objects.filter(level=1),
@@ -79,7 +83,15 @@ def order_detail(request, order_id: int, *, error: DomainError | None = None, st
     if failure:
         return failure
     personal = wo_selectors.personal_view(user=request.user, order=order, channel=request.path)
+    events = wo_selectors.events_of(order=order)
+    created = next((e for e in events if e.action == "create"), None)
+    anonymous = (created.payload or {}).get("anonymous_reason", "") if created else ""
     allowed = [t for t in state_machine.allowed_actions(user=request.user, order=order) if t.action in PAGE_ACTIONS]
+    calls = list(WhistleCall.objects.filter(order=order).select_related("unit").order_by("called_at", "unit__name"))
+    mine = next((c for c in calls if c.unit_id == request.user.unit_id), None)
+    if mine is not None:  # 报到 once, then the contribution
+        skip = "report_in" if mine.reported_at else "contribute"
+        allowed = [t for t in allowed if t.action != skip]
     if request.user.role in (Role.AGENT, Role.DISPATCHER, Role.ADMIN) and order.state == State.RECEIVED:
         can_edit = True
     else:
@@ -92,7 +104,8 @@ def order_detail(request, order_id: int, *, error: DomainError | None = None, st
             "requester_name": personal["requester_name"],
             "requester_phone": personal["requester_phone"],
             "personal": personal,
-            "events": wo_selectors.events_of(order=order),
+            "events": events,
+            "anonymous_reason": anonymous,
             "actions": allowed,
             "action_names": {t.action for t in allowed},
             "can_edit": can_edit,
@@ -105,6 +118,13 @@ def order_detail(request, order_id: int, *, error: DomainError | None = None, st
             "grid_box": grid_selectors.order_box(order=order, user=request.user),
             "files": _files(order),
             "file_purposes": files.PURPOSES,
+            "whistle_calls": calls,
+            "my_call": mine,
+            "joint_handlings": JointHandling.objects.filter(order=order).prefetch_related("participants"),
+            "coordinators": [u for u in handling_units() if u.kind == "department"],
+            "picker_units": picker_units(),
+            "next_level": _next_level_label(order),
+            "now": timezone.now(),
         },
         status=status,
     )
@@ -138,6 +158,21 @@ def order_attachments(request, order_id: int):
         return order_detail(request, order_id, error=error, status=400)
     messages.success(request, f"已上传附件 {len(stored)} 个")
     return redirect("web:order", order_id=order_id)
+_KIND_ORDER = {"street": 0, "town": 1, "department": 2, "enterprise": 3}
+
+
+def picker_units() -> list:
+    """The handling units grouped by kind (街道, 镇, 区直部门, 公共服务企业) for the unit picker."""
+    return sorted(handling_units(), key=lambda u: (_KIND_ORDER.get(u.kind, 9), u.sort_order, u.code))
+
+
+def _next_level_label(order) -> str:
+    from jiesu.workorders.models import LEVEL_ORDER
+    from jiesu.workorders.services import base_level
+
+    current = order.level or base_level(order.lead_unit.kind if order.lead_unit_id else None)
+    position = LEVEL_ORDER.index(current)
+    return LEVEL_ORDER[position + 1].label if position + 1 < len(LEVEL_ORDER) else ""
 
 
 def _master_id(request) -> int:
@@ -186,11 +221,31 @@ def order_action(request, order_id: int, action: str):
         if action == "dispatch":
             arguments["decision"] = _server_decision(order, arguments)
         services.ACTIONS[action](user=request.user, order_id=order.pk, **arguments)
-    except InvalidInput as error:
-        return order_detail(request, order_id, error=error, status=400)
-    except DomainError as error:
+    except NotFound as error:
         return error_page(request, error)
+    except DomainError as error:
+        # The order page again, the message on top: the user keeps the way back and the context.
+        return order_detail(request, order_id, error=error, status=error.status)
+    messages.success(request, _done_message(action, order.pk))
     return redirect(safe_next(request, reverse("web:order", args=[order.pk])))
+
+
+def _done_message(action: str, order_id: int) -> str:
+    """What the button did, in the user's words (派单至…, 已报到 …)."""
+    from jiesu.workorders.models import WorkOrder
+
+    order = WorkOrder.objects.select_related("lead_unit", "coordinator_unit").get(pk=order_id)
+    label = state_machine.get(action).label
+    if action in ("dispatch", "redispatch", "rule_dispute") and order.lead_unit_id:
+        return f"{order.number} 已派单至{order.lead_unit.name}，办理期限 {forms.local_text(order.handling_due)}"
+    if action == "escalate":
+        return (
+            f"{order.number} 已提级至{order.level_label}，由{getattr(order.coordinator_unit, 'name', '—')}统筹，"
+            f"新的办理期限 {forms.local_text(order.handling_due)}"
+        )
+    if action in ("approve_check", "approve_to_spot_check"):
+        return f"{order.number} 核查通过，" + ("已转指挥部抽查" if order.state == "spot_check" else "已办结")
+    return f"{order.number} 已{label}（当前状态：{order.get_state_display()}）"
 
 
 @role_required(Role.AGENT, Role.DISPATCHER, Role.ADMIN)

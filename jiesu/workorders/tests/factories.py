@@ -1,5 +1,6 @@
 """Build orders in any state of the loop through the real services (tests only)."""
 
+import contextlib
 import datetime as dt
 
 from django.utils import timezone
@@ -16,9 +17,11 @@ PATHS = {
     State.RETURNED: ["dispatch", "return"],
     State.ACKNOWLEDGED: ["dispatch", "acknowledge"],
     State.IN_PROGRESS: ["dispatch", "acknowledge", "respond"],
-    State.RESOLVED: ["dispatch", "acknowledge", "respond", "resolve"],
-    State.CALLBACK_DONE: ["dispatch", "acknowledge", "respond", "resolve", "callback"],
-    State.CLOSED: ["dispatch", "acknowledge", "respond", "resolve", "callback", "close"],
+    State.PENDING_CHECK: ["dispatch", "acknowledge", "respond", "submit_check"],
+    State.SPOT_CHECK: ["dispatch", "acknowledge", "respond", "submit_check", "approve_to_spot_check"],
+    State.RESOLVED: ["dispatch", "acknowledge", "respond", "submit_check", "approve_check"],
+    State.CALLBACK_DONE: ["dispatch", "acknowledge", "respond", "submit_check", "approve_check", "callback"],
+    State.CLOSED: ["dispatch", "acknowledge", "respond", "submit_check", "approve_check", "callback", "close"],
     State.MERGED: ["merge"],
     State.UNREASONABLE: ["mark_unreasonable"],
 }
@@ -39,7 +42,12 @@ def make_order(*, users, content="小区门口垃圾堆放多日无人清理，�
 
 # Which fixture user `do` acts as, per action.
 ACTOR_OF = {
-    **dict.fromkeys(["acknowledge", "return", "respond", "request_extension", "whistle", "resolve"], "handler"),
+    **dict.fromkeys(
+        ["acknowledge", "return", "respond", "request_extension", "whistle", "submit_check", "joint_handling"],
+        "handler",
+    ),
+    **dict.fromkeys(["approve_check", "approve_to_spot_check", "send_back"], "unit_leader"),
+    **dict.fromkeys(["report_in", "contribute"], "dept_handler"),
     **dict.fromkeys(["callback", "reopen", "close"], "callback"),
     "edit": "agent",
 }
@@ -66,9 +74,33 @@ def actor_of(action: str) -> str:
     return ACTOR_OF.get(action, "dispatcher")
 
 
+@contextlib.contextmanager
+def spot_check_rates(rate: float):
+    """Every unit kind sampled at `rate` (1.0: always, 0.0: never) while inside."""
+    from jiesu.workorders import workflow
+
+    rates = workflow.rules()["checks"]["spot_check_rates"]
+    saved = dict(rates)
+    rates.update(dict.fromkeys(saved, rate))
+    try:
+        yield
+    finally:
+        rates.update(saved)
+
+
+def resolve_through_checks(*, order_id: int, users, reply: str = "已协调清运完毕", at=None) -> WorkOrder:
+    """The lead unit's 办结 the way a street or department does it: submit, leader approves, and the
+    指挥部 passes the spot check when the sample takes the order."""
+    services.submit_check(user=users["handler"], order_id=order_id, reply=reply, at=at)
+    order = services.approve_check(user=users["unit_leader"], order_id=order_id, at=at)
+    if order.state == State.SPOT_CHECK:
+        order = services.pass_spot_check(user=users["dispatcher"], order_id=order_id, at=at)
+    return order
+
+
 def do(action: str, *, order: WorkOrder, users, units, at: dt.datetime | None = None, **overrides) -> WorkOrder:
     """Take `action` with a user allowed to, and valid input for it."""
-    d, h, cb = users["dispatcher"], users["handler"], users["callback"]
+    d, h, cb, lead = users["dispatcher"], users["handler"], users["callback"], users["unit_leader"]
     steps = {
         "edit": lambda: services.edit_order(user=users["agent"], order_id=order.pk, title="修改后的标题", at=at),
         "citizen_rate": lambda: services.rate_by_citizen(
@@ -94,11 +126,34 @@ def do(action: str, *, order: WorkOrder, users, units, at: dt.datetime | None = 
         "approve_extension": lambda: services.approve_extension(user=d, order_id=order.pk, at=at),
         "deny_extension": lambda: services.deny_extension(user=d, order_id=order.pk, reason="理由不充分", at=at),
         "supervise": lambda: services.supervise(user=d, order_id=order.pk, reason="请加快办理", at=at),
-        "escalate": lambda: services.escalate(user=d, order_id=order.pk, reason="重点件", at=at),
+        "escalate": lambda: services.escalate(
+            user=d, order_id=order.pk, reason="重点件", coordinator_unit=units["110106-D01"], at=at
+        ),
+        "report_in": lambda: services.report_in(user=_called(order, users, units), order_id=order.pk, at=at),
+        "contribute": lambda: services.contribute(
+            user=_called(order, users, units, reported=True), order_id=order.pk, contribution="已派员现场执法", at=at
+        ),
+        "joint_handling": lambda: services.joint_handling(
+            user=h,
+            order_id=order.pk,
+            participants=[units[FANGZHUANG]],
+            held_at=at or timezone.now(),
+            place="芳城园一区",
+            result="现场清理完毕",
+            at=at,
+        ),
         "whistle": lambda: services.whistle(
             user=h, order_id=order.pk, units=[units["110106-D01"]], reason="需住建委到场", at=at
         ),
-        "resolve": lambda: services.resolve(user=h, order_id=order.pk, reply="已协调清运完毕", at=at),
+        # Direct 办结 is for utilities and the platform's replays; the fixture's units are a street
+        # and departments, so the platform takes it here (the kind rule has its own tests).
+        "resolve": lambda: services.resolve(user=None, order_id=order.pk, reply="已协调清运完毕", at=at),
+        "submit_check": lambda: services.submit_check(user=h, order_id=order.pk, reply="已协调清运完毕", at=at),
+        "approve_check": lambda: _approve(lead, order, at, rate=0.0),
+        "approve_to_spot_check": lambda: _approve(lead, order, at, rate=1.0),
+        "send_back": lambda: services.send_back(user=lead, order_id=order.pk, reason="答复未说明清运时间", at=at),
+        "pass_spot_check": lambda: services.pass_spot_check(user=d, order_id=order.pk, at=at),
+        "fail_spot_check": lambda: services.fail_spot_check(user=d, order_id=order.pk, reason="现场仍有垃圾", at=at),
         "callback": lambda: services.callback(
             user=cb,
             order_id=order.pk,
@@ -137,6 +192,27 @@ def grid_worker(units):
     return found or create_user(
         username="grid_worker_f", password="pw-test-123", role=Role.GRID_WORKER, unit=units[FANGZHUANG]
     )
+def _called(order: WorkOrder, users, units, *, reported: bool = False):
+    """区住建委 called in to `order` (written directly, whatever the order's state, so that the
+    state machine — not the missing call — is what a test of the table meets)."""
+    from jiesu.workorders.models import WhistleCall
+
+    now = timezone.now()
+    WhistleCall.objects.get_or_create(
+        order_id=order.pk,
+        unit=units["110106-D01"],
+        defaults={
+            "called_at": now,
+            "report_due": now + dt.timedelta(hours=2),
+            "reported_at": now if reported else None,
+        },
+    )
+    return users["dept_handler"]
+
+
+def _approve(user, order, at, *, rate: float) -> WorkOrder:
+    with spot_check_rates(rate):
+        return services.approve_check(user=user, order_id=order.pk, at=at)
 
 
 def order_in_state(state: str, *, users, units) -> WorkOrder:

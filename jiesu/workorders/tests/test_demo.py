@@ -24,15 +24,15 @@ def test_demo_keeps_original_times_and_plays_the_loop(reference):
     assert first.received_at.year < 2021  # original 留言时间
     assert set(replied.values_list("state", flat=True)) <= {State.CLOSED, State.IN_PROGRESS}
     closed = replied.filter(state=State.CLOSED).first()
-    assert closed.reply and [e.action for e in closed.events.all()] == [
-        "create",
-        "dispatch",
-        "acknowledge",
-        "respond",
-        "resolve",
-        "callback",
-        "close",
-    ]
+    actions = [e.action for e in closed.events.all()]
+    # 办结 directly (utilities) or through 多级核查, spot-checked when sampled (state_machine.yaml).
+    assert closed.reply and actions[:4] == ["create", "dispatch", "acknowledge", "respond"]
+    assert actions[-2:] == ["callback", "close"]
+    assert actions[4:-2] in (
+        ["resolve"],
+        ["submit_check", "approve_check"],
+        ["submit_check", "approve_to_spot_check", "pass_spot_check"],
+    )
     live = WorkOrder.objects.filter(external_ref__startswith="tipdmT-")
     assert live.filter(received_at__gte=now - dt.timedelta(days=11)).count() == live.count() == 30
     assert len(set(live.values_list("state", flat=True))) >= 3  # a living mix of states

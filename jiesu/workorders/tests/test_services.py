@@ -102,7 +102,9 @@ def test_counters_supervise_escalate_return_reopen(users, units):
     order = order_in_state(State.DISPATCHED, users=users, units=units)
     services.supervise(user=users["district_leader"], order_id=order.pk, reason="尽快办理")
     services.supervise(user=users["dispatcher"], order_id=order.pk, reason="再次督办")
-    services.escalate(user=users["dispatcher"], order_id=order.pk, reason="重点件")
+    services.escalate(
+        user=users["dispatcher"], order_id=order.pk, reason="重点件", coordinator_unit=units["110106-D01"]
+    )
     services.return_order(user=users["handler"], order_id=order.pk, reason="非本辖区")
     services.rule_dispute(
         user=users["dispatcher"], order_id=order.pk, upheld=True, reason="确属右安门", new_lead_unit=units["110106001"]

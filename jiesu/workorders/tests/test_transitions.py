@@ -2,6 +2,7 @@
 everywhere else; every role not listed for an action is refused (403)."""
 
 import pytest
+from django.utils import timezone
 
 from jiesu.common.errors import Forbidden, NotAllowed
 from jiesu.workorders import services, state_machine
@@ -83,9 +84,19 @@ def _minimal_kwargs(action, users, units):
         "request_extension": {"days": 2, "reason": "协调中", "requester_informed": True},
         "deny_extension": {"reason": "不同意"},
         "supervise": {"reason": "督办"},
-        "escalate": {"reason": "提级"},
+        "escalate": {"reason": "提级", "coordinator_unit": units["110106-D01"]},
+        "contribute": {"contribution": "已到场"},
+        "joint_handling": {
+            "participants": [units["110106013"]],
+            "held_at": timezone.now(),
+            "place": "现场",
+            "result": "已处置",
+        },
         "whistle": {"units": [units["110106-D01"]], "reason": "吹哨"},
         "resolve": {"reply": "已办结"},
+        "submit_check": {"reply": "已办结"},
+        "send_back": {"reason": "答复不完整"},
+        "fail_spot_check": {"reason": "现场未整改"},
         "callback": {"solved": True, "satisfaction": 5},
         "reopen": {"reason": "未解决"},
         "merge": {"master_id": _master(users).pk},
@@ -136,4 +147,4 @@ def test_table_names_only_known_states_and_roles():
     for transition in state_machine.table().values():
         assert transition.roles <= set(Role.values)
         assert set(transition.sources) <= set(State.values)
-        assert transition.scope in ("district", "lead_unit")
+        assert transition.scope in ("district", "lead_unit", "called_unit")
