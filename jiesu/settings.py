@@ -279,6 +279,8 @@ SPECTACULAR_SETTINGS = {
     # Two models call their lifecycle field "state": name each enum after its own model.
     "ENUM_NAME_OVERRIDES": {
         "OrderStateEnum": "jiesu.workorders.models.State",
+        "OrderLevelEnum": "jiesu.workorders.models.Level",
+        "HazardLevelEnum": "jiesu.hazards.models.HazardLevel",
         "SupervisionItemStateEnum": "jiesu.supervision.models.ItemState",
     },
 }

@@ -120,7 +120,7 @@ class OrderDetailSerializer(OrderListSerializer):
     merged_into = serializers.CharField(source="merged_into.number", default=None, allow_null=True)
     property_project = PropertyProjectSerializer(allow_null=True, read_only=True)
     level_label = serializers.CharField(read_only=True)
-    coordinator_unit = serializers.CharField(source="coordinator_unit.name", default=None)
+    coordinator_unit = serializers.CharField(source="coordinator_unit.name", default=None, allow_null=True)
     repeat_dissatisfied = serializers.BooleanField(read_only=True)
 
     class Meta(OrderListSerializer.Meta):

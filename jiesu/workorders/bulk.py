@@ -17,15 +17,18 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from jiesu.common.errors import InvalidInput
-from jiesu.org.models import PropertyProject, Unit
-from jiesu.workorders import deadlines, payloads, state_machine
+from jiesu.org.models import PropertyProject, Unit, UnitKind
+from jiesu.workorders import deadlines, payloads, state_machine, workflow
 from jiesu.workorders.deadlines import Deadlines
 from jiesu.workorders.models import (
+    LEVEL_ORDER,
     Category,
     Channel,
+    Level,
     Satisfaction,
     State,
     Urgency,
+    WhistleCall,
     WorkOrder,
     WorkOrderEvent,
     events_bulk_written,
@@ -36,6 +39,7 @@ from jiesu.workorders.services import (
     MAX_REPLY,
     UNREASONABLE_KINDS,
     _validate_new_order,
+    base_level,
     callback_payload,
     category_by,
 )
@@ -179,6 +183,36 @@ def _set_deadlines(order: dict, when: dt.datetime) -> dict:
     return deadlines.payload(due)
 
 
+def _escalate_step(order: dict, when: dt.datetime, p: dict) -> dict:
+    """提级响应 as jiesu.workorders.services.escalate writes it (a replay may leave the coordinator
+    of the 区部门 level unnamed; 区领导 is coordinated by the district)."""
+    lead_kind = Unit.objects.filter(pk=order["lead_unit_id"]).values_list("kind", flat=True).first()
+    current = order.get("level") or base_level(lead_kind)
+    level = LEVEL_ORDER[LEVEL_ORDER.index(current) + 1]
+    coordinator = p.get("coordinator_unit")
+    if coordinator is None and level == Level.DISTRICT:
+        coordinator = Unit.objects.filter(kind=UnitKind.DISTRICT, is_active=True).order_by("pk").first()
+    new_lead = p.get("lead_unit")
+    if new_lead is not None:
+        order["lead_unit_id"] = new_lead.pk
+    lead = new_lead or Unit.objects.get(pk=order["lead_unit_id"])
+    order["level"], order["coordinator_unit_id"] = level, coordinator.pk if coordinator else None
+    order["escalation_level"] += 1
+    order["handling_due"] = workflow.due(when, workflow.escalation_level(level)["handling"])
+    if coordinator is not None and coordinator.kind in _HANDLING_KINDS and coordinator.pk != order["lead_unit_id"]:
+        order["_assisting"].add(coordinator.pk)
+    return payloads.Escalate(
+        level=level,
+        level_label=Level(level).label,
+        count=order["escalation_level"],
+        coordinator_unit=coordinator.pk if coordinator else None,
+        coordinator_unit_name=coordinator.name if coordinator else "",
+        lead_unit=lead.pk,
+        lead_unit_name=lead.name,
+        handling_due=order["handling_due"],
+    ).as_payload()
+
+
 def _apply_step(order: dict, step: Step) -> dict:
     """The change each service makes for the side-line actions (see jiesu.workorders.services:
     return_order, rule_dispute, request/approve/deny_extension, supervise, escalate, whistle,
@@ -233,12 +267,14 @@ def _apply_step(order: dict, step: Step) -> dict:
         order["supervision_count"] += 1
         return {"count": order["supervision_count"]}
     if action == "escalate":
-        order["escalation_level"] += 1
-        return {"level": order["escalation_level"]}
+        return _escalate_step(order, when, p)
     if action == "whistle":
         called = p["units"]
         order["_assisting"].update(u.pk for u in called)
-        return {"units": [u.pk for u in called], "unit_names": [u.name for u in called]}
+        due = workflow.due(when, workflow.whistle_limit())
+        order["_whistle_calls"] = [*order.get("_whistle_calls", []), *((u.pk, when, due) for u in called)]
+        body = payloads.Whistle(units=[u.pk for u in called], unit_names=[u.name for u in called], report_due=due)
+        return body.as_payload()
     if action == "acknowledge":
         order["acknowledged_at"] = when
         return {}
@@ -252,16 +288,23 @@ def _apply_step(order: dict, step: Step) -> dict:
         reached = p.get("reached", True)
         solved, satisfaction = (p["solved"], p["satisfaction"]) if reached else (None, None)
         order["solved"], order["satisfaction"] = solved, satisfaction
-        return {"reached": reached, "solved": solved, "satisfaction": satisfaction}
+        body = callback_payload(order, reached=reached, solved=solved, satisfaction=satisfaction)
+        order["dissatisfied_count"] = body.dissatisfied_count
+        return body.as_payload()
     if action == "reopen":
         order["reopen_count"] += 1
         order["resolved_at"] = None
         due = deadlines.compute(urgency=order["urgency"], start=when)
         order["handling_due"] = due.handling_due
-        payload = {"count": order["reopen_count"], "handling_due": due.handling_due.isoformat()}
         if due.estimated:
-            order["calendar_estimated"] = payload["calendar_estimated"] = True
-        return payload
+            order["calendar_estimated"] = True
+        body = payloads.Reopen(
+            count=order["reopen_count"],
+            handling_due=due.handling_due,
+            repeat_dissatisfied=order["dissatisfied_count"] >= workflow.redo_rules()["repeat_dissatisfied_from"],
+            calendar_estimated=due.estimated,
+        )
+        return body.as_payload()
     if action == "close":
         order["closed_at"] = when
         return {}
@@ -370,7 +413,14 @@ def build(item: HistoricalOrder) -> tuple[dict, list[dict]]:
             state_machine.check_state(
                 transition,
                 SimpleNamespace(
-                    state=order["state"], pending_extension=order["pending_extension"], solved=order["solved"]
+                    pk=order.get("id"),
+                    lead_unit_id=order["lead_unit_id"],
+                    state=order["state"],
+                    pending_extension=order["pending_extension"],
+                    pending_verification=order.get("pending_verification"),
+                    solved=order["solved"],
+                    satisfaction=order["satisfaction"],
+                    level=order.get("level") or "",
                 ),
             )
             if step.at < previous:
@@ -465,8 +515,23 @@ def write_batch(built: list[tuple[dict, list[dict]]]) -> tuple[int, int]:
         assisting = [
             {"workorder_id": order["id"], "unit_id": unit} for order, _ in built for unit in order.pop("_assisting", ())
         ]
+        whistle_calls = [
+            {
+                "order_id": order["id"],
+                "unit_id": unit,
+                "called_at": called_at,
+                "report_due": due,
+                "reported_at": None,
+                "contribution": "",
+                "contributed_at": None,
+            }
+            for order, _ in built
+            for unit, called_at, due in order.pop("_whistle_calls", ())
+        ]
         _insert(WorkOrder, [order for order, _ in built], with_pk=True)
         _insert(WorkOrderEvent, events, with_pk=False)
+        if whistle_calls:  # 吹哨报到: each called unit's 报到 limit, as services.whistle records it
+            _insert(WhistleCall, whistle_calls, with_pk=False)
         if assisting:  # 协办 and 吹哨 units (services add them with assisting_units.add)
             _insert(WorkOrder.assisting_units.through, assisting, with_pk=False)
         # Row-by-row listeners (post_save) do not see a bulk insert: tell them once, in the transaction.

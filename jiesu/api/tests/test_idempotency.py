@@ -79,14 +79,14 @@ def test_a_key_reused_for_another_request_is_409(users, dispatched):
 @pytest.mark.django_db
 def test_a_failed_action_leaves_the_key_free(users, dispatched):
     handler = api(users["handler"])
-    url = f"/api/v1/orders/{dispatched.pk}/actions/resolve"
+    url = f"/api/v1/orders/{dispatched.pk}/actions/submit_check"  # a street's handler submits for 多级核查
     refused = handler.post(url, {"reply": "已处理"}, format="json", HTTP_IDEMPOTENCY_KEY="r-1")
     assert refused.status_code == 409  # not acknowledged yet
     services.acknowledge(user=users["handler"], order_id=dispatched.pk)
     services.respond(user=users["handler"], order_id=dispatched.pk)
     assert handler.post(url, {"reply": "已处理"}, format="json", HTTP_IDEMPOTENCY_KEY="r-1").status_code == 200
     dispatched.refresh_from_db()
-    assert dispatched.state == "resolved"
+    assert dispatched.state == "pending_check"
 
 
 @pytest.mark.django_db

@@ -153,8 +153,8 @@ def test_leader_sends_back_and_the_wrong_unit_gets_a_chinese_403(client, users, 
     for action, kwargs in [("acknowledge", {}), ("respond", {})]:
         services.ACTIONS[action](user=users["handler"], order_id=dispatched.pk, **kwargs)
     services.submit_check(user=users["handler"], order_id=dispatched.pk, reply="已处理")
-    create_user(username="l_youanmen", password="pw-test-123", role=Role.UNIT_LEADER, unit=units["110106001"])
-    client.login(username="l_youanmen", password="pw-test-123")
+    other = create_user(username="l_youanmen", password="pw-test-123", role=Role.UNIT_LEADER, unit=units["110106001"])
+    client.force_login(other)
     refused = client.post(f"/orders/{dispatched.pk}/act/approve_check/")
     assert refused.status_code == 404  # another unit's order is not even visible
     leader = login(client, users["unit_leader"])

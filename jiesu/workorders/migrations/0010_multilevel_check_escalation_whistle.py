@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('org', '0003_category_tree'),
-        ('workorders', '0007_channel_proactive_report_meeting'),
+        ('workorders', '0009_pending_verification'),
     ]
 
     operations = [

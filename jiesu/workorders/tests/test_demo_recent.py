@@ -100,13 +100,14 @@ def test_the_load_command_refuses_to_double_the_demo(demo, capsys):
     assert "跳过" in capsys.readouterr().out
 
 
-def _shape(order: WorkOrder) -> tuple[dict, list, set]:
-    skip = {"id", "number", "created_at", "updated_at", "external_ref"}
+def _shape(order: WorkOrder) -> tuple[dict, list, set, set]:
+    skip = {"id", "number", "tracking_code", "created_at", "updated_at", "external_ref"}  # random or per-row
     fields = {f.attname: getattr(order, f.attname) for f in WorkOrder._meta.concrete_fields if f.attname not in skip}
     events = [
         (e.seq, e.action, e.from_state, e.to_state, e.at, e.reason, e.payload) for e in order.events.order_by("seq")
     ]
-    return fields, events, set(order.assisting_units.values_list("pk", flat=True))
+    calls = set(order.whistle_calls.values_list("unit_id", "called_at", "report_due"))
+    return fields, events, set(order.assisting_units.values_list("pk", flat=True)), calls
 
 
 def test_side_line_events_are_exactly_the_services(units):
