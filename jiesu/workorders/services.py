@@ -250,18 +250,11 @@ def _append_event(
     reason: str = "",
     payload: dict | None = None,
 ) -> WorkOrderEvent:
-    return WorkOrderEvent.objects.create(
-        order_id=order.pk,
-        seq=order.version,
-        action=action,
-        from_state=from_state,
-        to_state=order.state,
-        actor_id=user.pk if user else None,
-        actor_unit_id=user.unit_id if user else None,
-        at=at,
-        reason=reason,
-        payload=payload or {},
+    event = _new_event(
+        order=order, action=action, from_state=from_state, user=user, at=at, reason=reason, payload=payload
     )
+    event.save(force_insert=True)
+    return event
 
 
 def _transition(
