@@ -31,7 +31,8 @@ def loop(users, units, content: str) -> tuple[WorkOrder, dict[str, int]]:
     step("dispatch", lambda: services.dispatch(user=users["dispatcher"], order_id=order.pk, lead_unit=handler.unit))
     step("acknowledge", lambda: services.acknowledge(user=handler, order_id=order.pk))
     step("respond", lambda: services.respond(user=handler, order_id=order.pk, note="已联系"))
-    step("resolve", lambda: services.resolve(user=handler, order_id=order.pk, reply="已清理"))
+    # the platform's 办结 (a street's handler submits for 多级核查; the write path is the same)
+    step("resolve", lambda: services.resolve(user=None, order_id=order.pk, reply="已清理"))
     step("callback", lambda: services.callback(user=users["callback"], order_id=order.pk, solved=True, satisfaction=5))
     step("close", lambda: services.close(user=users["callback"], order_id=order.pk))
     return order, counts
