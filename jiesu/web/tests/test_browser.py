@@ -144,11 +144,13 @@ def test_full_loop_by_five_roles(new_page, users, units, busy_district):
     login(leader, "unit_leader")
     assert leader.locator(".tabs a.active").inner_text().startswith("待核查")
     shot(leader, "workbench-check")
-    leader.click(f"tr[data-order='{number}'] a.button")
-    assert leader.locator("[data-button=approve_check], [data-button=approve_to_spot_check]").count() == 1
-    assert leader.locator("[data-button=send_back]").get_attribute("class") == "danger"
-    shot(leader, "order-check")
+    # Outside the sample whatever id the database gave the order: the page shows the button the
+    # sample decides (approve_check or approve_to_spot_check), so the rate is set before it renders.
     with spot_check_rates(0.0):
+        leader.click(f"tr[data-order='{number}'] a.button")
+        assert leader.locator("[data-button=approve_check], [data-button=approve_to_spot_check]").count() == 1
+        assert leader.locator("[data-button=send_back]").get_attribute("class") == "danger"
+        shot(leader, "order-check")
         leader.click("[data-button=approve_check]")
         leader.wait_for_selector(".pagehead .state-resolved")
     order.refresh_from_db()
