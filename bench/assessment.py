@@ -243,7 +243,7 @@ def write_csv(con, *, orders: dict, events: dict, units: dict, workdir: Path) ->
     con.execute(f"""COPY (SELECT o.id, 'BENCH' || lpad(CAST(o.id AS VARCHAR), 10, '0'), 'hotline', '合成工单',
         '合成诉求内容', '', {ts.format("o.received")}, '', '', {urg}, 'closed', '', '', 0, 0, 0, 0, 0, '',
         o.version, {ts.format("o.received")}, {ts.format("o.received")},
-        CASE WHEN o.unit >= 0 THEN CAST(o.unit AS VARCHAR) END, false
+        CASE WHEN o.unit >= 0 THEN CAST(o.unit AS VARCHAR) END, false, 0, ''
         FROM o ORDER BY o.id) TO '{order_csv}' (HEADER false, DELIMITER ',', QUOTE '"')""")
     payload = f"""CASE a.name
         WHEN 'create' THEN '{{"channel": "hotline"}}'
@@ -281,7 +281,8 @@ def copy_in(*, order_csv: Path, event_csv: Path) -> None:
     order_cols = (
         "id, number, channel, title, content, address, received_at, requester_name, requester_phone, urgency, "
         "state, deadline_rule_version, reply, escalation_level, supervision_count, return_count, reopen_count, "
-        "extension_count, unreasonable_reason, version, created_at, updated_at, lead_unit_id, calendar_estimated"
+        "extension_count, unreasonable_reason, version, created_at, updated_at, lead_unit_id, calendar_estimated, "
+        "dissatisfied_count, level"
     )
     event_cols = "order_id, seq, action, from_state, to_state, at, reason, payload"
     with connection.cursor() as cursor:

@@ -108,14 +108,15 @@ def load(args, now: dt.datetime) -> list[dict]:
         ts = when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S+00")
         writer.writerow([
             i, f"BENCH{i:010d}", "hotline", title[:200], body, "", ts, "", f"13{rng.randint(0, 999_999_999):09d}",
-            "general", "received", "", "", 0, 0, 0, 0, 0, "", 0, ts, ts, "f", street, category,
+            "general", "received", "", "", 0, 0, 0, 0, 0, "", 0, ts, ts, "f", street, category, 0, "",
         ])  # fmt: skip
         if h is not None:
             planted[h]["ids"].append(i)
     cols = (
         "id, number, channel, title, content, address, received_at, requester_name, requester_phone, urgency, "
         "state, deadline_rule_version, reply, escalation_level, supervision_count, return_count, reopen_count, "
-        "extension_count, unreasonable_reason, version, created_at, updated_at, calendar_estimated, street_id, category_id"
+        "extension_count, unreasonable_reason, version, created_at, updated_at, calendar_estimated, street_id, category_id, "
+        "dissatisfied_count, level"
     )
     started = time.perf_counter()
     with connection.cursor() as cursor:

@@ -9,6 +9,7 @@ nothing the second time."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import time
@@ -69,24 +70,23 @@ def _messages(*, since: dt.datetime, now: dt.datetime, body_chars: int) -> tuple
         )
         .order_by()
     )
-    messages, extra, fresh = [], {}, []
+    messages, extra, stale = [], {}, []
     for row in rows.iterator(chunk_size=5000):
         oid, title, body, at, address, phone, street_id, top, category_id, lat, lng, lead_id, state, digest, words = row
         title, body = title or "", body or ""
         wanted = _digest(title, body)
         if digest != wanted:
-            words = textmining.document(title, body)
-            fresh.append(OrderTerms(order_id=oid, digest=wanted, words=words))
+            stale.append((len(messages), oid, wanted))
         messages.append(
             Message(
                 id=str(oid),
-                title=title or "",
-                body=body or "",
+                title=title,
+                body=body,
                 at=at,
                 place=address or "",
                 caller=phone or "",
                 block=(street_id, top or ""),
-                words=words,
+                words=words if digest == wanted else "",
             )
         )
         extra[oid] = {
@@ -97,6 +97,12 @@ def _messages(*, since: dt.datetime, now: dt.datetime, body_chars: int) -> tuple
             "lead": lead_id,
             "merged": state == State.MERGED,
         }
+    # Orders new to the cache (or edited) are segmented together: a backlog goes to a process pool.
+    docs = textmining.documents([(messages[i].title, messages[i].body) for i, _, _ in stale])
+    fresh = []
+    for (i, oid, wanted), words in zip(stale, docs, strict=True):
+        messages[i] = dataclasses.replace(messages[i], words=words)
+        fresh.append(OrderTerms(order_id=oid, digest=wanted, words=words))
     OrderTerms.objects.bulk_create(
         fresh, batch_size=2000, update_conflicts=True, unique_fields=["order"], update_fields=["digest", "words"]
     )

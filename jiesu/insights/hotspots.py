@@ -103,7 +103,11 @@ def find_hotspots(
     if not messages:
         return []
     now = now or max(m.at for m in messages)
-    docs = [m.words if m.words is not None else textmining.document(m.title, m.body) for m in messages]
+    unknown = [i for i, m in enumerate(messages) if m.words is None]
+    computed = dict(
+        zip(unknown, textmining.documents([(messages[i].title, messages[i].body) for i in unknown]), strict=True)
+    )
+    docs = [computed[i] if m.words is None else m.words for i, m in enumerate(messages)]
     matrix, vocabulary = textmining.vectorise(docs)
     if not vocabulary:
         return []

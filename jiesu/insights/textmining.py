@@ -9,6 +9,8 @@ shared weighs a lot: nothing about one city is written into the code."""
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import re
 from collections.abc import Sequence
 from functools import cache
@@ -61,6 +63,31 @@ def document(title: str, body: str) -> str:
     title_words = " ".join(words(title))
     body_words = " ".join(words((body or "")[:BODY_CHARS]))
     return " ".join([title_words] * TITLE_REPEAT + [body_words]).strip()
+
+
+# Below this many texts a worker pool costs more than it saves.
+PARALLEL_MIN = 4000
+
+
+def _document_pair(pair: tuple[str, str]) -> str:
+    return document(*pair)
+
+
+def documents(pairs: Sequence[tuple[str, str]], *, workers: int | None = None) -> list[str]:
+    """`document` of many (title, body) pairs, in order. A large backlog (the first refresh after
+    installing, or after a bulk import) is segmented by a pool of forked processes, one per core:
+    jieba is pure Python, so one process reaches ≈ 2,500 texts a second whatever the machine has.
+    Where a pool cannot be started (a daemonic worker process, a platform without fork) it runs here."""
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers < 2 or len(pairs) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+        return [document(title, body) for title, body in pairs]
+    stop_words()  # loaded once here, inherited by the forked workers
+    jieba.initialize()
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return pool.map(_document_pair, pairs, chunksize=max(500, len(pairs) // (workers * 8)))
+    except (AssertionError, OSError):  # "daemonic processes are not allowed to have children", no fork
+        return [document(title, body) for title, body in pairs]
 
 
 def _split(doc: str) -> list[str]:
