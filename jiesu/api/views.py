@@ -54,9 +54,9 @@ class OrderListCreateView(generics.GenericAPIView):
             overdue=bool_param(params.get("overdue"), name="overdue"),
             received_from=date_param(params.get("received_from"), name="received_from"),
             received_to=date_param(params.get("received_to"), name="received_to"),
-        ).select_related("category", "lead_unit")
+        ).values(*s.LIST_VALUES)
         page = self.paginate_queryset(orders)
-        return self.get_paginated_response(s.OrderListSerializer(page, many=True).data)
+        return self.get_paginated_response(s.order_list_rows(page))
 
     @extend_schema(
         summary="受理新工单（client_ref 幂等）",

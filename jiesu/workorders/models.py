@@ -275,19 +275,20 @@ class WorkOrder(models.Model):
         return self.dissatisfied_count >= 2
 
     def is_response_overdue(self, *, now=None) -> bool:
-        if self.response_due is None:
-            return False
-        done = self.responded_at
-        return (done or now or timezone.now()) > self.response_due
+        return is_late(due=self.response_due, done=self.responded_at, now=now)
 
     def is_handling_overdue(self, *, now=None) -> bool:
-        if self.handling_due is None:
-            return False
-        done = self.resolved_at
-        return (done or now or timezone.now()) > self.handling_due
+        return is_late(due=self.handling_due, done=self.resolved_at, now=now)
 
     def is_overdue(self, *, now=None) -> bool:
         return self.is_response_overdue(now=now) or self.is_handling_overdue(now=now)
+
+
+def is_late(*, due, done, now=None) -> bool:
+    """A step is late when it was done (or is still open) after its due time; no due time, never late."""
+    if due is None:
+        return False
+    return (done or now or timezone.now()) > due
 
 
 # Sent (order_ids=[…]) after events were inserted in bulk, bypassing post_save (jiesu.workorders.bulk).
