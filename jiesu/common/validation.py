@@ -44,6 +44,12 @@ def has_control_chars(value: str, *, multiline: bool = True) -> bool:
     return bool((_CONTROL if multiline else _CONTROL_SINGLE_LINE).search(value))
 
 
+def without_control_chars(value: str, *, multiline: bool = True) -> str:
+    """`value` with each control character (newlines too, for a single-line field) made a space: for
+    texts the platform takes from source data itself (the demo), where refusing is not an option."""
+    return (_CONTROL if multiline else _CONTROL_SINGLE_LINE).sub(" ", value)
+
+
 def clean_text(
     value: Any,
     *,

@@ -26,6 +26,7 @@ import yaml
 from django.conf import settings
 from django.utils import timezone
 
+from jiesu.common import validation
 from jiesu.org.models import PropertyProject, Unit
 from jiesu.org.selectors import local_units, responsible_units
 from jiesu.workorders import bulk
@@ -58,8 +59,11 @@ class RecentStats:
     by_month: dict[str, int] = field(default_factory=dict)
 
 
-def _clean(text: str) -> str:
-    text = _OTHER_CITY.sub("", (text or "").replace("\t", " ")).strip()
+def _clean(text: str, *, multiline: bool = True) -> str:
+    """Source text as the demo uses it: no other city's name, no control characters (the
+    validation layer refuses them, rightly), phone numbers masked."""
+    text = validation.without_control_chars((text or "").replace("\t", " "), multiline=multiline)
+    text = _OTHER_CITY.sub("", text).strip()
     return _PHONE_MASK.sub("138****0000", text)
 
 
@@ -71,7 +75,7 @@ def _haikou_texts(path: Path, mapping: list[tuple[re.Pattern, str]]) -> list[Tex
             leaf = next((leaf for pattern, leaf in mapping if pattern.search(joined)), None)
             content = _clean(row["诉求内容_去派单指令"])
             if leaf and len(content) >= 15:
-                title = re.sub(r"^市民来电(反映|咨询)[:：]\s*", "", content)[:24]
+                title = _clean(re.sub(r"^市民来电(反映|咨询)[:：]\s*", "", content)[:24], multiline=False)
                 texts.append(Text(title=title, content=content[:2000], path=leaf))
     return texts
 
@@ -83,7 +87,7 @@ def _tipdm_texts(path: Path, mapping: dict[str, str]) -> list[Text]:
             leaf = mapping.get(row.get("一级标签", ""))
             content = _clean(row.get("留言详情") or row.get("text") or "")
             if leaf and len(content) >= 15:
-                texts.append(Text(title=_clean(row["留言主题"])[:200], content=content[:2000], path=leaf))
+                texts.append(Text(title=_clean(row["留言主题"], multiline=False)[:200], content=content[:2000], path=leaf))
     return texts
 
 

@@ -221,3 +221,17 @@ def test_every_page_and_each_order_say_demo(demo, client):
     assert 'class="demo-mark"' in client.get("/overview/").content.decode()
     order = WorkOrder.objects.order_by("pk").first()
     assert 'class="tag demo-tag">演示数据' in client.get(f"/orders/{order.pk}/").content.decode()
+
+
+def test_every_source_text_passes_the_validation_layer():
+    """The demo draws texts at random for months ending today: one source text the validation layer
+    refuses (a backspace, a newline in a title) once stopped bin/start on a given day."""
+    from jiesu.common import validation
+    from jiesu.workorders.demo_recent import read_texts
+
+    orders, letters, replies = read_texts(shared=Path(settings.SHARED_DIR) / "data")
+    assert len(orders) + len(letters) > 10_000
+    for text in [*orders, *letters]:
+        validation.clean_text(text.title, kind="title", field="title", multiline=False)
+        validation.clean_text(text.content, kind="content", field="content", required=True)
+    assert not any(validation.has_control_chars(reply) for reply in replies)
