@@ -54,8 +54,9 @@ def test_picked_point_is_stored_where_the_citizen_clicked(browser, live_server, 
 
     page.fill("textarea[name=content]", "路口信号灯不亮，晚上过马路很危险")
     page.fill("input[name=requester_phone]", "13800004321")
-    page.click("#citizen-form button[type=submit]")
-    page.wait_for_selector("[data-number]")
+    # The submission also computes the dispatch proposal (models load on first use): a longer wait.
+    page.click("#citizen-form button[type=submit]", timeout=120_000)
+    page.wait_for_selector("[data-number]", timeout=120_000)
     order = WorkOrder.objects.get()
     assert (order.lat, order.lng) == pytest.approx(sent, abs=1e-6)
     assert _metres(order_point(order), TARGET) < 150  # what grid lookup and the map use
