@@ -131,24 +131,6 @@ class JointHandling(Payload):
 
 
 # Action → its payload type, for the docs (jiesu.workorders.diagram) and the tests.
-BY_ACTION: dict[str, type[Payload]] = {
-    "resolve": Resolve,
-    "submit_check": SubmitCheck,
-    "approve_check": ApproveCheck,
-    "approve_to_spot_check": ApproveCheck,
-    "send_back": SendBack,
-    "pass_spot_check": SpotCheck,
-    "fail_spot_check": SpotCheck,
-    "callback": Callback,
-    "reopen": Reopen,
-    "escalate": Escalate,
-    "whistle": Whistle,
-    "report_in": ReportIn,
-    "contribute": Contribute,
-    "joint_handling": JointHandling,
-}
-
-
 @dataclass(frozen=True, kw_only=True)
 class RequestVerification(Payload):
     """派网格员先行核实: the grid, its worker and the time by which they answer (the request is also
@@ -175,3 +157,23 @@ class Verify(Payload):
     verified_at: dt.datetime
     minutes: int
     late: bool
+
+
+BY_ACTION: dict[str, type[Payload]] = {
+    "resolve": Resolve,
+    "submit_check": SubmitCheck,
+    "approve_check": ApproveCheck,
+    "approve_to_spot_check": ApproveCheck,
+    "send_back": SendBack,
+    "pass_spot_check": SpotCheck,
+    "fail_spot_check": SpotCheck,
+    "callback": Callback,
+    "reopen": Reopen,
+    "escalate": Escalate,
+    "whistle": Whistle,
+    "report_in": ReportIn,
+    "contribute": Contribute,
+    "joint_handling": JointHandling,
+    "request_verification": RequestVerification,
+    "verify": Verify,
+}
