@@ -281,6 +281,7 @@ SPECTACULAR_SETTINGS = {
         "OrderStateEnum": "jiesu.workorders.models.State",
         "OrderLevelEnum": "jiesu.workorders.models.Level",
         "HazardLevelEnum": "jiesu.hazards.models.HazardLevel",
+        "HazardStateEnum": "jiesu.hazards.models.HazardState",
         "SupervisionItemStateEnum": "jiesu.supervision.models.ItemState",
     },
 }

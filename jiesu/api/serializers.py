@@ -8,6 +8,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from jiesu.common.api import StrictInputSerializer
+from jiesu.grids.api import VerifyInputSerializer
 from jiesu.org.models import Unit
 from jiesu.workorders import selectors, state_machine
 from jiesu.workorders.models import Category, Channel, Satisfaction, State, Urgency, WorkOrder, WorkOrderEvent, is_late
@@ -396,4 +397,13 @@ ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
     "merge": MergeSerializer,
     "mark_unreasonable": UnreasonableSerializer,
     "set_property": SetPropertySerializer,
+    # 先行核实 (热线+网格): the grid, its worker and the time limit are found by the platform.
+    "request_verification": StrictInputSerializer,
+    "verify": VerifyInputSerializer,
 }
+
+
+def input_fields(action: str) -> str:
+    """An action's body fields for the schema's description: `result*、note*` (* = required)."""
+    fields = ACTION_INPUTS[action]().fields
+    return "、".join(f"{name}{'*' if field.required else ''}" for name, field in fields.items())

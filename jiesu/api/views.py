@@ -96,12 +96,13 @@ def _resolve_master(user, value: str) -> int:
 class OrderActionView(APIView):
     @extend_schema(
         summary="对工单执行闭环操作",
-        description="action 取值："
-        + "、".join(s.ACTION_INPUTS)
+        description="action 取值及请求体字段（*为必填）："
+        + "；".join(f"{name}（{s.input_fields(name) or '无'}）" for name in s.ACTION_INPUTS)
         + "。状态不允许返回409，角色不允许返回403。可带 Idempotency-Key 请求头：同一键的重试只执行一次，"
         "键已用于不同的请求返回409。",
         parameters=[
-            OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, location=OpenApiParameter.HEADER, required=False)
+            OpenApiParameter("action", OpenApiTypes.STR, location=OpenApiParameter.PATH, enum=list(s.ACTION_INPUTS)),
+            OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, location=OpenApiParameter.HEADER, required=False),
         ],
         request=OpenApiTypes.OBJECT,
         responses={200: s.OrderDetailSerializer, **ERROR_RESPONSES},

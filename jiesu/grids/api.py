@@ -8,11 +8,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jiesu.common import geo
-from jiesu.common.api import ERROR_RESPONSES, bool_param
+from jiesu.common.api import ERROR_RESPONSES, StrictInputSerializer, bool_param
 from jiesu.common.errors import InvalidInput, NotFound
-from jiesu.grids import lookup, selectors, services, shapes, verification
+from jiesu.grids import lookup, selectors, services, shapes
 from jiesu.org.models import Grid, Role, User
 from jiesu.workorders import selectors as order_selectors
+from jiesu.workorders import services as order_services
 from jiesu.workorders.verification import RESULTS
 
 
@@ -146,32 +147,35 @@ class GridAssignView(APIView):
         return Response(GridSerializer(grid, context={"assignments": _assignments([grid])}).data)
 
 
-class VerifyAnswerSerializer(serializers.Serializer):
-    result = serializers.ChoiceField(choices=list(RESULTS.items()))
-    note = serializers.CharField(max_length=500)
+class VerifyInputSerializer(StrictInputSerializer):
+    """The grid worker's answer to 先行核实 (also the input of the order action `verify`)."""
+
+    result = serializers.ChoiceField(choices=list(RESULTS.items()), help_text="核实结果")
+    note = serializers.CharField(max_length=500, help_text="核实情况（必填）")
 
 
 class VerificationView(APIView):
     @extend_schema(
-        summary="派网格员先行核实（时限见 data/grids/verification.yaml）",
+        summary="派网格员先行核实（同 actions/request_verification；时限见 data/grids/verification.yaml）",
         request=None,
         responses={200: OpenApiTypes.OBJECT, **ERROR_RESPONSES},
     )
     def post(self, request, order_id: int):
         order_selectors.get_order(user=request.user, order_id=order_id)
-        order = verification.send(user=request.user, order_id=order_id)
+        StrictInputSerializer(data=request.data).is_valid(raise_exception=True)
+        order = order_services.request_verification(user=request.user, order_id=order_id)
         return Response({"order": order.number, "pending_verification": order.pending_verification})
 
 
 class VerificationAnswerView(APIView):
     @extend_schema(
-        summary="网格员反馈先行核实结果",
-        request=VerifyAnswerSerializer,
+        summary="网格员反馈先行核实结果（同 actions/verify）",
+        request=VerifyInputSerializer,
         responses={200: OpenApiTypes.OBJECT, **ERROR_RESPONSES},
     )
     def post(self, request, order_id: int):
-        data = VerifyAnswerSerializer(data=request.data)
+        data = VerifyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        order = verification.answer(user=request.user, order_id=order_id, **data.validated_data)
+        order = order_services.verify(user=request.user, order_id=order_id, **data.validated_data)
         event = order_selectors.events_of(order=order).filter(action="verify").last()
         return Response({"order": order.number, "verification": event.payload if event else None})

@@ -20,6 +20,12 @@ class GridsConfig(AppConfig):
             ),
         )
 
+        from jiesu.grids.verification import target_for
+        from jiesu.workorders.verification import register_target
+
+        # 先行核实 is the order's action; the grid, its worker and the time limit are ours.
+        register_target(target_for)
+
         from jiesu.grids.indicators import grid_closure
         from jiesu.indicators import providers
 

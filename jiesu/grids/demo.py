@@ -201,7 +201,6 @@ def _demo_orders(*, spec: dict, rng: random.Random) -> int:
     client_ref."""
     from shapely.geometry import shape
 
-    from jiesu.grids import verification
     from jiesu.org.models import Grid
     from jiesu.workorders import services as orders
 
@@ -227,7 +226,7 @@ def _demo_orders(*, spec: dict, rng: random.Random) -> int:
             made += created
             first = first or (order if created else None)
     if first is not None:
-        verification.send(user=None, order_id=first.pk)
+        orders.request_verification(user=None, order_id=first.pk)
     return made
 
 

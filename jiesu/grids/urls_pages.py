@@ -10,6 +10,5 @@ urlpatterns = [
     path("findings/<int:report_id>/close/", views.close_finding, name="close_finding"),
     path("orders/<int:order_id>/checkin/", views.check_in, name="check_in"),
     path("orders/<int:order_id>/verify/", views.answer_verification, name="answer_verification"),
-    path("orders/<int:order_id>/verify-request/", views.request_verification, name="request_verification"),
     path("map/layers.json", views.map_layers, name="map_layers"),
 ]

@@ -14,6 +14,7 @@ from jiesu.grids import field_services, maplayers, selectors, verification
 from jiesu.grids.models import ReportKind
 from jiesu.org.access import role_required
 from jiesu.org.models import Role
+from jiesu.workorders import services as orders
 from jiesu.workorders.verification import RESULTS
 
 
@@ -106,29 +107,18 @@ def check_in(request, order_id: int):
 @require_POST
 @role_required(Role.GRID_WORKER)
 def answer_verification(request, order_id: int):
+    """The answer form of 待先行核实 on the mobile page (the order action `verify`)."""
     try:
-        verification.answer(
+        orders.verify(
             user=request.user,
             order_id=order_id,
             result=request.POST.get("result", ""),
             note=request.POST.get("note", ""),
         )
     except DomainError as error:
-        return render(request, "grids/mobile.html", _context(request, error=error.message), status=400)
+        return render(request, "grids/mobile.html", _context(request, error=error.message), status=error.status)
     messages.success(request, "已反馈核实结果")
     return redirect("grids:mobile")
-
-
-@require_POST
-@role_required(Role.DISPATCHER, Role.ADMIN)
-def request_verification(request, order_id: int):
-    try:
-        order = verification.send(user=request.user, order_id=order_id)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"已派网格员{order.pending_verification['worker_name']}先行核实")
-    return redirect("web:order", order_id=order_id)
 
 
 @cache_control(max_age=60)

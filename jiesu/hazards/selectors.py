@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from jiesu.hazards.models import Hazard, HazardState
+from jiesu.common.errors import Forbidden
+from jiesu.hazards.models import Checklist, Enterprise, Hazard, HazardState
+from jiesu.org.models import Role, User
+
+# Who reads 企安安 (pages and API): everyone but the hotline's agents and callback agents.
+VIEW_ROLES = [r for r in Role.values if r not in (Role.AGENT, Role.CALLBACK_AGENT)]
+
+
+def require_viewer(*, user: User) -> None:
+    if user.role not in VIEW_ROLES:
+        raise Forbidden("您的角色不能查看企安安隐患排查", code="forbidden")
+
 
 GROUPS = {
     "street": ("enterprise__street__name", "街镇"),
@@ -83,3 +94,30 @@ def figures(*, by: str = "street", now: dt.datetime | None = None) -> list[Group
         )
         for r in rows
     ]
+
+
+def enterprises(*, q: str = "", street: str | None = None, user: User | None = None) -> QuerySet[Enterprise]:
+    """The register by name or credit code; a grid worker without a query sees their grids' first."""
+    rows = Enterprise.objects.select_related("street", "grid")
+    q = (q or "").strip()
+    if q:
+        rows = rows.filter(Q(name__icontains=q) | Q(credit_code__iexact=q))
+    if street:
+        rows = rows.filter(street__code=street)
+    if not q and user is not None and user.role == Role.GRID_WORKER:
+        from jiesu.grids.selectors import grids_of_worker
+
+        mine = rows.filter(grid__in=grids_of_worker(user=user))
+        rows = mine if mine.exists() else rows
+    return rows.order_by("name", "pk")
+
+
+def applicable_checklists(*, enterprise: Enterprise, on: dt.date | None = None) -> list[Checklist]:
+    """The checklist versions in force on `on` (today) that apply to the enterprise's industry."""
+    on = on or timezone.localdate()
+    out = []
+    for code in Checklist.objects.values_list("code", flat=True).distinct().order_by("code"):
+        version = Checklist.objects.filter(code=code, effective_from__lte=on).order_by("-effective_from").first()
+        if version is not None and (not version.industries or enterprise.industry in version.industries):
+            out.append(version)
+    return out

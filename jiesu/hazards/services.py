@@ -82,8 +82,13 @@ def register_enterprise(
     lat: float | None = None,
     lng: float | None = None,
     is_demo: bool = False,
+    user: User | None = None,
 ) -> Enterprise:
+    """Create or update (by credit code) an enterprise of the register. `user=None` is the platform
+    (demo, imports); a person must be allowed to register in that street (`can_register`)."""
     name, code, industry = (name or "").strip(), (credit_code or "").strip().upper(), (industry or "").strip()
+    if user is not None and user.role not in REGISTER_ROLES:
+        raise Forbidden("您的角色不能登记企业", code="forbidden")
     if not name or not industry:
         raise InvalidInput("请填写企业名称和行业", code="required")
     if not _CREDIT.match(code):
@@ -91,6 +96,11 @@ def register_enterprise(
     unit = street if isinstance(street, Unit) else Unit.objects.filter(code=street, kind__in=LOCAL_KINDS).first()
     if unit is None:
         raise InvalidInput(f"街镇 {street} 不存在", code="invalid_unit")
+    if user is not None:
+        existing = Enterprise.objects.filter(credit_code=code).values_list("street_id", flat=True).first()
+        for street_id in {unit.pk, existing} - {None}:
+            if not can_register(user=user, street_id=street_id):
+                raise Forbidden("街镇的承办人和负责人只能登记本街镇的企业", code="forbidden")
     grid = None
     if lat is not None and lng is not None:
         geo.require_in_region(lat=lat, lng=lng, what="企业位置")
@@ -112,6 +122,17 @@ def register_enterprise(
         },
     )
     return enterprise
+
+
+# Who registers enterprises: the platform's district roles anywhere, grid workers (field staff, like
+# inspections) anywhere, a street's handlers and leaders in their own street.
+REGISTER_ROLES = {"admin", "dispatcher", "grid_worker", "handler", "unit_leader"}
+
+
+def can_register(*, user: User, street_id: int) -> bool:
+    if user.role in ("handler", "unit_leader"):
+        return user.unit_id == street_id
+    return user.role in REGISTER_ROLES
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from django.views.decorators.http import require_POST
 from jiesu.common.errors import DomainError
 from jiesu.hazards import selectors, services
 from jiesu.hazards.lifecycle import TABLE
-from jiesu.hazards.models import Checklist, Enterprise, Hazard, HazardLevel, HazardState
+from jiesu.hazards.models import Enterprise, Hazard, HazardLevel, HazardState
 from jiesu.org.access import role_required
 from jiesu.org.models import Role
 
-VIEW_ROLES = [r for r in Role.values if r not in (Role.AGENT, Role.CALLBACK_AGENT)]
+VIEW_ROLES = selectors.VIEW_ROLES
 
 
 @role_required(*VIEW_ROLES)
@@ -88,21 +88,6 @@ def act(request, hazard_id: int, action: str):
 INSPECT_ROLES = sorted(TABLE.get("create").roles)
 
 
-def _applicable(enterprise: Enterprise) -> list:
-    from django.utils import timezone
-
-    today = timezone.localdate()
-    out = []
-    for code in Checklist.objects.values_list("code", flat=True).distinct().order_by("code"):
-        try:
-            version = services.checklist_for(code=code, on=today)
-        except DomainError:
-            continue
-        if not version.industries or enterprise.industry in version.industries:
-            out.append(version)
-    return out
-
-
 @role_required(*INSPECT_ROLES)
 def inspect(request):
     """排查登记: pick an enterprise (a grid worker's own grids first), a checklist in force for its
@@ -110,22 +95,31 @@ def inspect(request):
     enterprise = Enterprise.objects.filter(pk=request.GET.get("enterprise") or 0).select_related("street").first()
     if enterprise is None:
         q = (request.GET.get("q") or "").strip()
-        rows = Enterprise.objects.select_related("street", "grid")
-        if q:
-            rows = rows.filter(name__icontains=q) | rows.filter(credit_code__iexact=q)
-        elif request.user.role == Role.GRID_WORKER:
-            from jiesu.grids.selectors import grids_of_worker
-
-            mine = rows.filter(grid__in=grids_of_worker(user=request.user))
-            rows = mine if mine.exists() else rows
-        return render(request, "hazards/inspect.html", {"enterprises": rows.order_by("name")[:50], "q": q})
-    checklists = _applicable(enterprise)
+        rows = selectors.enterprises(q=q, user=request.user)
+        return render(request, "hazards/inspect.html", {"enterprises": rows[:50], "q": q})
+    checklists = selectors.applicable_checklists(enterprise=enterprise)
     chosen = next(
         (c for c in checklists if c.code == request.GET.get("checklist")), checklists[0] if checklists else None
     )
-    context = {"enterprise": enterprise, "checklists": checklists, "checklist": chosen, "levels": HazardLevel.choices}
+    data = request.POST if request.method == "POST" else {}
+    context = {
+        "enterprise": enterprise,
+        "checklists": checklists,
+        "checklist": chosen,
+        "levels": HazardLevel.choices,
+        # One card per item, with what was posted (a refused form keeps every answer).
+        "rows": [
+            {
+                "item": item,
+                "passed": data.get(f"pass_{item['code']}", "1") != "0",
+                "note": data.get(f"note_{item['code']}", ""),
+                "level": data.get(f"level_{item['code']}", ""),
+            }
+            for item in (chosen.items if chosen else [])
+        ],
+        "note": data.get("note", ""),
+    }
     if request.method == "POST" and chosen is not None:
-        data = request.POST
         results = [
             services.ItemResult(
                 item=item["code"],
@@ -146,9 +140,10 @@ def inspect(request):
                 note=data.get("note", ""),
             )
         except DomainError as error:
-            context.update(error=error.message, data=data)
+            context.update(error=error.message)
             return render(request, "hazards/inspect.html", context, status=400)
         found = inspection.findings.filter(passed=False).count()
         messages.success(request, f"已登记排查：{enterprise.name}，发现隐患 {found} 项")
-        return redirect("hazards:index")
+        # A grid worker goes on to the next enterprise (the list is made for the phone too).
+        return redirect("hazards:inspect" if request.user.role == Role.GRID_WORKER else "hazards:index")
     return render(request, "hazards/inspect.html", context)

@@ -18,6 +18,7 @@ from jiesu.notify import services
 from jiesu.notify.context import order_context
 from jiesu.notify.context import when as when_text
 from jiesu.notify.recipients import people
+from jiesu.org.models import User
 from jiesu.workorders.models import Channel as OrderChannel
 from jiesu.workorders.models import WorkOrder, WorkOrderEvent
 
@@ -25,7 +26,7 @@ log = logging.getLogger("jiesu.notify")
 LIVE_WINDOW = dt.timedelta(minutes=15)
 WATCHED = {
     "create", "dispatch", "redispatch", "rule_dispute", "reopen", "supervise", "resolve", "callback",
-    "submit_check", "approve_check", "pass_spot_check", "escalate", "whistle",
+    "submit_check", "approve_check", "pass_spot_check", "escalate", "whistle", "request_verification",
 }  # fmt: skip
 # The events after which the order is resolved for the requester (directly, or after 多级核查).
 RESOLVING = {"resolve", "approve_check", "pass_spot_check"}
@@ -127,6 +128,27 @@ def notify_event(event_id: int) -> int:
         due = when_text(dt.datetime.fromisoformat(payload["report_due"])) if payload.get("report_due") else ""
         for unit_id, name in zip(payload.get("units", []), payload.get("unit_names", []), strict=False):
             to_unit("unit_whistled", ["unit_handlers"], unit_id=unit_id, 报到单位=name, 报到期限=due, 原因=event.reason)
+    elif action == "request_verification" and payload.get("worker"):
+        # 先行核实: the grid worker the request names, on their mobile page.
+        worker = User.objects.filter(pk=payload["worker"], is_active=True).first()
+        if worker is not None:
+            due = when_text(dt.datetime.fromisoformat(payload["due"])) if payload.get("due") else ""
+            batch.append(
+                services.Outgoing(
+                    kind="grid_verification",
+                    context={
+                        **base,
+                        "标题": order.title[:40],
+                        "网格": payload.get("grid_name", ""),
+                        "地址": order.address or "见地图",
+                        "期限": due,
+                        "链接": "/grid/",
+                    },
+                    users=[worker],
+                    order_id=order.pk,
+                    dedupe=f"{dedupe}:grid_verification",
+                )
+            )
     elif action == "supervise" and event.actor_id is not None:
         # The timers' own 督办 tell their ladder's audience themselves (jiesu.notify.deadline_watch).
         to_unit("unit_supervised", ["unit_handlers"], 督办意见=event.reason)

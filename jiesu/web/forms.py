@@ -118,8 +118,10 @@ def _decision(data: QueryDict) -> dict:
 
 def action_arguments(action: str, data: QueryDict) -> dict:
     """Service keyword arguments for an action posted from a button's form."""
-    if action in ("acknowledge",):
+    if action in ("acknowledge", "request_verification"):
         return {}
+    if action == "verify":
+        return {"result": text(data, "result"), "note": text(data, "note")}
     if action == "respond":
         return {"note": text(data, "note"), "contact_method": text(data, "contact_method", "phone")}
     if action == "return":

@@ -131,6 +131,34 @@ class JointHandling(Payload):
 
 
 # Action → its payload type, for the docs (jiesu.workorders.diagram) and the tests.
+@dataclass(frozen=True, kw_only=True)
+class RequestVerification(Payload):
+    """派网格员先行核实: the grid, its worker and the time by which they answer (the request is also
+    kept on the order as `pending_verification`, this same body)."""
+
+    grid: int
+    grid_name: str
+    worker: int
+    worker_name: str
+    requested_at: dt.datetime
+    due: dt.datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verify(Payload):
+    """网格员核实反馈: what the worker found, how long after the request, and whether after `due`."""
+
+    grid: int
+    worker: int
+    result: str  # a key of jiesu.workorders.verification.RESULTS
+    result_label: str
+    note: str
+    requested_at: dt.datetime
+    verified_at: dt.datetime
+    minutes: int
+    late: bool
+
+
 BY_ACTION: dict[str, type[Payload]] = {
     "resolve": Resolve,
     "submit_check": SubmitCheck,
@@ -146,4 +174,6 @@ BY_ACTION: dict[str, type[Payload]] = {
     "report_in": ReportIn,
     "contribute": Contribute,
     "joint_handling": JointHandling,
+    "request_verification": RequestVerification,
+    "verify": Verify,
 }

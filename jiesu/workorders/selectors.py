@@ -17,18 +17,26 @@ from jiesu.workorders.models import (
     State,
     WhistleCall,
     WorkOrder,
+    WorkOrderEvent,
 )
 
 
 def visible_orders(*, user: User) -> QuerySet[WorkOrder]:
-    """Unit roles see orders their unit leads or assists; district-wide roles see all."""
+    """Unit roles see orders their unit leads or assists (grid workers also those sent to them or
+    acted on by them); district-wide roles see all."""
     orders = WorkOrder.objects.all()
     if not user.is_unit_scoped:
         return orders
     if user.unit_id is None:
         return orders.none()
     assisted = WorkOrder.assisting_units.through.objects.filter(workorder_id=OuterRef("pk"), unit_id=user.unit_id)
-    return orders.filter(Q(lead_unit_id=user.unit_id) | Exists(assisted))
+    mine = Q(lead_unit_id=user.unit_id) | Exists(assisted)
+    if user.role == Role.GRID_WORKER:
+        # A grid worker also sees the orders sent to them for 先行核实 and those they acted on
+        # (answered, reported): before dispatch such an order has no unit of theirs.
+        acted = WorkOrderEvent.objects.filter(order_id=OuterRef("pk"), actor_id=user.pk)
+        mine |= Q(pending_verification__worker=user.pk) | Exists(acted)
+    return orders.filter(mine)
 
 
 def get_order(*, user: User, order_id: int) -> WorkOrder:

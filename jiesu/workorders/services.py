@@ -1516,6 +1516,85 @@ def rate_by_citizen(
     )
 
 
+# ---------------------------------------------------------------- 先行核实 (热线+网格)
+
+
+def request_verification(
+    *,
+    user: User | None,
+    order_id: int,
+    target: verification.Target | None = None,
+    at: dt.datetime | None = None,
+) -> WorkOrder:
+    """派网格员先行核实: send the order to the worker of the grid it lies in, to verify on site first
+    (beside or before the unit). The grid, its worker and the due time come from the registered
+    finder (the grids app: point → grid, current assignment, the time limit in data) unless a
+    trusted caller names them. The worker is told after the commit (notify listens to the event)."""
+    transition = state_machine.get("request_verification")
+    when = _now(at)
+    if target is None:
+        # Refusals a caller can act on come first: who, which state, then where.
+        order = WorkOrder.objects.select_related("lead_unit").filter(pk=order_id).first()
+        if order is None:
+            raise NotFound("工单不存在", code="order_not_found")
+        state_machine.check_role(transition, user, order)
+        state_machine.check_state(transition, order)
+        target = verification.target_for(order=order, at=when)
+    worker = target.worker
+    if worker is None or worker.role != "grid_worker":
+        raise InvalidInput("核实人必须是网格员", code="invalid_worker")
+    if target.due <= when:
+        raise InvalidInput("核实期限必须晚于派出时间", code="invalid_due")
+
+    def apply(order, when):
+        body = payloads.RequestVerification(
+            grid=target.grid_id,
+            grid_name=target.grid_name,
+            worker=worker.pk,
+            worker_name=str(worker),
+            requested_at=when,
+            due=target.due,
+        ).as_payload()
+        order.pending_verification = body
+        return ["pending_verification"], dict(body)
+
+    return _transition(order_id=order_id, user=user, action="request_verification", at=when, apply=apply)
+
+
+def verify(*, user: User, order_id: int, result: str, note: str, at: dt.datetime | None = None) -> WorkOrder:
+    """The grid worker's answer to 先行核实: what they found on site. Only the worker the request
+    named answers; an answer after the time limit is taken (the unit needs it) and marked `late`,
+    which the per-grid figures count."""
+    if result not in verification.RESULTS:
+        raise InvalidInput(f"未知核实结果：{result}", code="invalid_choice", details={"field": "result"})
+    note = _require_text(note, field="note", label="核实情况")
+
+    def check(order):
+        if order.pending_verification and order.pending_verification["worker"] != user.pk:
+            raise NotAllowed("该工单的先行核实已派给其他网格员", code="not_your_verification")
+
+    def apply(order, when):
+        pending = order.pending_verification
+        requested = dt.datetime.fromisoformat(pending["requested_at"])
+        if when < requested:
+            raise InvalidInput("核实时间早于派出时间", code="invalid_time")
+        payload = payloads.Verify(
+            grid=pending["grid"],
+            worker=pending["worker"],
+            result=result,
+            result_label=verification.RESULTS[result],
+            note=note,
+            requested_at=requested,
+            verified_at=when,
+            minutes=round((when - requested).total_seconds() / 60),
+            late=when > dt.datetime.fromisoformat(pending["due"]),
+        )
+        order.pending_verification = None
+        return ["pending_verification"], payload.as_payload()
+
+    return _transition(order_id=order_id, user=user, action="verify", at=at, apply=apply, check=check)
+
+
 # Public name → function, for the API and the web pages (one place that lists every action).
 ACTIONS: dict[str, Callable[..., Any]] = {
     "dispatch": dispatch,
@@ -1547,63 +1626,6 @@ ACTIONS: dict[str, Callable[..., Any]] = {
     "mark_unreasonable": mark_unreasonable,
     "set_property": set_property_project,
     "recategorize": recategorize,
+    "request_verification": request_verification,
+    "verify": verify,
 }
-
-
-# ---------------------------------------------------------------- 先行核实 (热线+网格)
-
-
-def request_verification(
-    *,
-    user: User | None,
-    order_id: int,
-    grid_id: int,
-    grid_name: str,
-    worker: User,
-    due: dt.datetime,
-    at: dt.datetime | None = None,
-) -> WorkOrder:
-    """Send the order to a grid worker to verify on site first. The grids app chooses the grid,
-    its worker and the due time (data); this records the request on the order."""
-    if worker is None or worker.role != "grid_worker":
-        raise InvalidInput("核实人必须是网格员", code="invalid_worker")
-
-    def apply(order, when):
-        order.pending_verification = verification.requested(
-            grid=grid_id,
-            grid_name=grid_name,
-            worker=worker.pk,
-            worker_name=str(worker),
-            requested_at=when.isoformat(),
-            due=due.isoformat(),
-        )
-        return ["pending_verification"], dict(order.pending_verification)
-
-    return _transition(order_id=order_id, user=user, action="request_verification", at=at, apply=apply)
-
-
-def verify(*, user: User, order_id: int, result: str, note: str, at: dt.datetime | None = None) -> WorkOrder:
-    """The grid worker's answer to 先行核实: what they found on site."""
-    if result not in verification.RESULTS:
-        raise InvalidInput(f"未知核实结果：{result}", code="invalid_choice", details={"field": "result"})
-    note = _require_text(note, field="note", label="核实情况")
-
-    def check(order):
-        if order.pending_verification and order.pending_verification["worker"] != user.pk:
-            raise NotAllowed("该工单的先行核实已派给其他网格员", code="not_your_verification")
-
-    def apply(order, when):
-        pending = order.pending_verification
-        requested = dt.datetime.fromisoformat(pending["requested_at"])
-        payload = verification.done(
-            pending=pending,
-            result=result,
-            note=note,
-            verified_at=when.isoformat(),
-            minutes=max(0, round((when - requested).total_seconds() / 60)),
-            late=when > dt.datetime.fromisoformat(pending["due"]),
-        )
-        order.pending_verification = None
-        return ["pending_verification"], dict(payload)
-
-    return _transition(order_id=order_id, user=user, action="verify", at=at, apply=apply, check=check)

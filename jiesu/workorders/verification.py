@@ -1,55 +1,48 @@
-"""The event payloads of 先行核实 (one definition each, used by the services and by anything that
-writes or reads these events): the request names the grid, the worker and the due time; the answer
-says what the worker found."""
+"""先行核实 (热线+网格): the answers a grid worker may give, and who finds the grid and worker of an
+order. The event payloads are `payloads.RequestVerification` and `payloads.Verify`.
+
+workorders does not import grids: the grids app registers the finder (`register_target`) when it
+starts; it names the grid containing the order, the grid's current worker and the due time from
+its data (data/grids/verification.yaml)."""
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from jiesu.common.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from jiesu.org.models import User
+    from jiesu.workorders.models import WorkOrder
 
 Result = Literal["confirmed", "not_found", "handled"]
 RESULTS: dict[str, str] = {"confirmed": "情况属实", "not_found": "现场未发现", "handled": "已现场处置"}
 
 
-class VerificationRequested(TypedDict):
-    grid: int
+@dataclass(frozen=True, kw_only=True)
+class Target:
+    """Where and by whom an order is verified: the grid, its worker, the answer's due time."""
+
+    grid_id: int
     grid_name: str
-    worker: int
-    worker_name: str
-    requested_at: str  # ISO 8601
-    due: str  # ISO 8601, from data/grids/verification.yaml
+    worker: User
+    due: dt.datetime
 
 
-class VerificationDone(TypedDict):
-    grid: int
-    worker: int
-    result: Result
-    result_label: str
-    note: str
-    requested_at: str
-    verified_at: str
-    minutes: int  # request → answer
-    late: bool  # answered after `due`
+_finder: Callable[..., Target] | None = None
 
 
-def requested(
-    *, grid: int, grid_name: str, worker: int, worker_name: str, requested_at: str, due: str
-) -> VerificationRequested:
-    return VerificationRequested(
-        grid=grid, grid_name=grid_name, worker=worker, worker_name=worker_name, requested_at=requested_at, due=due
-    )
+def register_target(finder: Callable[..., Target] | None) -> None:
+    """`finder(*, order, at) -> Target`, raising InvalidInput (`no_grid`, `no_grid_worker`) when the
+    order lies in no grid or its grid has no worker."""
+    global _finder
+    _finder = finder
 
 
-def done(
-    *, pending: VerificationRequested, result: Result, note: str, verified_at: str, minutes: int, late: bool
-) -> VerificationDone:
-    return VerificationDone(
-        grid=pending["grid"],
-        worker=pending["worker"],
-        result=result,
-        result_label=RESULTS[result],
-        note=note,
-        requested_at=pending["requested_at"],
-        verified_at=verified_at,
-        minutes=minutes,
-        late=late,
-    )
+def target_for(*, order: WorkOrder, at: dt.datetime) -> Target:
+    if _finder is None:
+        raise InvalidInput("未加载网格，无法派网格员核实", code="no_grid")
+    return _finder(order=order, at=at)

@@ -22,6 +22,9 @@ from jiesu.workorders.models import Category, JointHandling, Level, State, Urgen
 
 # Actions the order page offers as forms; "create" and "edit" have their own pages.
 PAGE_ACTIONS = set(services.ACTIONS)
+# Posted to the same endpoint, but offered elsewhere: 先行核实 from the grid box (派网格员先行核实),
+# the worker's answer from the mobile page.
+OWN_PLACE = {"request_verification", "verify"}
 
 
 def _filters(request) -> selectors.ListFilters:
@@ -86,7 +89,11 @@ def order_detail(request, order_id: int, *, error: DomainError | None = None, st
     events = wo_selectors.events_of(order=order)
     created = next((e for e in events if e.action == "create"), None)
     anonymous = (created.payload or {}).get("anonymous_reason", "") if created else ""
-    allowed = [t for t in state_machine.allowed_actions(user=request.user, order=order) if t.action in PAGE_ACTIONS]
+    allowed = [
+        t
+        for t in state_machine.allowed_actions(user=request.user, order=order)
+        if t.action in PAGE_ACTIONS and t.action not in OWN_PLACE
+    ]
     calls = list(WhistleCall.objects.filter(order=order).select_related("unit").order_by("called_at", "unit__name"))
     mine = next((c for c in calls if c.unit_id == request.user.unit_id), None)
     if mine is not None:  # 报到 once, then the contribution
@@ -158,6 +165,8 @@ def order_attachments(request, order_id: int):
         return order_detail(request, order_id, error=error, status=400)
     messages.success(request, f"已上传附件 {len(stored)} 个")
     return redirect("web:order", order_id=order_id)
+
+
 _KIND_ORDER = {"street": 0, "town": 1, "department": 2, "enterprise": 3}
 
 
@@ -243,6 +252,8 @@ def _done_message(action: str, order_id: int) -> str:
             f"{order.number} 已提级至{order.level_label}，由{getattr(order.coordinator_unit, 'name', '—')}统筹，"
             f"新的办理期限 {forms.local_text(order.handling_due)}"
         )
+    if action == "request_verification" and order.pending_verification:
+        return f"已派网格员{order.pending_verification['worker_name']}先行核实"
     if action in ("approve_check", "approve_to_spot_check"):
         return f"{order.number} 核查通过，" + ("已转指挥部抽查" if order.state == "spot_check" else "已办结")
     return f"{order.number} 已{label}（当前状态：{order.get_state_display()}）"

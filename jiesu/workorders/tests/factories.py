@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from jiesu.workorders import services
 from jiesu.workorders.models import State, WorkOrder
+from jiesu.workorders.verification import Target
 
 FANGZHUANG = "110106013"
 
@@ -171,10 +172,12 @@ def do(action: str, *, order: WorkOrder, users, units, at: dt.datetime | None = 
         "request_verification": lambda: services.request_verification(
             user=d,
             order_id=order.pk,
-            grid_id=0,
-            grid_name="测试网格",
-            worker=grid_worker(units),
-            due=(at or timezone.now()) + dt.timedelta(hours=2),
+            target=Target(
+                grid_id=0,
+                grid_name="测试网格",
+                worker=grid_worker(units),
+                due=(at or timezone.now()) + dt.timedelta(hours=2),
+            ),
             at=at,
         ),
         "verify": lambda: services.verify(
@@ -192,6 +195,8 @@ def grid_worker(units):
     return found or create_user(
         username="grid_worker_f", password="pw-test-123", role=Role.GRID_WORKER, unit=units[FANGZHUANG]
     )
+
+
 def _called(order: WorkOrder, users, units, *, reported: bool = False):
     """区住建委 called in to `order` (written directly, whatever the order's state, so that the
     state machine — not the missing call — is what a test of the table meets)."""

@@ -103,6 +103,7 @@ def _minimal_kwargs(action, users, units):
         "mark_unreasonable": {"kind": "repeat"},
         "set_property": {"property_project": None},
         "recategorize": {"category": _any_category()},
+        "verify": {"result": "confirmed", "note": "现场属实"},
     }.get(action, {})
 
 
