@@ -158,6 +158,8 @@ def order_attachments(request, order_id: int):
         return order_detail(request, order_id, error=error, status=400)
     messages.success(request, f"已上传附件 {len(stored)} 个")
     return redirect("web:order", order_id=order_id)
+
+
 _KIND_ORDER = {"street": 0, "town": 1, "department": 2, "enterprise": 3}
 
 

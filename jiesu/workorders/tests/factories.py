@@ -192,6 +192,8 @@ def grid_worker(units):
     return found or create_user(
         username="grid_worker_f", password="pw-test-123", role=Role.GRID_WORKER, unit=units[FANGZHUANG]
     )
+
+
 def _called(order: WorkOrder, users, units, *, reported: bool = False):
     """区住建委 called in to `order` (written directly, whatever the order's state, so that the
     state machine — not the missing call — is what a test of the table meets)."""
