@@ -76,9 +76,7 @@ def test_the_platform_computes_them_and_the_scorecard_ranks_them(whistled, units
     assert stored("whistle_report_rate", CHENGGUANWEI).detail == {"called": 1, "reported": 0, "attended": 0}
 
     board = selectors.board(month=OCT, kind="department")
-    lines = {
-        (c.unit.code, ln.spec.code): ln.place for c in board.cards for ln in c.lines if ln.spec.code in CODES
-    }
+    lines = {(c.unit.code, ln.spec.code): ln.place for c in board.cards for ln in c.lines if ln.spec.code in CODES}
     assert lines[(ZHUJIANWEI, "whistle_report_rate")].rank == 1
     assert lines[(CHENGGUANWEI, "whistle_report_rate")].rank == 2
     assert lines[(CHENGGUANWEI, "whistle_attendance_rate")].value == 0.0
@@ -91,6 +89,8 @@ def test_the_platform_computes_them_and_the_scorecard_ranks_them(whistled, units
     assert "吹哨报到报到率：100.00%（n=1），第1位（共2个）" in html
     assert "吹哨报到到场率：0.00%（n=1），第2位（共2个）" in html
     unit_page = client.get(reverse("indicators:unit", args=["2026-10", ZHUJIANWEI])).content.decode()
-    assert "吹哨报到报到率" in unit_page and "办理（吹哨报到）" in client.get(
-        reverse("indicators:board", args=["2026-10"]), {"kind": "department"}
-    ).content.decode()
+    assert (
+        "吹哨报到报到率" in unit_page
+        and "办理（吹哨报到）"
+        in client.get(reverse("indicators:board", args=["2026-10"]), {"kind": "department"}).content.decode()
+    )
