@@ -41,6 +41,7 @@ ORIGIN = "演示数据"
 DEMO_REF_PREFIX = "demo:"  # every demo order's external_ref starts with it
 _OTHER_CITY = re.compile(r"海南省|海口市|龙华区|美兰区|秀英区|琼山区|A市|A\d区")
 _PHONE_MASK = re.compile(r"1\d{2}\*{4}\d{4}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 GENERIC_REPLY = "经现场核实，已协调相关责任方处理完毕，并向诉求人反馈。"
 
 
@@ -59,8 +60,16 @@ class RecentStats:
 
 
 def _clean(text: str) -> str:
-    text = _OTHER_CITY.sub("", (text or "").replace("\t", " ")).strip()
+    # The source exports hold stray control characters (vertical tabs, form feeds …) that intake
+    # refuses (jiesu.common.validation): a demo drawing such a text would stop half-way.
+    text = _CONTROL.sub(" ", (text or "").replace("\t", " "))
+    text = _OTHER_CITY.sub("", text).strip()
     return _PHONE_MASK.sub("138****0000", text)
+
+
+def _line(text: str) -> str:
+    """A title: one line."""
+    return " ".join(text.split())
 
 
 def _haikou_texts(path: Path, mapping: list[tuple[re.Pattern, str]]) -> list[Text]:
@@ -71,7 +80,7 @@ def _haikou_texts(path: Path, mapping: list[tuple[re.Pattern, str]]) -> list[Tex
             leaf = next((leaf for pattern, leaf in mapping if pattern.search(joined)), None)
             content = _clean(row["诉求内容_去派单指令"])
             if leaf and len(content) >= 15:
-                title = re.sub(r"^市民来电(反映|咨询)[:：]\s*", "", content)[:24]
+                title = _line(re.sub(r"^市民来电(反映|咨询)[:：]\s*", "", content))[:24]
                 texts.append(Text(title=title, content=content[:2000], path=leaf))
     return texts
 
@@ -83,7 +92,7 @@ def _tipdm_texts(path: Path, mapping: dict[str, str]) -> list[Text]:
             leaf = mapping.get(row.get("一级标签", ""))
             content = _clean(row.get("留言详情") or row.get("text") or "")
             if leaf and len(content) >= 15:
-                texts.append(Text(title=_clean(row["留言主题"])[:200], content=content[:2000], path=leaf))
+                texts.append(Text(title=_line(_clean(row["留言主题"]))[:200], content=content[:2000], path=leaf))
     return texts
 
 
