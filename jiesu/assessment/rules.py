@@ -76,8 +76,8 @@ class Rules:
     attribution: str = "final"  # final: the unit holding the order at cycle end; first: the first one
     watch: WatchRule = field(default_factory=WatchRule)
     red_black: RedBlackRule = field(default_factory=RedBlackRule)
-    # Fewer valid callbacks than this: the unit's rates are shown with a small-sample warning and
-    # the review text does not name it among the best or the worst (its rank is still computed).
+    # Fewer valid callbacks than this: the unit is not ranked (样本不足，不参与排名); its rates are
+    # shown with n after the ranked units and the review text never names it among the best or worst.
     min_callbacks: int = 1
 
     def response_limit_seconds(self) -> dict[str, int]:

@@ -90,7 +90,9 @@ def _rank(
                 **asdict(r),
             )
         )
-    ranks = competition_ranks([row.composite for row in rows])
+    # A unit under the rule's minimum sample is not ranked at all (a 100% on two callbacks is not
+    # "first"): its figures are shown with n, after the ranked units, as 样本不足，不参与排名.
+    ranks = competition_ranks([row.composite if row.callbacks >= rules.min_callbacks else None for row in rows])
     ranked = sum(1 for rank in ranks if rank is not None)
     for row, rank in zip(rows, ranks, strict=True):
         row.rank, row.ranked_count = rank, ranked
@@ -98,7 +100,9 @@ def _rank(
 
 
 def _ordered(rows: list[UnitResult]) -> list[UnitResult]:
-    return sorted(rows, key=lambda r: (r.rank is None, r.rank or 0))
+    """Ranked units by rank, then the unranked: those with some callbacks (样本不足) before those
+    with none, each by their place in the unit list."""
+    return sorted(rows, key=lambda r: (r.rank is None, r.rank or 0, r.callbacks == 0))
 
 
 def _from_snapshots(snapshots) -> list[UnitResult]:

@@ -13,7 +13,10 @@ from jiesu.common.api import ErrorSerializer
 
 
 class UnitResultSerializer(serializers.Serializer):
-    rank = serializers.IntegerField(allow_null=True, help_text="竞赛排名：同分同名次，下一名次顺延（1,1,3）")
+    rank = serializers.IntegerField(
+        allow_null=True,
+        help_text="竞赛排名：同分同名次，下一名次顺延（1,1,3）；有效回访少于规则最小样本量（样本不足）或无有效回访时为 null，不参与排名",
+    )
     unit_code = serializers.CharField()
     unit_name = serializers.CharField()
     unit_kind = serializers.CharField()

@@ -132,6 +132,7 @@ def dimension_scores(*, month: dt.date, kind: str, spec: IndicatorSpec) -> dict[
         detail = {"callbacks": pooled.callbacks, "dimensions": parts, "pooling": pooling}
         if pooled.callbacks < least:
             detail["reason"] = f"{FIELDS[field]}类诉求有效回访{pooled.callbacks}件，少于{least}件，样本不足"
+            detail["small_sample"] = bool(pooled.callbacks)
             out[unit_id] = Provided(None, detail)
             continue
         if pooling == "mean":

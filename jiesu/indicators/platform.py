@@ -14,16 +14,24 @@ from jiesu.indicators.providers import Provided
 def assessment_figure(*, month: dt.date, kind: str, spec: IndicatorSpec) -> dict[int, Provided]:
     """One field of the month's assessment ranking (published snapshot, else computed under the
     rule version in force): `params: {field: composite | response_rate | …, min_callbacks: N}`.
-    Units with fewer valid callbacks than `min_callbacks` get no value (too few to compare)."""
+    Units with fewer valid callbacks than `min_callbacks`, or than the assessment rule's minimum
+    sample (the assessment leaves them unranked: 样本不足), get no value — too few to rank; the
+    detail keeps n and the rate for the pages."""
     field = spec.params.get("field", "composite")
     least = int(spec.params.get("min_callbacks", 1))
+    rule_least = assessment.resolve_rule(month=month).parsed().min_callbacks
     out = {}
     for row in assessment.month_ranking(month=month, kind=kind):
         value = getattr(row, field)
         detail = {"callbacks": row.callbacks, "rule_version": row.rule_version, "source": row.source}
-        if row.callbacks < least or value is None:
-            detail["reason"] = f"有效回访{row.callbacks}件，少于{least}件，不计分"
+        if value is not None and row.callbacks and (row.callbacks < least or row.rank is None):
+            minimum = max(least, rule_least) if row.rank is None else least
+            detail["reason"] = f"有效回访{row.callbacks}件，少于{minimum}件，样本不足，不参与排名"
+            detail["small_sample"] = True
+            detail["unranked_value"] = value
             value = None
+        elif value is None:
+            detail["reason"] = f"有效回访{row.callbacks}件，不计分"
         out[row.unit_id] = Provided(value, detail)
     return out
 

@@ -2,7 +2,7 @@
 in Python: the page of 26 cards × 20 indicators stays a plain loop in the template)."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from django.utils.html import escape
@@ -33,6 +33,8 @@ class RowView:
     origin: str  # 平台计算 / 导入 / 演示数据
     note: str  # "10月数据" when an earlier month's figure is shown
     reason: str  # why it is a shortfall
+    n: str = ""  # "n=45": the valid callbacks a rate rests on
+    sample_note: str = ""  # why a rate on too few callbacks is not ranked
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Cell:
     text: str
     css: str
     title: str
+    n: str = ""  # "n=45" beside a ranked rate
 
 
 def _change(line: Line) -> tuple[str, str]:
@@ -109,15 +112,21 @@ def row_view(line: Line, *, month: dt.date) -> RowView:
     )
 
 
-def cell(line: Line) -> Cell:
+def cell(line: Line, sample=None) -> Cell:
+    """One matrix cell: the rank; for a rate with its n (`sample`, selectors.Sample) the n beside
+    it, and for a rate on too few callbacks no rank but 样本不足 with the n."""
     place, spec = line.place, line.spec
+    n = f"（n={sample.callbacks}）" if sample is not None else ""
     if place.rank is None:
+        if sample is not None and sample.small:
+            shown = spec.shown(sample.value) if sample.value is not None else "—"
+            return Cell(f"n={sample.callbacks}", "small", f"{spec.name}：{shown}{n}，{sample.reason}")
         return Cell("—", "none", f"{spec.name}：暂无数据")
     css = "top" if place.strength else ("short" if place.shortfall else "mid")
-    title = f"{spec.name}：{spec.shown(place.value)}，第{place.rank}位（共{place.of}个）"
+    title = f"{spec.name}：{spec.shown(place.value)}{n}，第{place.rank}位（共{place.of}个）"
     if line.demo:
         title += "，演示数据"
-    return Cell(str(place.rank), css, title)
+    return Cell(str(place.rank), css, title, f"n={sample.callbacks}" if sample is not None else "")
 
 
 def short_name(spec: IndicatorSpec) -> str:
@@ -129,15 +138,25 @@ class CardView:
     card: Card
     month: dt.date
     of: int
+    samples: dict = field(default_factory=dict)  # indicator code → selectors.Sample (the rates' n)
 
     @cached_property
     def rows(self) -> list[RowView]:
         """Only the unit page, the pack and the workbook show them: made when first read."""
-        return [row_view(ln, month=self.month) for ln in self.card.lines]
+        rows = []
+        for ln in self.card.lines:
+            row, sample = row_view(ln, month=self.month), self.samples.get(ln.spec.code)
+            if sample is not None:
+                row = replace(row, n=f"n={sample.callbacks}")
+                if sample.small:
+                    shown = ln.spec.shown(sample.value) if sample.value is not None else "—"
+                    row = replace(row, value=shown, sample_note=sample.reason)
+            rows.append(row)
+        return rows
 
     @cached_property
     def cells(self) -> list[Cell]:
-        return [cell(ln) for ln in self.card.lines]
+        return [cell(ln, self.samples.get(ln.spec.code)) for ln in self.card.lines]
 
     @cached_property
     def sparkline(self) -> str:
@@ -149,7 +168,12 @@ class CardView:
     def cells_html(self) -> str:
         """The matrix row's cells, escaped here: 26 × 20 cells through the template engine were half
         of the page's time."""
-        return "".join(f'<td class="r {c.css}" title="{escape(c.title)}">{escape(c.text)}</td>' for c in self.cells)
+        return "".join(
+            f'<td class="r {c.css}" title="{escape(c.title)}">{escape(c.text)}'
+            + (f'<small class="n">{c.n}</small>' if c.n else "")
+            + "</td>"
+            for c in self.cells
+        )
 
     @property
     def unit(self):
@@ -159,14 +183,25 @@ class CardView:
     def has_demo(self) -> bool:
         return any(ln.demo for ln in self.card.lines)
 
+    @property
+    def small_samples(self) -> str:
+        """ "综合成绩、响应率 n=2" — the rates of this unit too few to rank, grouped by n ("" if none)."""
+        by_n: dict[int, list[str]] = {}
+        for ln in self.card.lines:
+            sample = self.samples.get(ln.spec.code)
+            if sample is not None and sample.small:
+                by_n.setdefault(sample.callbacks, []).append(short_name(ln.spec))
+        return "；".join(f"{'、'.join(names)} n={n}" for n, names in sorted(by_n.items()))
 
-def card_view(card: Card, *, month: dt.date, of: int) -> CardView:
-    return CardView(card=card, month=month, of=of)
+
+def card_view(card: Card, *, month: dt.date, of: int, samples: dict | None = None) -> CardView:
+    return CardView(card=card, month=month, of=of, samples=samples or {})
 
 
-def board_views(board: Board) -> list[CardView]:
-    of = len(board.cards)
-    return [card_view(c, month=board.month, of=of) for c in board.cards]
+def board_views(board: Board, samples: dict | None = None) -> list[CardView]:
+    """`samples`: unit id → indicator code → selectors.Sample (selectors.board_samples)."""
+    of, samples = len(board.cards), samples or {}
+    return [card_view(c, month=board.month, of=of, samples=samples.get(c.unit.id)) for c in board.cards]
 
 
 def has_demo(board: Board) -> bool:

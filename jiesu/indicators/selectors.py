@@ -380,10 +380,30 @@ def pack_scorecard(*, month: dt.date) -> PackScorecard | None:
     )
 
 
-def sample_sizes(*, month, unit) -> dict[str, int]:
-    """Indicator code → the valid callbacks its value rests on (platform values computed from the
-    assessment keep them in `detail`), so a rate is never shown without its n."""
-    rows = IndicatorValue.objects.filter(month=month, unit=unit).values_list("indicator", "detail")
-    return {
-        code: int(detail["callbacks"]) for code, detail in rows if isinstance(detail, dict) and "callbacks" in detail
-    }
+@dataclass(frozen=True)
+class Sample:
+    """The valid callbacks a platform rate rests on (its n) and whether they are too few to rank."""
+
+    callbacks: int
+    small: bool = False
+    reason: str = ""
+    value: float | None = None  # the rate itself, also when it is not ranked
+
+
+def board_samples(*, month: dt.date, unit_ids: list[int]) -> dict[int, dict[str, Sample]]:
+    """unit id → indicator code → Sample, for every value of the month whose detail carries its n:
+    the valid callbacks (the assessment's rates, the 七有/五性 scores) or the calls (吹哨报到's
+    报到率 / 到场率) — one query for the board."""
+    rows = IndicatorValue.objects.filter(
+        month=month, unit_id__in=unit_ids, detail__has_any_keys=["callbacks", "called"]
+    ).values_list("unit_id", "indicator", "value", "detail")
+    out: dict[int, dict[str, Sample]] = {}
+    for unit_id, code, value, detail in rows:
+        small = bool(detail.get("small_sample"))
+        out.setdefault(unit_id, {})[code] = Sample(
+            callbacks=int(detail.get("callbacks", detail.get("called", 0))),
+            small=small,
+            reason=str(detail.get("reason", "")) if small else "",
+            value=value if value is not None else detail.get("unranked_value"),
+        )
+    return out

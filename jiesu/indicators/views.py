@@ -65,7 +65,8 @@ def board_page(request, month: str):
     except DomainError as exc:
         messages.error(request, exc.message)
         return render(request, "indicators/board.html", {"error": exc.message, "month": None}, status=400)
-    views = presenters.board_views(board)
+    samples = selectors.board_samples(month=board.month, unit_ids=[c.unit.id for c in board.cards])
+    views = presenters.board_views(board, samples)
     context = {
         "board": board,
         "month": board.month,
@@ -79,6 +80,8 @@ def board_page(request, month: str):
         "topic_lead": selectors.topic_lead(month=board.month) if board.catalogue.speakers.include_topic_lead else None,
         "city": selectors.city_rankings(month=board.month) if kind == "street" else [],
         "has_demo": presenters.has_demo(board),
+        "has_samples": bool(samples),
+        "small_samples": [v for v in views if v.small_samples],
         "previous": previous_month(board.month),
         "next": _next(board.month),
         "can_compute": request.user.role in PUBLISH_ROLES,
@@ -116,7 +119,8 @@ def unit_page(request, month: str, code: str):
     except DomainError as exc:
         messages.error(request, exc.message)
         return render(request, "indicators/unit.html", {"error": exc.message, "unit": unit}, status=400)
-    view = presenters.card_view(card, month=board.month, of=len(board.cards))
+    samples = selectors.board_samples(month=board.month, unit_ids=[unit.pk]).get(unit.pk, {})
+    view = presenters.card_view(card, month=board.month, of=len(board.cards), samples=samples)
     catalogue = board.catalogue
     context = {
         "board": board,
@@ -129,7 +133,6 @@ def unit_page(request, month: str, code: str):
         "default_due": services.default_due(catalogue_days=catalogue.follow_up_workdays),
         "today": timezone.localdate(),
         "has_demo": any(ln.demo for ln in card.lines),
-        "samples": selectors.sample_sizes(month=board.month, unit=unit),
     }
     for c in card.follow_ups + card.comments:
         c.can_report = c.status not in ("done", "done_late") and services.may_report(request.user, unit_id=c.unit_id)

@@ -27,7 +27,5 @@ def sweep_stale_imports(*, now: dt.datetime) -> dict:
     stale = ImportRun.objects.filter(finished_at__isnull=True).filter(
         Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
     )
-    marked = stale.update(
-        finished_at=now, error=STALE_MESSAGE.format(minutes=minutes), resumable=True
-    )
+    marked = stale.update(finished_at=now, error=STALE_MESSAGE.format(minutes=minutes), resumable=True)
     return {"marked": marked}

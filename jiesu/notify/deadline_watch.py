@@ -1,6 +1,8 @@
 """临期预警、超期督办、逐级上报: one pass over the open orders' deadlines.
 
-For each deadline (response, handling) under the rule in force (jiesu.notify.rules):
+For each deadline (response, handling, and the 多级核查 steps' check deadline while an order waits
+in 待核查 — the unit leader's check — or 待抽查 — the 指挥部's spot check) under the rule in force
+(jiesu.notify.rules):
 - a warning when a share of the span dispatch → deadline has gone (e.g. 50 %, 80 %), to the unit;
 - at each step of the overdue ladder (at the deadline, +1 working day, +3 …): an automatic 督办 event
   (workorders.services.supervise with the platform as actor) where the step says so, and a notice to
@@ -32,11 +34,34 @@ from jiesu.notify.recipients import people
 from jiesu.notify.rules import DEADLINE_LABELS, Rule, rule_for
 from jiesu.timers.services import advance
 from jiesu.workorders import services as orders
-from jiesu.workorders.models import OPEN_STATES, WorkOrder
+from jiesu.workorders.models import OPEN_STATES, State, WorkOrder
 from jiesu.worktime.services import add_limit
 
 log = logging.getLogger("jiesu.notify")
-FIELDS = {"response": ("response_due", "responded_at"), "handling": ("handling_due", "resolved_at")}
+
+
+@dataclass(frozen=True)
+class Watched:
+    """Where a deadline lives on the order: its column, the column its span starts at (warnings are
+    shares of start → deadline), the states in which it runs and the column that stops it (None:
+    leaving those states stops it)."""
+
+    due: str
+    start: str
+    states: tuple[str, ...]
+    done: str | None = None
+    warn_template: str = "unit_warning"
+
+
+WATCHED = {
+    "response": Watched("response_due", "dispatched_at", OPEN_STATES, "responded_at"),
+    "handling": Watched("handling_due", "dispatched_at", OPEN_STATES, "resolved_at"),
+    # 多级核查: the unit leader's check (待核查) and the 指挥部's spot check (待抽查) share the
+    # order's check_due / check_from; each step's deadline is watched only in its own state.
+    "leader_check": Watched("check_due", "check_from", (State.PENDING_CHECK,), warn_template="check_warning"),
+    "spot_check": Watched("check_due", "check_from", (State.SPOT_CHECK,), warn_template="check_warning"),
+}
+
 OVERDUE_BASE = 1000  # stage of overdue level L: 1000 + L; warnings: the share in ‰
 CHUNK = 500
 
@@ -64,23 +89,25 @@ class Due:
 
 
 def _sql(*, deadline: str, rule: Rule) -> tuple[str, list]:
-    due_col, done_col = FIELDS[deadline]
+    spec = WATCHED[deadline]
+    due_col, start_col = spec.due, spec.start
     table = WorkOrder._meta.db_table
     if connection.vendor == "postgresql":
-        warn_zone = f"%s >= o.dispatched_at + (o.{due_col} - o.dispatched_at) * %s"
+        warn_zone = f"%s >= o.{start_col} + (o.{due_col} - o.{start_col}) * %s"
         epoch_sql = f"CAST(CAST(FLOOR(EXTRACT(EPOCH FROM o.{due_col})) AS BIGINT) AS TEXT)"
     else:
         warn_zone = (
-            f"julianday(%s) >= julianday(o.dispatched_at) + (julianday(o.{due_col}) - julianday(o.dispatched_at)) * %s"
+            f"julianday(%s) >= julianday(o.{start_col}) + (julianday(o.{due_col}) - julianday(o.{start_col})) * %s"
         )
         epoch_sql = f"CAST(CAST(strftime('%%s', o.{due_col}) AS INTEGER) AS TEXT)"
     last_stage = OVERDUE_BASE + len(rule.ladder)
-    states = ", ".join(["%s"] * len(OPEN_STATES))
+    states = ", ".join(["%s"] * len(spec.states))
+    done = f"AND o.{spec.done} IS NULL " if spec.done else ""
     sql = (
-        f"SELECT o.id, o.lead_unit_id, o.dispatched_at, o.{due_col}, m.epoch, m.stage "
+        f"SELECT o.id, o.lead_unit_id, o.{start_col}, o.{due_col}, m.epoch, m.stage "
         f"FROM {table} o LEFT JOIN timers_timermark m ON m.timer = %s AND m.subject = o.id "
-        f"WHERE o.state IN ({states}) AND o.{done_col} IS NULL AND o.{due_col} IS NOT NULL "
-        f"AND o.dispatched_at IS NOT NULL AND ("
+        f"WHERE o.state IN ({states}) {done}AND o.{due_col} IS NOT NULL "
+        f"AND o.{start_col} IS NOT NULL AND ("
         # Not seen in this epoch (no mark, or a mark of an earlier deadline): inside a stage already?
         f"((m.epoch IS NULL OR m.epoch <> {epoch_sql}) AND (o.{due_col} <= %s OR {warn_zone})) "
         # Seen: only when its next stage has come.
@@ -94,7 +121,7 @@ def find_due(*, deadline: str, rule: Rule, now: dt.datetime) -> tuple[list[Due],
     sql, tail = _sql(deadline=deadline, rule=rule)
     db_now = connection.ops.adapt_datetimefield_value(now)
     first_share = rule.warn_shares[0] if rule.warn_shares else 1.0
-    params = [mark_timer(deadline), *OPEN_STATES, db_now, db_now, first_share, db_now, *tail]
+    params = [mark_timer(deadline), *WATCHED[deadline].states, db_now, db_now, first_share, db_now, *tail]
     found, looked = [], 0
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -148,7 +175,7 @@ def _stage(
 
 def watch(*, now: dt.datetime) -> dict[str, int]:
     counts: Counter = Counter()
-    for deadline in FIELDS:
+    for deadline in WATCHED:
         rule = rule_for(deadline=deadline, on=timezone.localtime(now).date())
         if rule is None:
             continue
@@ -212,7 +239,7 @@ def _warn(rule: Rule, items: list[Due], *, now: dt.datetime, counts: Counter) ->
             }
             batch.append(
                 services.Outgoing(
-                    kind="unit_warning",
+                    kind=WATCHED[rule.deadline].warn_template,
                     context=context,
                     users=users,
                     order_id=order.pk,

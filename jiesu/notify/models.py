@@ -138,10 +138,15 @@ class RecipientProfile(models.Model):
 
 
 class AlertRule(models.Model):
-    """Warnings and escalation for one deadline (response or handling), versioned like the
-    deadline rules; see data/rules/alerts.yaml for the fields."""
+    """Warnings and escalation for one deadline (response, handling, or a 多级核查 step's check
+    deadline), versioned like the deadline rules; see data/rules/alerts.yaml for the fields."""
 
-    DEADLINES = [("response", "响应期限"), ("handling", "办理期限")]
+    DEADLINES = [
+        ("response", "响应期限"),
+        ("handling", "办理期限"),
+        ("leader_check", "单位领导核查期限"),
+        ("spot_check", "指挥部抽查期限"),
+    ]
 
     version = models.CharField("版本", max_length=32)
     effective_from = models.DateField("生效日期")
@@ -167,4 +172,5 @@ class AlertRule(models.Model):
             warn_shares=self.warn_shares,
             warn_notify=self.warn_notify,
             ladder=self.ladder,
+            deadline=self.deadline,
         )

@@ -22,7 +22,15 @@ AUDIENCES = {
     "district_leaders": "区领导",
 }
 UNITS = {"hours": "自然小时", "workhours": "工作小时", "workdays": "工作日"}
-DEADLINE_LABELS = {"response": "响应期限", "handling": "办理期限"}
+DEADLINE_LABELS = {
+    "response": "响应期限",
+    "handling": "办理期限",
+    "leader_check": "单位领导核查期限",
+    "spot_check": "指挥部抽查期限",
+}
+# The 多级核查 steps: the order is already reported done, so their ladder only notifies (a 督办
+# needs an order in handling; 待抽查 admits none).
+CHECK_DEADLINES = ("leader_check", "spot_check")
 
 
 @dataclass(frozen=True)
@@ -45,8 +53,10 @@ class Rule:
     catch_up_days: int
 
 
-def validate_rule(*, warn_shares, warn_notify, ladder) -> None:
+def validate_rule(*, warn_shares, warn_notify, ladder, deadline: str = "") -> None:
     errors = []
+    if deadline and deadline not in DEADLINE_LABELS:
+        errors.append(f"期限只能是：{'、'.join(DEADLINE_LABELS)}")
     if not isinstance(warn_shares, list) or not all(isinstance(s, int | float) for s in warn_shares):
         errors.append("预警比例须为数字列表，例如 [0.5, 0.8]")
     elif any(not 0 < s < 1 for s in warn_shares):
@@ -72,6 +82,8 @@ def validate_rule(*, warn_shares, warn_notify, ladder) -> None:
                 errors.append(f"{where}：after.unit 只能是 {'、'.join(UNITS)}")
             if any(a not in AUDIENCES for a in step.get("notify") or []):
                 errors.append(f"{where}：notify 只能是 {'、'.join(AUDIENCES)}")
+            if deadline in CHECK_DEADLINES and step.get("supervise"):
+                errors.append(f"{where}：{DEADLINE_LABELS[deadline]}超期只发通知，supervise 须为 false")
             if step.get("template") not in specs():
                 errors.append(f"{where}：未知消息模板 {step.get('template')}")
             if (
@@ -115,7 +127,12 @@ def load_rules() -> int:
 
     created = 0
     for row in _from_yaml():
-        validate_rule(warn_shares=row["warn_shares"], warn_notify=row["warn_notify"], ladder=row["ladder"])
+        validate_rule(
+            warn_shares=row["warn_shares"],
+            warn_notify=row["warn_notify"],
+            ladder=row["ladder"],
+            deadline=row["deadline"],
+        )
         _rule, made = AlertRule.objects.get_or_create(
             version=row["version"], deadline=row["deadline"], defaults={k: v for k, v in row.items()}
         )

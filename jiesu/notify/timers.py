@@ -12,7 +12,7 @@ from jiesu.notify.context import when
 from jiesu.notify.recipients import people
 from jiesu.timers.models import TimerMark
 from jiesu.timers.registry import Daily, Every, register
-from jiesu.workorders.models import OPEN_STATES, State, WorkOrder
+from jiesu.workorders.models import State, WorkOrder
 
 CALLBACK_LIST_MAX = 20
 
@@ -67,15 +67,18 @@ def callback_due(*, now):
 
 @register("notify.marks_cleanup", label="清理已办结工单的预警进度", schedule=Daily(at="03:30"))
 def marks_cleanup(*, now):
-    """Marks of orders no longer open are of no use (an order that is reopened starts a new epoch)."""
+    """Marks of orders no longer in a deadline's states are of no use (an order that is reopened, or
+    submitted for 核查 again, starts a new epoch)."""
     table = TimerMark._meta.db_table
     orders = WorkOrder._meta.db_table
-    states = ", ".join(["%s"] * len(OPEN_STATES))
-    timers = [deadline_watch.mark_timer(d) for d in deadline_watch.FIELDS]
+    deleted = 0
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {table} WHERE timer IN (%s, %s) AND NOT EXISTS "
-            f"(SELECT 1 FROM {orders} o WHERE o.id = {table}.subject AND o.state IN ({states}))",
-            [*timers, *OPEN_STATES],
-        )
-        return {"deleted": cursor.rowcount}
+        for deadline, spec in deadline_watch.WATCHED.items():
+            states = ", ".join(["%s"] * len(spec.states))
+            cursor.execute(
+                f"DELETE FROM {table} WHERE timer = %s AND NOT EXISTS "
+                f"(SELECT 1 FROM {orders} o WHERE o.id = {table}.subject AND o.state IN ({states}))",
+                [deadline_watch.mark_timer(deadline), *spec.states],
+            )
+            deleted += cursor.rowcount
+    return {"deleted": deleted}

@@ -79,6 +79,7 @@ def _dashboard_data(*, month: dt.date, kind: str, rule_version: str | None = Non
                 "rank_change": r.rank_change,
                 "overdue": r.overdue,
                 "small_sample": r.small_sample,
+                "unranked_note": r.unranked_note,
                 "sample_note": cards[r.code].sample_note,
                 "strengths": cards[r.code].strengths,
                 "weaknesses": cards[r.code].weaknesses,

@@ -56,7 +56,7 @@ def _ranking(ws, rows) -> None:
                 r.returns,
                 r.reopens,
                 r.ytd_composite,
-                f"样本不足（少于{r.min_callbacks}件）" if r.small_sample else "",
+                r.unranked_note,
             ]
             for r in rows
         ],  # fmt: skip

@@ -39,6 +39,15 @@ class UnitRow:
         """May the review text name this unit among the best or the worst?"""
         return self.rank is not None and not self.small_sample
 
+    @property
+    def unranked_note(self) -> str:
+        """Why the unit has no rank (empty when it has one): shown where the rank would be."""
+        if self.rank is not None and not self.small_sample:
+            return ""
+        if self.small_sample:
+            return f"样本不足，不参与排名（n={self.callbacks}）"
+        return "无有效回访，不参与排名"
+
 
 @dataclass(frozen=True)
 class WatchRow:

@@ -126,12 +126,13 @@ def best_and_worst(rows: list[UnitRow], *, k: int = 3) -> tuple[list[UnitRow], l
 
 
 def _ranking_line(rows: list[UnitRow], *, group: str, what: str, minimum: int, speak: bool = False) -> str:
-    """One sentence on a ranking group: best, worst, and which units are too small to be named."""
-    if not any(r.rank is not None for r in rows):
+    """One sentence on a ranking group: best, worst, and which units are not ranked — too few valid
+    callbacks (样本不足, named with their n, never among the best or the worst) or none at all."""
+    if not any(r.callbacks for r in rows):
         return f"本月各{group}均无有效回访，不作排名点评。"
     top, bottom = best_and_worst(rows)
-    unranked = sum(1 for r in rows if r.rank is None)
     small = [r for r in rows if r.small_sample]
+    none = sum(1 for r in rows if r.callbacks == 0)
     parts = []
     if top:
         parts.append(f"{what}排名前列的是{'、'.join(r.name for r in top)}")
@@ -144,9 +145,10 @@ def _ranking_line(rows: list[UnitRow], *, group: str, what: str, minimum: int, s
         else:
             parts.append(f"本月各{group}有效回访均不足{minimum}件，不作排名点评")
     if small and any(r.named for r in rows):
-        parts.append(f"{len(small)}个{group}有效回访不足{minimum}件，比率仅供参考，不列入前列或靠后")
-    if unranked:
-        parts.append(f"{unranked}个{group}本月无有效回访，未参与排名")
+        names = "、".join(f"{r.name}（n={r.callbacks}）" for r in small[:8]) + ("等" if len(small) > 8 else "")
+        parts.append(f"{len(small)}个{group}有效回访不足{minimum}件，样本不足，不参与排名：{names}")
+    if none:
+        parts.append(f"{none}个{group}本月无有效回访，未参与排名")
     return "；".join(parts) + "。"
 
 

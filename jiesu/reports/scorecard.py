@@ -54,12 +54,10 @@ class Scorecard:
     def sample_note(self) -> str:
         """Why a card is read with care (or not drafted at all); empty for an ordinary card."""
         row = self.row
+        if row.small_sample:
+            return f"有效回访仅{row.callbacks}件（少于{row.min_callbacks}件），样本不足，不参与排名，不作点评"
         if row.rank is None:
             return "本月无有效回访，未参与排名，不作点评"
-        if row.small_sample and not self.pooled:
-            return f"有效回访仅{row.callbacks}件（少于{row.min_callbacks}件），比率波动大，不参与前列、靠后点评"
-        if row.small_sample:
-            return f"有效回访仅{row.callbacks}件（少于{row.min_callbacks}件），以下点评仅供参考"
         return ""
 
 
@@ -92,10 +90,9 @@ def _gap(s: Standing) -> str:
 
 def draft(rows: list[UnitRow], *, group_label: str = "各街镇") -> list[Scorecard]:
     """Scorecards for every row of one ranking group (streets or departments), in ranking order.
-    Units with too few valid callbacks are left out of the standings when at least two units have
-    enough (a 100% on two callbacks is not "首位"); when none or one has, all are ranked, with a note."""
-    sufficient = [r for r in rows if not r.small_sample]
-    pool = sufficient if sum(1 for r in sufficient if r.rank is not None) >= 2 else rows
+    Only ranked units with a sufficient sample stand on the indicators: a unit with too few valid
+    callbacks gets no place on any of them (a 100% on two callbacks is not "首位") and no 点评."""
+    pool = [r for r in rows if r.named]
     ranks = {f: _ranks(pool, f, better) for f, _, better, _ in INDICATORS}
     averages = {f: _average(pool, f) for f, *_ in INDICATORS}
     cards = []
@@ -114,7 +111,7 @@ def draft(rows: list[UnitRow], *, group_label: str = "各街镇") -> list[Scorec
             )
             for f, label, better, rate in INDICATORS
         ]
-        if row.rank is None or (pool is not rows and row.small_sample):
+        if not row.named:
             # no valid callback, or too few to stand beside the others: nothing to praise or criticise
             cards.append(Scorecard(row, standings, [], [], pooled=False))
             continue

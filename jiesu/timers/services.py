@@ -159,6 +159,9 @@ def advance(*, timer: str, items: Iterable[tuple], at: dt.datetime | None = None
     SQLite). `next_at` says when the subject needs looking at again (None: not in this epoch)."""
     at = at or timezone.now()
     table = connection.ops.quote_name(TimerMark._meta.db_table)
+    # Raw SQL: times as the ORM stores them (on SQLite, UTC text — an aware time passed as is would be
+    # stored with its offset and compare wrongly with the UTC `now` of the watchers' queries).
+    adapt = connection.ops.adapt_datetimefield_value
     moved: set[int] = set()
     rows = list(items)
     for start in range(0, len(rows), _BATCH):
@@ -168,7 +171,7 @@ def advance(*, timer: str, items: Iterable[tuple], at: dt.datetime | None = None
         for item in batch:
             subject, epoch, stage = item[:3]
             next_at = item[3] if len(item) > 3 else None
-            params += [timer, subject, epoch, stage, at, next_at]
+            params += [timer, subject, epoch, stage, adapt(at), adapt(next_at)]
         sql = (
             f"INSERT INTO {table} (timer, subject, epoch, stage, at, next_at) VALUES {values} "
             f"ON CONFLICT (timer, subject) DO UPDATE SET epoch = excluded.epoch, stage = excluded.stage, "

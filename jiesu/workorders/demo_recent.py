@@ -87,7 +87,9 @@ def _tipdm_texts(path: Path, mapping: dict[str, str]) -> list[Text]:
             leaf = mapping.get(row.get("一级标签", ""))
             content = _clean(row.get("留言详情") or row.get("text") or "")
             if leaf and len(content) >= 15:
-                texts.append(Text(title=_clean(row["留言主题"], multiline=False)[:200], content=content[:2000], path=leaf))
+                texts.append(
+                    Text(title=_clean(row["留言主题"], multiline=False)[:200], content=content[:2000], path=leaf)
+                )
     return texts
 
 

@@ -226,6 +226,9 @@ class WorkOrder(models.Model):
         related_name="coordinated_orders",
     )
     check_due = models.DateTimeField("核查期限", null=True, blank=True, help_text="待核查/待抽查环节的期限")
+    check_from = models.DateTimeField(
+        "核查环节开始", null=True, blank=True, help_text="待核查/待抽查环节开始的时间（临期预警按其到核查期限的比例）"
+    )
     dissatisfied_count = models.PositiveSmallIntegerField("回访不满意次数", default=0)
     supervision_count = models.PositiveIntegerField("督办次数", default=0)
     return_count = models.PositiveIntegerField("退单次数", default=0)

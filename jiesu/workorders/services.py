@@ -1188,7 +1188,10 @@ def submit_check(*, user: User | None, order_id: int, reply: str, at: dt.datetim
     def apply(order, when):
         order.reply = reply
         order.check_due = workflow.due(when, workflow.check_limit("leader_check"))
-        return ["reply", "check_due"], payloads.SubmitCheck(reply=reply, check_due=order.check_due).as_payload()
+        order.check_from = when
+        return ["reply", "check_due", "check_from"], payloads.SubmitCheck(
+            reply=reply, check_due=order.check_due
+        ).as_payload()
 
     return _transition(order_id=order_id, user=user, action="submit_check", at=at, apply=apply)
 
@@ -1217,6 +1220,7 @@ def approve_check(*, user: User | None, order_id: int, note: str = "", at: dt.da
         submitted_by = _submitter(locked.pk)
         locked.resolved_at = when
         locked.check_due = workflow.due(when, workflow.check_limit("spot_check")) if sampled else None
+        locked.check_from = when if sampled else None
         body = payloads.ApproveCheck(
             sampled=sampled,
             spot_check_rate=workflow.spot_check_rate(kind),
@@ -1224,7 +1228,7 @@ def approve_check(*, user: User | None, order_id: int, note: str = "", at: dt.da
             submitted_by=submitted_by,
             check_due=locked.check_due,
         )
-        return ["resolved_at", "check_due"], body.as_payload()
+        return ["resolved_at", "check_due", "check_from"], body.as_payload()
 
     return _transition(order_id=order_id, user=user, action=action, at=at, apply=apply, reason=note[:500], check=check)
 
@@ -1235,9 +1239,9 @@ def send_back(*, user: User | None, order_id: int, reason: str, at: dt.datetime 
     reason = _require_text(reason, field="reason", label="退回理由")
 
     def apply(order, when):
-        order.check_due = None
+        order.check_due = order.check_from = None
         count = WorkOrderEvent.objects.filter(order_id=order.pk, action="send_back").count() + 1
-        return ["check_due"], payloads.SendBack(count=count).as_payload()
+        return ["check_due", "check_from"], payloads.SendBack(count=count).as_payload()
 
     return _transition(order_id=order_id, user=user, action="send_back", at=at, apply=apply, reason=reason)
 
@@ -1247,8 +1251,8 @@ def pass_spot_check(*, user: User | None, order_id: int, note: str = "", at: dt.
     the unit leader's approval."""
 
     def apply(order, when):
-        order.check_due = None
-        return ["check_due"], payloads.SpotCheck(passed=True).as_payload()
+        order.check_due = order.check_from = None
+        return ["check_due", "check_from"], payloads.SpotCheck(passed=True).as_payload()
 
     return _transition(order_id=order_id, user=user, action="pass_spot_check", at=at, apply=apply, reason=note[:500])
 
@@ -1259,13 +1263,13 @@ def fail_spot_check(*, user: User | None, order_id: int, reason: str, at: dt.dat
     reason = _require_text(reason, field="reason", label="抽查意见")
 
     def apply(order, when):
-        order.check_due, order.resolved_at = None, None
+        order.check_due, order.check_from, order.resolved_at = None, None, None
         due = deadlines.compute(urgency=order.urgency, start=when)
         order.handling_due = due.handling_due
         if due.estimated:
             order.calendar_estimated = True
         body = payloads.SpotCheck(passed=False, handling_due=due.handling_due)
-        return ["check_due", "resolved_at", "handling_due", "calendar_estimated"], body.as_payload()
+        return ["check_due", "check_from", "resolved_at", "handling_due", "calendar_estimated"], body.as_payload()
 
     return _transition(order_id=order_id, user=user, action="fail_spot_check", at=at, apply=apply, reason=reason)
 

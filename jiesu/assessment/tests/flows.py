@@ -12,6 +12,21 @@ RULES_DIR = Path(settings.BASE_DIR) / "data" / "assessment"
 H = dt.timedelta(hours=1)
 
 
+def with_minimum_sample(rule, minimum: int):
+    """The same rule version with another `sample.min_callbacks`: hand-built months have a handful
+    of callbacks, so ranking mechanics are tested with a small minimum (the shipped 30 would leave
+    every unit 样本不足, unranked)."""
+    from jiesu.assessment.services import save_rule_version
+
+    return save_rule_version(
+        version=rule.version,
+        name=rule.name,
+        effective_from=rule.effective_from,
+        rules={**rule.rules, "sample": {"min_callbacks": minimum}},
+        source=rule.source,
+    )
+
+
 def at(day: int, hour: int = 9, month: int = 3, year: int = 2025) -> dt.datetime:
     return dt.datetime(year, month, day, hour, tzinfo=TZ)
 

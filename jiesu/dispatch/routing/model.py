@@ -365,7 +365,9 @@ class TipdmView:
         self.model = model
         self.version = f"{model.version}→tipdm"
         self.labels = sorted({label for label in label_of.values() if label})
-        self._columns = np.array([self.labels.index(label_of[leaf]) if label_of.get(leaf) else -1 for leaf in model.leaves])
+        self._columns = np.array(
+            [self.labels.index(label_of[leaf]) if label_of.get(leaf) else -1 for leaf in model.leaves]
+        )
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         _, leaves = self.model.predict(list(texts))

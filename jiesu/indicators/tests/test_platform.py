@@ -23,6 +23,7 @@ from django.conf import settings
 
 from jiesu.assessment.rules import TZ
 from jiesu.assessment.services import load_rule_file
+from jiesu.assessment.tests.flows import with_minimum_sample
 from jiesu.indicators import dimensions, providers, selectors
 from jiesu.indicators.models import IndicatorValue, Origin, ValueRevision
 from jiesu.indicators.providers import Provided
@@ -65,7 +66,10 @@ def dimension_categories(reference):
 
 @pytest.fixture
 def october(units, shipped_catalogue, dimension_categories):
-    load_rule_file(path=Path(settings.BASE_DIR) / "data" / "assessment" / "rules-huairou-2021.yaml")
+    # A handful of callbacks: the minimum sample at 1 (test_samples.py tests a unit under it).
+    with_minimum_sample(
+        load_rule_file(path=Path(settings.BASE_DIR) / "data" / "assessment" / "rules-huairou-2021.yaml"), 1
+    )
     c1, c2, c3, c4 = dimension_categories
     fz, dhm = units["110106013"], units["110106004"]
     handled(fz, when=oct_day(5), category=c1)

@@ -92,3 +92,19 @@ def small_sample_rows(rows) -> list:
 def small_sample_dicts(units) -> list:
     """The same for the dashboard's JSON-shaped rows."""
     return [u for u in units if u.get("small_sample")]
+
+
+def _rank_of(row):
+    return row.get("rank") if isinstance(row, dict) else getattr(row, "rank", None)
+
+
+@register.filter
+def ranked_rows(rows) -> list:
+    """The rows with a rank (objects or the dashboard's dicts), in the order given."""
+    return [r for r in rows if _rank_of(r) is not None]
+
+
+@register.filter
+def unranked_rows(rows) -> list:
+    """The rows without a rank — 样本不足 or no valid callback —, shown after the ranked ones."""
+    return [r for r in rows if _rank_of(r) is None]

@@ -9,7 +9,8 @@ with hand-computed assessment figures under the shipped huairou-2021 rule
     区住建委   2 orders, all good → 100.00; 区城管委 1 order unsolved, 不满意 → 10.00
     区房管局   10 orders about two property projects: 丰益花园 5 solved, 非常满意 (red list, 100.00);
                芳城园 5 unsolved, 非常不满意 (black list, 0.00) → 10 + 25 + 20 = 55.00
-Every other street/town has no callback in October and is not ranked."""
+Every other street/town has no callback in October and is not ranked. Under the shipped minimum
+sample (30 valid callbacks) nobody is ranked (`month_of_orders`); `ranked_month` sets it to 1."""
 
 import datetime as dt
 from pathlib import Path
@@ -19,6 +20,7 @@ from django.conf import settings
 
 from jiesu.assessment.rules import TZ
 from jiesu.assessment.services import load_rule_file
+from jiesu.assessment.tests.flows import with_minimum_sample
 from jiesu.insights.services import compute_monthly_topic
 from jiesu.insights.topic import TopicParams
 from jiesu.org.models import PropertyCompany, PropertyProject
@@ -62,7 +64,7 @@ def oct_day(day: int, hour: int = 9) -> dt.datetime:
 
 @pytest.fixture
 def month_of_orders(units):
-    load_rule_file(path=Path(settings.BASE_DIR) / "data" / "assessment" / "rules-huairou-2021.yaml")
+    rule = load_rule_file(path=Path(settings.BASE_DIR) / "data" / "assessment" / "rules-huairou-2021.yaml")
     safety = Category.objects.get(path="城乡建设/安全生产").children.first()
     fz, dhm, tpq, yam = (units[c] for c in ("110106013", "110106004", "110106002", "110106001"))
     # September: one safety order in 方庄, so October's three are growth.
@@ -94,6 +96,13 @@ def month_of_orders(units):
         handled(units["110106-D03"], when=oct_day(day), project=good)
         handled(units["110106-D03"], when=oct_day(day, 14), project=bad, solved=False, satisfaction=1)
     compute_monthly_topic(month="2026-10", params=TopicParams(min_volume=2))
+    return rule
+
+
+@pytest.fixture
+def ranked_month(month_of_orders):
+    """The same months with the minimum sample at 1: the four streets and three departments ranked."""
+    return with_minimum_sample(month_of_orders, 1)
 
 
 @pytest.fixture

@@ -18,14 +18,18 @@ from jiesu.reports.tests.conftest import EXPECTED_STREETS
 pytestmark = pytest.mark.django_db
 
 
-def test_review_figures_come_from_the_event_log(month_of_orders):
+def test_review_figures_come_from_the_event_log(ranked_month):
     review = build_review(month="2026-10")
     ranked = [(r.name, r.composite) for r in review.assessment.streets if r.rank is not None]
     assert ranked == EXPECTED_STREETS
     assert [r.rank for r in review.assessment.streets[:4]] == [1, 2, 3, 4]
     assert len(review.assessment.streets) == 26  # the unranked streets/towns are listed after
     depts = [(r.name, r.composite) for r in review.assessment.departments if r.rank is not None]
-    assert depts == [("北京市丰台区住房和城乡建设委员会", 100.0), ("北京市丰台区房屋管理局", 55.0), ("北京市丰台区城市管理委员会", 10.0)]
+    assert depts == [
+        ("北京市丰台区住房和城乡建设委员会", 100.0),
+        ("北京市丰台区房屋管理局", 55.0),
+        ("北京市丰台区城市管理委员会", 10.0),
+    ]
     d = review.assessment.district
     # Pooled over 26 callbacks: 24 in time (太平桥's 2 late); 19 solved (右安门 1, 城管委 1, 芳城园 5
     # not); satisfaction points 4 + 2.7 + 2 + 3 + 2 + 0 + 5 + 0 = 18.7.
@@ -46,7 +50,7 @@ def test_review_figures_come_from_the_event_log(month_of_orders):
     assert review.categories == [("城乡建设", 3, 1)]  # only the safety orders carry a category
 
 
-def test_scorecards_name_strongest_and_weakest_indicators(month_of_orders):
+def test_scorecards_name_strongest_and_weakest_indicators(ranked_month):
     cards = {c.row.name: c for c in build_review(month="2026-10").street_cards}
     assert any(s.startswith("综合得分100.00") and "首位" in s for s in cards["方庄街道"].strengths)
     # 太平桥 answered late: its response rate is the weakest of the four ranked streets.
@@ -83,7 +87,7 @@ def test_pdf_renders_chinese_and_is_not_blank(month_of_orders, media, tmp_path):
     assert dark > 0.01 * page.width * page.height  # text, tables and a chart: clearly not a blank page
 
 
-def test_excel_holds_the_ranking_sheet(month_of_orders, media):
+def test_excel_holds_the_ranking_sheet(ranked_month, media):
     pack = generate_review_pack(month="2026-10")
     wb = load_workbook(BytesIO((Path(media) / pack.xlsx_path).read_bytes()))
     assert {"概况", "街镇排名", "部门排名", "街镇点评", "每月一题", "治理类街乡镇", "红黑榜", "走势"} <= set(

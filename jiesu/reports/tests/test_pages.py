@@ -20,7 +20,7 @@ def test_district_roles_see_dashboard_and_review(client, users, month_of_orders,
     assert "2026年10月接诉即办工作点评" in review.content.decode()
 
 
-def test_dashboard_filters_by_unit_kind(client, users, month_of_orders):
+def test_dashboard_filters_by_unit_kind(client, users, ranked_month):
     client.force_login(users["district_leader"])
     page = client.get(reverse("reports:dashboard"), {"month": "2026-10", "kind": "department"})
     assert page.status_code == 200

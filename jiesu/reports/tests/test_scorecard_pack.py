@@ -22,7 +22,7 @@ OCT = dt.date(2026, 10, 1)
 
 
 @pytest.fixture
-def scorecard_month(month_of_orders, users, units):
+def scorecard_month(ranked_month, users, units):
     load_catalogue_file(path=Path(settings.BASE_DIR) / "data" / "indicators" / "catalogue-fengtai-2024.yaml")
     demo.load_demo_values(end=OCT)  # every other indicator and street (演示数据)
     record_comment(

@@ -70,7 +70,7 @@ def test_small_samples_are_not_named_and_are_counted_in_the_text():
     assert "C" not in {r.name for r in top + bottom}
     line = _ranking_line(rows, group="街镇", what="街镇综合得分", minimum=30, speak=True)
     assert line.startswith("街镇综合得分排名前列的是A、B；排名靠后的是D、E，需在点评会上作表态发言")
-    assert "1个街镇有效回访不足30件，比率仅供参考，不列入前列或靠后" in line
+    assert "1个街镇有效回访不足30件，样本不足，不参与排名：C（n=2）" in line
 
 
 def test_a_top_three_place_is_never_called_weak():

@@ -37,12 +37,13 @@
     series: [{ name: "诉求量", type: "bar", data: t.received, itemStyle: { color: RED }, label: { show: true, position: "top" } }],
   });
 
-  var ranked = data.units.filter(function (u) { return u.composite !== null; }).slice().reverse();
+  // Only ranked units: a unit under the minimum sample is listed in the table, not ranked here.
+  var ranked = data.units.filter(function (u) { return u.rank !== null && u.composite !== null; }).slice().reverse();
   draw("chart-ranking", {
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
     grid: { left: 150, right: 48, top: 8, bottom: 24 },
     xAxis: { type: "value", scale: true },
-    yAxis: { type: "category", data: ranked.map(function (u) { return u.rank + ". " + u.name + "（n=" + u.callbacks + (u.small_sample ? "，样本不足" : "") + "）"; }), axisLabel: { fontSize: 11 } },
+    yAxis: { type: "category", data: ranked.map(function (u) { return u.rank + ". " + u.name + "（n=" + u.callbacks + "）"; }), axisLabel: { fontSize: 11 } },
     series: [{ name: "综合得分", type: "bar", data: ranked.map(function (u) { return u.composite; }), itemStyle: { color: RED },
                label: { show: true, position: "right", formatter: function (p) { return p.value.toFixed(2); } } }],
   });
