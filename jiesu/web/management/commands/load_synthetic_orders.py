@@ -52,6 +52,17 @@ COLUMNS = [
 ]
 
 
+def _other_columns() -> list[tuple[str, object]]:
+    """Every other NOT NULL column at its model default: COPY fills nothing itself, so a field added
+    to WorkOrder later must not break this loader."""
+    listed = set(COLUMNS)
+    return [
+        (f.column, f.get_default())
+        for f in WorkOrder._meta.concrete_fields
+        if not f.primary_key and not f.null and f.attname not in listed
+    ]
+
+
 class Command(BaseCommand):
     help = "批量载入合成工单（用于列表页性能测试）"
 
@@ -80,11 +91,11 @@ class Command(BaseCommand):
         else:
             self._bulk(rows, start=start, now=now, batch=batch)
         with connection.cursor() as cursor:  # outside the load's transaction: VACUUM needs that
-            if connection.vendor == "postgresql":
+            if connection.vendor == "postgresql" and not connection.in_atomic_block:
                 # What autovacuum would do later: statistics for the planner, and the visibility
                 # map that lets counts use index-only scans.
                 cursor.execute("VACUUM ANALYZE workorders_workorder")
-            else:
+            else:  # SQLite, or called inside a transaction (VACUUM cannot run there)
                 cursor.execute("ANALYZE")
         seconds = time.perf_counter() - began
         self.stdout.write(f"已载入 {count} 条合成工单，用时 {seconds:.1f} 秒（{count / seconds:,.0f} 条/秒）")
@@ -129,11 +140,14 @@ class Command(BaseCommand):
 
     def _copy(self, rows, *, start: int, now: dt.datetime) -> None:
         table = WorkOrder._meta.db_table
-        sql = f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN"
+        others = _other_columns()
+        sql = f"COPY {table} ({', '.join([*COLUMNS, *(name for name, _ in others)])}) FROM STDIN"
+        defaults = [value for _, value in others]
         with transaction.atomic(), connection.cursor() as cursor:
             with cursor.cursor.copy(sql) as copy:
                 for row in rows:
-                    copy.write_row(self._values(row, number=f"{PREFIX}{start + row['index'] + 1:09d}", now=now))
+                    number = f"{PREFIX}{start + row['index'] + 1:09d}"
+                    copy.write_row([*self._values(row, number=number, now=now), *defaults])
 
     def _bulk(self, rows, *, start: int, now: dt.datetime, batch: int) -> None:
         buffer = []
