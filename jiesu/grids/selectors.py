@@ -125,11 +125,13 @@ def recent_reports(*, user: User, limit: int = 20):
 
 def order_box(*, order, user) -> dict:
     """What the order page shows about the order's grid: the grid, its worker, the pending
-    先行核实, whether this user may send one, and the map point (in the map's datum)."""
+    先行核实 (and whether it is past its limit unanswered), whether this user may send one (again),
+    and the map point (in the map's datum)."""
     import json
 
     from jiesu.grids import maplayers
     from jiesu.workorders import state_machine
+    from jiesu.workorders import verification as order_verification
 
     grid = grid_of_order(order)
     assignment = assignment_at(grid_id=grid.pk) if grid else None
@@ -145,12 +147,16 @@ def order_box(*, order, user) -> dict:
         and assignment.worker_id
         and user.role in transition.roles
         and order.state in transition.sources
-        and not order.pending_verification
+        and not order_verification.is_live(order.pending_verification, at=timezone.now())
     )
+    pending = order.pending_verification
     return {
         "grid": grid,
         "worker": assignment.worker if assignment else None,
-        "pending": order.pending_verification,
+        "pending": pending,
+        "pending_due": dt.datetime.fromisoformat(pending["due"]) if pending else None,
+        # Past its limit unanswered: a dispatcher may send it again.
+        "pending_overdue": bool(pending) and not order_verification.is_live(pending, at=timezone.now()),
         "can_request_verification": can_request,
         "map_points": json.dumps(points, ensure_ascii=False),
     }

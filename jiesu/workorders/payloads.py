@@ -134,7 +134,9 @@ class JointHandling(Payload):
 @dataclass(frozen=True, kw_only=True)
 class RequestVerification(Payload):
     """派网格员先行核实: the grid, its worker and the time by which they answer (the request is also
-    kept on the order as `pending_verification`, this same body)."""
+    kept on the order as `pending_verification`, this same body). Sent again after an unanswered
+    request's time limit: the request it replaces (`previous_worker`, `previous_requested_at`,
+    `previous_due`), else those are None."""
 
     grid: int
     grid_name: str
@@ -142,6 +144,9 @@ class RequestVerification(Payload):
     worker_name: str
     requested_at: dt.datetime
     due: dt.datetime
+    previous_worker: int | None = None
+    previous_requested_at: dt.datetime | None = None
+    previous_due: dt.datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

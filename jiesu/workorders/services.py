@@ -1533,7 +1533,9 @@ def request_verification(
     """派网格员先行核实: send the order to the worker of the grid it lies in, to verify on site first
     (beside or before the unit). The grid, its worker and the due time come from the registered
     finder (the grids app: point → grid, current assignment, the time limit in data) unless a
-    trusted caller names them. The worker is told after the commit (notify listens to the event)."""
+    trusted caller names them. The worker is told after the commit (notify listens to the event).
+    While a request awaits its answer within its limit a new one is refused; once past its limit
+    unanswered, the new request replaces it (its payload names the one replaced)."""
     transition = state_machine.get("request_verification")
     when = _now(at)
     if target is None:
@@ -1542,6 +1544,7 @@ def request_verification(
         if order is None:
             raise NotFound("工单不存在", code="order_not_found")
         state_machine.check_role(transition, user, order)
+        _check_no_live_verification(order, when)
         state_machine.check_state(transition, order)
         target = verification.target_for(order=order, at=when)
     worker = target.worker
@@ -1551,6 +1554,7 @@ def request_verification(
         raise InvalidInput("核实期限必须晚于派出时间", code="invalid_due")
 
     def apply(order, when):
+        previous = order.pending_verification or {}
         body = payloads.RequestVerification(
             grid=target.grid_id,
             grid_name=target.grid_name,
@@ -1558,11 +1562,37 @@ def request_verification(
             worker_name=str(worker),
             requested_at=when,
             due=target.due,
+            previous_worker=previous.get("worker"),
+            previous_requested_at=_parsed(previous.get("requested_at")),
+            previous_due=_parsed(previous.get("due")),
         ).as_payload()
         order.pending_verification = body
         return ["pending_verification"], dict(body)
 
-    return _transition(order_id=order_id, user=user, action="request_verification", at=when, apply=apply)
+    return _transition(
+        order_id=order_id,
+        user=user,
+        action="request_verification",
+        at=when,
+        apply=apply,
+        check=lambda order: _check_no_live_verification(order, when),
+    )
+
+
+def _parsed(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _check_no_live_verification(order: WorkOrder, when: dt.datetime) -> None:
+    """A request still within its limit at `when` is awaited, not replaced (the guard checks the
+    same against the clock, for the buttons)."""
+    pending = order.pending_verification
+    if verification.is_live(pending, at=when):
+        due = timezone.localtime(dt.datetime.fromisoformat(pending["due"]))
+        raise NotAllowed(
+            f"已派网格员核实（{pending.get('worker_name', '')}），尚未反馈；核实期限 {due:%Y-%m-%d %H:%M} 前不能重新派出",
+            code="verification_pending",
+        )
 
 
 def verify(*, user: User, order_id: int, result: str, note: str, at: dt.datetime | None = None) -> WorkOrder:

@@ -49,8 +49,13 @@ def _guard_sampled(order) -> bool:
     return workflow.is_sampled(order_id=order.pk, kind=lead_kind(order))
 
 
-def _guard_no_pending_verification(order) -> bool:
-    return not order.pending_verification
+def _guard_no_live_verification(order) -> bool:
+    """No request awaiting its answer within its limit now (the service checks again at its `at`)."""
+    from django.utils import timezone
+
+    from jiesu.workorders import verification
+
+    return not verification.is_live(order.pending_verification, at=timezone.now())
 
 
 def _guard_has_pending_verification(order) -> bool:
@@ -59,7 +64,11 @@ def _guard_has_pending_verification(order) -> bool:
 
 # name → (check, message when refused, condition as shown in the docs)
 GUARDS = {
-    "no_pending_verification": (_guard_no_pending_verification, "已派网格员核实，尚未反馈", "无待反馈的先行核实"),
+    "no_live_verification": (
+        _guard_no_live_verification,
+        "已派网格员核实，尚未反馈，核实期限未到",
+        "无期限内待反馈的先行核实（超时未反馈可重新派出）",
+    ),
     "has_pending_verification": (_guard_has_pending_verification, "没有待反馈的先行核实", "有待反馈的先行核实"),
     "no_pending_extension": (_guard_no_pending_extension, "已有待审批的延期申请", "无待审批延期"),
     "has_pending_extension": (_guard_has_pending_extension, "没有待审批的延期申请", "有待审批延期"),

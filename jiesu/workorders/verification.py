@@ -42,6 +42,12 @@ def register_target(finder: Callable[..., Target] | None) -> None:
     _finder = finder
 
 
+def is_live(pending: dict | None, *, at: dt.datetime) -> bool:
+    """Is a 先行核实 request still awaiting its answer within its time limit at `at`? A request left
+    unanswered past its `due` no longer blocks a new one (the dispatcher may send it again)."""
+    return bool(pending) and dt.datetime.fromisoformat(pending["due"]) > at
+
+
 def target_for(*, order: WorkOrder, at: dt.datetime) -> Target:
     if _finder is None:
         raise InvalidInput("未加载网格，无法派网格员核实", code="no_grid")

@@ -5,10 +5,12 @@ generic `POST /api/v1/orders/{id}/actions/{action}` (input through the one valid
 import datetime as dt
 
 import pytest
+import time_machine
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from jiesu.api import serializers as api_inputs
+from jiesu.common.errors import NotAllowed
 from jiesu.grids.tests.helpers import make_grid, make_worker, order_datum
 from jiesu.workorders import payloads, services
 from jiesu.workorders.models import WorkOrder, WorkOrderEvent
@@ -166,3 +168,67 @@ def test_order_page_button_posts_the_action(setup, users, client):
     ok = client.post(f"/grid/orders/{order.pk}/verify/", {"result": "not_found", "note": "现场未见堆物"})
     assert ok.status_code == 302
     assert WorkOrderEvent.objects.get(order=order, action="verify").payload["result"] == "not_found"
+
+
+def test_sent_again_only_after_an_unanswered_request_is_past_its_limit(setup, users):
+    grid, worker, order = setup
+    at = timezone.make_aware(MONDAY_9)
+    services.request_verification(user=users["dispatcher"], order_id=order.pk, at=at)
+    first = WorkOrder.objects.get(pk=order.pk).pending_verification
+    due = dt.datetime.fromisoformat(first["due"])
+    assert first["previous_due"] is None and first["previous_worker"] is None
+
+    # Within the limit (one minute before it): refused with the due time, nothing written.
+    before = (WorkOrder.objects.get(pk=order.pk).version, WorkOrderEvent.objects.count())
+    with pytest.raises(NotAllowed) as refused:
+        services.request_verification(user=users["dispatcher"], order_id=order.pk, at=due - dt.timedelta(minutes=1))
+    assert refused.value.code == "verification_pending"
+    assert "已派网格员核实（网格员甲），尚未反馈" in refused.value.message
+    assert timezone.localtime(due).strftime("%Y-%m-%d %H:%M") in refused.value.message
+    assert (WorkOrder.objects.get(pk=order.pk).version, WorkOrderEvent.objects.count()) == before
+
+    # Past the limit unanswered: sent again; the new request replaces the old one and names it.
+    again_at = due + dt.timedelta(minutes=1)
+    services.request_verification(user=users["dispatcher"], order_id=order.pk, at=again_at)
+    pending = WorkOrder.objects.get(pk=order.pk).pending_verification
+    assert dt.datetime.fromisoformat(pending["requested_at"]) == again_at
+    assert dt.datetime.fromisoformat(pending["due"]) > again_at
+    assert pending["previous_worker"] == worker.pk
+    assert dt.datetime.fromisoformat(pending["previous_due"]) == due
+    assert dt.datetime.fromisoformat(pending["previous_requested_at"]) == at
+    events = WorkOrderEvent.objects.filter(order=order, action="request_verification").order_by("pk")
+    assert [e.payload["previous_due"] for e in events] == [None, first["due"]]
+
+    # The answer now belongs to the new request: timed from it, not late.
+    services.verify(
+        user=worker, order_id=order.pk, result="confirmed", note="属实", at=again_at + dt.timedelta(minutes=30)
+    )
+    payload = WorkOrderEvent.objects.get(order=order, action="verify").payload
+    assert payload["minutes"] == 30 and payload["late"] is False
+
+
+def test_api_and_page_offer_sending_again_once_past_the_limit(setup, users, client):
+    grid, worker, order = setup
+    dispatcher = users["dispatcher"]
+    client.force_login(dispatcher)
+    start = timezone.make_aware(MONDAY_9 + dt.timedelta(days=7))  # the Monday after, 09:00
+    with time_machine.travel(start, tick=False):
+        assert _act(dispatcher, order, "request_verification").status_code == 200
+        due = dt.datetime.fromisoformat(WorkOrder.objects.get(pk=order.pk).pending_verification["due"])
+        again = _act(dispatcher, order, "request_verification")
+        assert again.status_code == 409 and again.json()["code"] == "verification_pending"
+        assert "前不能重新派出" in again.json()["message"]
+        offered = [a["action"] for a in _api(dispatcher).get(f"/api/v1/orders/{order.pk}").json()["allowed_actions"]]
+        assert "request_verification" not in offered
+        page = client.get(f"/orders/{order.pk}/").content.decode()
+        assert 'id="request-verification"' not in page and "待反馈" in page
+
+    with time_machine.travel(due + dt.timedelta(minutes=1), tick=False):
+        offered = [a["action"] for a in _api(dispatcher).get(f"/api/v1/orders/{order.pk}").json()["allowed_actions"]]
+        assert "request_verification" in offered
+        page = client.get(f"/orders/{order.pk}/").content.decode()
+        assert "data-verification-overdue" in page and "重新派网格员先行核实" in page
+        sent = _act(dispatcher, order, "request_verification")
+        assert sent.status_code == 200, sent.json()
+        assert WorkOrderEvent.objects.filter(order=order, action="request_verification").count() == 2
+        assert WorkOrder.objects.get(pk=order.pk).pending_verification["previous_worker"] == worker.pk

@@ -1,7 +1,10 @@
 """登记排查 at 390 px in real headless Chromium (/usr/bin/chromium): a grid worker finds an enterprise
 of their grid, answers every item (one card each), marks one 不符合 with a note and a photo, submits;
-no horizontal scrolling before or after, a refused form keeps the answers. Screenshot
-`hazard-inspect-390` to var/screenshots/ (or JIESU_SCREENSHOTS_DIR, e.g. docs/screenshots)."""
+no horizontal scrolling before or after, a refused form keeps the answers. The hazard list and a
+hazard at 390 px: cards instead of tables, thumb-sized actions within the screen, 报告整改完成 and
+复查通过销号 from the phone; the list is still a table at 1280 px. Screenshots `hazard-inspect-390`,
+`hazard-list-390`, `hazard-detail-390` to var/screenshots/ (or JIESU_SCREENSHOTS_DIR, e.g.
+docs/screenshots)."""
 
 import pytest
 
@@ -10,7 +13,7 @@ from jiesu.attachments.tests import samples
 from jiesu.grids.tests.helpers import PHOTO_POINT, make_grid, make_worker
 from jiesu.grids.tests.test_browser import _shot, browser  # noqa: F401  (fixture)
 from jiesu.hazards import services
-from jiesu.hazards.models import Hazard, Inspection
+from jiesu.hazards.models import Hazard, HazardState, Inspection
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,6 +25,33 @@ def _no_horizontal_scroll(page) -> None:
         "Math.max(...[...document.querySelectorAll('input,select,button,label,a')].map(e => e.getBoundingClientRect().right))"
     )
     assert widest <= 390
+
+
+def _phone(browser, live_server):  # noqa: F811
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+    )
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.goto("/login/")
+    page.fill("input[name=username]", "wg1")
+    page.fill("input[name=password]", "pw-test-123")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/grid/")
+    return context, page
+
+
+def _within_screen_and_thumb_sized(locator) -> None:
+    """Visible, inside the 390 px screen, at least 44 px high (a thumb's target)."""
+    assert locator.is_visible()
+    box = locator.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    assert box["height"] >= 44, box
 
 
 def test_inspection_form_at_390px(browser, live_server, units, users, _attachments_in_tmp):  # noqa: F811
@@ -39,21 +69,7 @@ def test_inspection_form_at_390px(browser, live_server, units, users, _attachmen
     )
     assert enterprise.grid_id == grid.pk
 
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="zh-CN",
-    )
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.goto("/login/")
-    page.fill("input[name=username]", "wg1")
-    page.fill("input[name=password]", "pw-test-123")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/grid/")
+    context, page = _phone(browser, live_server)
     page.click("text=企安安排查")
     page.wait_for_selector("#enterprises")
     _no_horizontal_scroll(page)
@@ -87,3 +103,90 @@ def test_inspection_form_at_390px(browser, live_server, units, users, _attachmen
     assert hazard.description.endswith("燃气软管老化开裂，长度超过2米")
     assert Attachment.objects.get().owner == hazard.finding.inspection
     context.close()
+
+
+def test_hazard_list_and_detail_at_390px(browser, live_server, units, users, _attachments_in_tmp):  # noqa: F811
+    grid = make_grid()
+    make_worker(units, grid)
+    services.load_checklists()
+    enterprise = services.register_enterprise(
+        name="北京市丰台区和美餐厅（方庄店）餐饮管理有限公司第一分公司",
+        credit_code="91110106MA01ABCD1X",
+        industry="餐饮",
+        street=grid.layer.owner,
+        address="丰台区方庄路某号院某号楼底商",
+        lat=PHOTO_POINT[0],
+        lng=PHOTO_POINT[1],
+    )
+    services.inspect(
+        user=users["handler"],
+        enterprise_id=enterprise.pk,
+        checklist="CATERING",
+        results=[
+            services.ItemResult(item=i, passed=i == "C03", note="" if i == "C03" else "燃气报警器损坏，未按期检测维护")
+            for i in ("C01", "C02", "C03")
+        ],
+    )
+    hazard = Hazard.objects.filter(finding__item_code="C02").get()
+
+    context, page = _phone(browser, live_server)
+    page.click("#nav-hazards")
+    page.wait_for_selector("#hazards")
+    _no_horizontal_scroll(page)
+    # Cards, not a table: no column headers; each figure and each hazard under its label.
+    assert not page.locator("#hazards thead").is_visible()
+    assert not page.locator("#hazard-figures thead").is_visible()
+    assert page.locator("[data-hazard]").count() == 2
+    card = page.locator(f"[data-hazard='{hazard.pk}']")
+    assert "燃气报警器损坏" in card.inner_text()
+    labels = card.locator("td[data-label]").evaluate_all(
+        "tds => tds.map(td => getComputedStyle(td, '::before').content)"
+    )
+    assert '"整改期限"' in labels and '"状态"' in labels
+    _within_screen_and_thumb_sized(page.locator("#new-inspection"))
+    _within_screen_and_thumb_sized(page.locator(".hz-filter button"))
+    go = card.locator("a.button")
+    _within_screen_and_thumb_sized(go)
+    page.screenshot(path=str(_shot("hazard-list-390")), full_page=True)
+
+    go.click()
+    page.wait_for_selector("#hazard-actions")
+    _no_horizontal_scroll(page)
+    rectified = page.locator("form[data-action=rectified]")
+    _within_screen_and_thumb_sized(rectified.locator("input[name=note]"))
+    _within_screen_and_thumb_sized(rectified.locator("button[type=submit]"))
+    page.screenshot(path=str(_shot("hazard-detail-390")), full_page=True)
+    rectified.locator("input[name=note]").fill("已更换燃气报警器并检测合格")
+    rectified.locator("button[type=submit]").click()
+    page.wait_for_selector("text=已保存")
+    _no_horizontal_scroll(page)
+    hazard.refresh_from_db()
+    assert hazard.state == HazardState.AWAITING
+
+    # 复查 from the phone: pass (with a photo) and fail are both within reach; pass closes it.
+    passed = page.locator("form[data-action=reinspect_pass]")
+    _within_screen_and_thumb_sized(page.locator("form[data-action=reinspect_fail] button[type=submit]"))
+    _within_screen_and_thumb_sized(passed.locator("button[type=submit]"))
+    passed.locator("input[name=note]").fill("复查合格")
+    passed.locator("input[name=photos]").set_input_files(
+        files=[{"name": "复查.jpg", "mimeType": "image/jpeg", "buffer": samples.photo()}]
+    )
+    passed.locator("button[type=submit]").click()
+    page.wait_for_selector("text=已保存")
+    hazard.refresh_from_db()
+    assert hazard.state == HazardState.CLOSED
+    assert page.locator("text=当前无可执行操作").is_visible()
+    context.close()
+
+    # The desk keeps its table: column headers and a row per hazard.
+    desk = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = desk.new_page()
+    page.goto("/login/")
+    page.fill("input[name=username]", "wg1")
+    page.fill("input[name=password]", "pw-test-123")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/grid/")
+    page.goto("/hazards/")
+    assert page.locator("#hazards thead").is_visible()
+    assert page.evaluate("getComputedStyle(document.querySelector('#hazards tbody tr')).display") == "table-row"
+    desk.close()
