@@ -110,3 +110,6 @@ def test_review_pack_and_dashboard_show_the_grid_section(setup, users, client):
     client.force_login(users["district_leader"])
     page = client.get("/reports/dashboard/", {"month": f"{month:%Y-%m}"}).content.decode()
     assert "热线+网格" in page and "网格S1" in page
+    # The review page renders the same section (it raised on a template filter's missing argument).
+    review_page = client.get(f"/reports/review/{month:%Y-%m}/")
+    assert review_page.status_code == 200 and "网格S1" in review_page.content.decode()
