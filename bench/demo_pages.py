@@ -168,7 +168,6 @@ def pages(month: str, previous: str) -> list[tuple[str, str, str]]:
         ("热点", "leader", "/reports/hotspots/"),
         ("季节性问题", "leader", "/reports/seasonal/"),
         ("诉求量预测", "leader", "/reports/forecasts/"),
-        ("每月一题目录", "leader", "/insights/"),
         ("每月一题（上月）", "leader", f"/insights/topic/{previous}/"),
         ("综合评分卡 街镇（上月）", "leader", f"/scorecard/{previous}/"),
         ("综合评分卡 部门（上月）", "leader", f"/scorecard/{previous}/?kind=department"),
