@@ -76,7 +76,7 @@ def _worker(db: str, count: int, seed: int, queue, facts: bool = True, folded: b
     _setup_django(db)
     from django.db import connection
 
-    if os.environ.get("JIESU_BENCH_WITHOUT_NOTIFY"):  # what the messages' own transactions cost
+    if os.environ.get("JIESU_BENCH_WITHOUT_NOTIFY"):  # what recording the messages costs
         from django.db.models.signals import post_save
 
         from jiesu.workorders.models import WorkOrderEvent
@@ -204,7 +204,7 @@ def main() -> None:
     parser.add_argument(
         "--without-notify",
         action="store_true",
-        help="no messages (inbox/SMS records after each commit): what the loop itself costs",
+        help="no messages (the inbox/e-mail/SMS rows notify writes with each event): what the loop itself costs",
     )
     parser.add_argument(
         "--compare-one-statement",

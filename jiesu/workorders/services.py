@@ -8,6 +8,7 @@ replays); `at` lets trusted replays (demo, import, benchmark) keep original time
 """
 
 import datetime as dt
+import functools
 import re
 import uuid
 from collections.abc import Callable, Iterable
@@ -177,6 +178,8 @@ def _one_statement() -> bool:
     return connection.vendor == "postgresql"
 
 
+# The SQL of this path is built once per process (only PostgreSQL takes it).
+@functools.cache
 def _cast(field) -> str:
     # Typed placeholders: in INSERT … SELECT an untyped NULL or string would be text. Character
     # columns take text (assignment to varchar(n) still refuses what is too long).
@@ -188,6 +191,7 @@ def _db_values(fields, obj, *, add: bool = False) -> list:
     return [f.get_db_prep_save(f.pre_save(obj, add) if add else getattr(obj, f.attname), connection) for f in fields]
 
 
+@functools.cache
 def _event_cte(source: str) -> str:
     """`new_event`: the event row appended for the order `source` yields (none when it yields none)."""
     table = WorkOrderEvent._meta.db_table
@@ -196,8 +200,11 @@ def _event_cte(source: str) -> str:
     return f"new_event AS (INSERT INTO {table} ({columns}) SELECT {values} FROM {source} RETURNING *)"
 
 
+_EVENT_PARAM_FIELDS = [f for f in _EVENT_FIELDS if f.attname != "order_id"]
+
+
 def _event_params(event: WorkOrderEvent) -> list:
-    return _db_values([f for f in _EVENT_FIELDS if f.attname != "order_id"], event)
+    return _db_values(_EVENT_PARAM_FIELDS, event)
 
 
 def _with_folds(sql: str, params: list, *, at: dt.datetime) -> tuple[str, list]:

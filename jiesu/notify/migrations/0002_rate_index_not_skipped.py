@@ -5,20 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notify', '0001_initial'),
-        ('workorders', '0010_multilevel_check_escalation_whistle'),
+        ("notify", "0001_initial"),
+        ("workorders", "0010_multilevel_check_escalation_whistle"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='message',
-            name='msg_rate',
+            model_name="message",
+            name="msg_rate",
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(condition=models.Q(('status', 'skipped'), _negated=True), fields=['channel', 'address', 'created_at'], name='msg_rate_sent'),
+            model_name="message",
+            index=models.Index(
+                condition=models.Q(("status", "skipped"), _negated=True),
+                fields=["channel", "address", "created_at"],
+                name="msg_rate_sent",
+            ),
         ),
     ]
