@@ -27,7 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PG_URL = os.environ.get("JIESU_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/jiesu_bench")
-STEPS = 7  # create + six actions = events per loop
+# Events per loop: create, dispatch, acknowledge, respond, submit_check, approve_check, callback, close
+# (a sampled order's pass_spot_check is not counted). Until 2026-12-01 this said 7, from before 多级核查.
+STEPS = 8
 
 
 def _setup_django(db: str) -> None:

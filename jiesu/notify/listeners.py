@@ -13,7 +13,6 @@ Only live events notify: an event whose time lies more than LIVE_WINDOW in the p
 import datetime as dt
 import logging
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
@@ -67,7 +66,7 @@ def on_event_saved(sender, instance: WorkOrderEvent, created: bool, raw: bool = 
 
 def _notify_safely(event: WorkOrderEvent) -> None:
     try:
-        with transaction.atomic():  # a savepoint inside the action's transaction
+        with services.outbox_savepoint():  # a savepoint inside the action's transaction
             notify_event(event, fresh=True)
     except Exception:
         log.exception("messages for an order event failed", extra={"event_id": event.pk})

@@ -10,10 +10,12 @@ failed; it never raises into the action that caused the message."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -61,7 +63,7 @@ def _saved_templates() -> dict[str, tuple[str, str, str]]:
 
 
 # The admins' templates are read once per process and read again after an edit in any process
-# (jiesu.common.shared_version; bumped by MessageTemplate's save and delete, see apps.py).
+# (jiesu.common.shared_version; bumped by MessageTemplate's save and delete: listeners.connect).
 templates_watch = VersionWatch("notify_templates")
 templates_watch.on_change(_saved_templates.cache_clear)
 
@@ -162,6 +164,68 @@ class _OptOuts:
         return False
 
 
+class _Piggyback:
+    """An execute wrapper that sends a savepoint's SAVEPOINT with the first statement inside it and its
+    RELEASE with the batch's insert (psycopg's client-side cursor runs several statements in one
+    call), so the savepoint costs no round trip of its own."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.sent = False  # SAVEPOINT went out (with the first statement)
+        self.release_next = False  # the next statement is the last one inside: RELEASE goes with it
+        self.released = False
+
+    def __call__(self, execute, sql, params, many, context):
+        if many:
+            if not self.sent:
+                execute(f"SAVEPOINT {self.name}", None, False, context)
+                self.sent = True
+            return execute(sql, params, many, context)
+        if not self.sent:
+            self.sent = True
+            result = execute(f"SAVEPOINT {self.name}; {sql}", params, many, context)
+            context["cursor"].cursor.nextset()  # on to the statement's own result
+            return result
+        if self.release_next:
+            self.release_next = False
+            result = execute(f"{sql}; RELEASE SAVEPOINT {self.name}", params, many, context)
+            self.released = True
+            return result
+        return execute(sql, params, many, context)
+
+
+_outboxes: list[_Piggyback] = []
+_outbox_ids = itertools.count(1)
+
+
+@contextmanager
+def outbox_savepoint():
+    """What `transaction.atomic()` gives inside a transaction — a savepoint, so that a failure in
+    here (a database error too) is rolled back alone and re-raised — for writing messages with the
+    event that causes them. On PostgreSQL the SAVEPOINT travels with the first statement and the
+    RELEASE with the insert; with no statement at all nothing is sent. Elsewhere, or outside a
+    transaction: `transaction.atomic()`."""
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
+    piggy = _Piggyback(f"outbox_{next(_outbox_ids)}")
+    _outboxes.append(piggy)
+    try:
+        with connection.execute_wrapper(piggy):
+            yield
+    except BaseException:
+        if piggy.sent and not piggy.released:
+            with connection.cursor() as cursor:
+                cursor.execute(f"ROLLBACK TO SAVEPOINT {piggy.name}; RELEASE SAVEPOINT {piggy.name}")
+        raise
+    finally:
+        _outboxes.remove(piggy)
+    if piggy.sent and not piggy.released:
+        with connection.cursor() as cursor:
+            cursor.execute(f"RELEASE SAVEPOINT {piggy.name}")
+
+
 def send(
     *,
     kind: str,
@@ -258,6 +322,8 @@ def send_many(batch: Sequence[Outgoing], *, now: dt.datetime | None = None, fres
         rows = [m for m in rows if m.dedupe_key not in seen]
     if not rows:
         return 0
+    if _outboxes and len(rows) <= 500 and _outboxes[-1].sent:
+        _outboxes[-1].release_next = True  # one insert, the last statement of the outbox
     # ignore_conflicts: a concurrent sender of the same dedupe key wins, this one writes nothing.
     Message.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
     if any(m.channel != Channel.INBOX and m.status == Status.PENDING for m in rows):
