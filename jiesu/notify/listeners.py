@@ -1,22 +1,25 @@
 """Messages caused by the closed loop's events. workorders does not know this app: it listens to
-WorkOrderEvent's post_save and, after the action's transaction commits, records the messages
-(units: new order, returned, supervised; citizens: received, resolved, callback).
+WorkOrderEvent's post_save and records the messages (units: new order, returned, supervised;
+citizens: received, resolved, callback).
+
+The message rows are data written with the event (a transactional outbox): they are inserted in
+the action's own transaction, under a savepoint, so they commit with the event or not at all —
+and a failure here is rolled back to the savepoint, logged, and never reaches the action. Only
+the delivery (e-mail, SMS, the Celery kick) happens after the commit (jiesu.notify.services).
 
 Only live events notify: an event whose time lies more than LIVE_WINDOW in the past is a replay
-(demo data, imports, benchmarks played with their original times) and tells nobody. A failure
-here is logged and never reaches the action (robust on_commit)."""
+(demo data, imports, benchmarks played with their original times) and tells nobody."""
 
 import datetime as dt
 import logging
-from functools import partial
 
-from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from jiesu.notify import services
 from jiesu.notify.context import order_context
 from jiesu.notify.context import when as when_text
+from jiesu.notify.models import MessageTemplate
 from jiesu.notify.recipients import people
 from jiesu.org.models import User
 from jiesu.workorders.models import Channel as OrderChannel
@@ -36,6 +39,8 @@ def connect() -> None:
     from jiesu.timers.signals import timer_alert
 
     post_save.connect(on_event_saved, sender=WorkOrderEvent, dispatch_uid="notify-order-events")
+    post_save.connect(services.invalidate_templates, sender=MessageTemplate, dispatch_uid="notify-templates-save")
+    post_delete.connect(services.invalidate_templates, sender=MessageTemplate, dispatch_uid="notify-templates-del")
     timer_alert.connect(on_timer_alert, dispatch_uid="notify-timer-alerts")
 
 
@@ -57,21 +62,26 @@ def on_event_saved(sender, instance: WorkOrderEvent, created: bool, raw: bool = 
         return
     if instance.at < timezone.now() - LIVE_WINDOW:
         return
-    transaction.on_commit(partial(_notify_safely, instance.pk), robust=True)
+    _notify_safely(instance)
 
 
-def _notify_safely(event_id: int) -> None:
+def _notify_safely(event: WorkOrderEvent) -> None:
     try:
-        with transaction.atomic():
-            notify_event(event_id)
+        with services.outbox_savepoint():  # a savepoint inside the action's transaction
+            notify_event(event, fresh=True)
     except Exception:
-        log.exception("messages for an order event failed", extra={"event_id": event_id})
+        log.exception("messages for an order event failed", extra={"event_id": event.pk})
 
 
-def notify_event(event_id: int) -> int:
+def notify_event(event: WorkOrderEvent | int, *, fresh: bool = False) -> int:
     """Record the messages one event causes; returns how many were written. Idempotent (each
-    message's dedupe key names the event)."""
-    event = WorkOrderEvent.objects.select_related("order__lead_unit").get(pk=event_id)
+    message's dedupe key names the event); `fresh`: the event was appended just now, in this
+    transaction, so no message can name it yet (its keys need no look-up).
+
+    The event's order is the one the action wrote (workorders hands it over with the event), so
+    nothing is read again."""
+    if not isinstance(event, WorkOrderEvent):
+        event = WorkOrderEvent.objects.select_related("order__lead_unit").get(pk=event)
     order: WorkOrder = event.order
     payload = event.payload or {}
     base = order_context(order)
@@ -156,4 +166,4 @@ def notify_event(event_id: int) -> int:
         to_citizen("citizen_resolved", 答复=(order.reply or "")[:60])
     elif action == "callback" and payload.get("reached", True):
         to_citizen("citizen_callback")
-    return services.send_many(batch) if batch else 0
+    return services.send_many(batch, fresh_keys=fresh) if batch else 0

@@ -61,7 +61,11 @@ class Message(models.Model):
                 name="msg_outbox",
                 condition=models.Q(status__in=["pending", "retry", "sending"]),
             ),
-            models.Index(fields=["channel", "address", "created_at"], name="msg_rate"),
+            # The rate limit counts the messages of an address that were not skipped: at most the
+            # limit per window, however many a flood of requests from one number was refused.
+            models.Index(
+                fields=["channel", "address", "created_at"], name="msg_rate_sent", condition=~models.Q(status="skipped")
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,26 +1,30 @@
 """Writes of the notify app: recording messages and delivering them.
 
 `send_many` records every message of a batch at once — the inbox copy (delivered by being stored),
-and e-mail/SMS copies queued for delivery — after checking opt-outs and each address's rate limit;
-delivery starts after the surrounding transaction commits. `deliver_pending` sends what is queued:
+and e-mail/SMS copies queued for delivery — after checking opt-outs and each address's rate limit.
+The rows are written in the caller's transaction (for the loop's events: the action's own, an
+outbox); delivery starts after that transaction commits. `deliver_pending` sends what is queued:
 a failing SMTP server or SMS gateway is retried with exponential backoff and finally recorded as
 failed; it never raises into the action that caused the message."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
 from django.utils import timezone
 
+from jiesu.common.shared_version import VersionWatch
 from jiesu.notify import sms
 from jiesu.notify.catalogue import spec
 from jiesu.notify.models import Channel, Message, MessageTemplate, OptOut, Status
@@ -53,11 +57,27 @@ class Outgoing:
     extra: dict = field(default_factory=dict)
 
 
+@lru_cache(maxsize=1)
+def _saved_templates() -> dict[str, tuple[str, str, str]]:
+    return {row[0]: tuple(row[1:]) for row in MessageTemplate.objects.values_list("key", "subject", "body", "sms")}
+
+
+# The admins' templates are read once per process and read again after an edit in any process
+# (jiesu.common.shared_version; bumped by MessageTemplate's save and delete: listeners.connect).
+templates_watch = VersionWatch("notify_templates")
+templates_watch.on_change(_saved_templates.cache_clear)
+
+
+def invalidate_templates(**_kwargs) -> None:
+    templates_watch.bump()
+
+
 def current_template(kind: str) -> tuple[str, str, str]:
     """(subject, body, sms) of `kind`: the admin's version, else the file's."""
-    saved = MessageTemplate.objects.filter(key=kind).first()
+    templates_watch.check()
+    saved = _saved_templates().get(kind)
     if saved is not None:
-        return saved.subject, saved.body, saved.sms
+        return saved
     default = spec(kind)
     return default.subject, default.body, default.sms
 
@@ -67,29 +87,57 @@ def _rate_limits() -> dict[str, tuple[int, int]]:
     return {**DEFAULT_RATE_LIMITS, **{k: tuple(v) for k, v in custom.items()}}
 
 
+def _recent_and_opted_out(
+    now: dt.datetime, wanted: dict[str, set[str]], limits: dict, user_ids: set[int], addresses: set[str]
+) -> tuple[Counter, set[tuple]]:
+    """One statement for what a batch must know before it is recorded: the recent messages per
+    (channel, address) inside each channel's rate window, and the opt-outs of its users and
+    addresses."""
+    parts, params = [], []
+    if user_ids or addresses:
+        conditions = []
+        if user_ids:
+            conditions.append(f"user_id IN ({', '.join(['%s'] * len(user_ids))})")
+            params += sorted(user_ids)
+        if addresses:
+            conditions.append(f"address IN ({', '.join(['%s'] * len(addresses))})")
+            params += sorted(addresses)
+        parts.append(
+            f"SELECT 'optout', channel, address, user_id, kind, 0 FROM {OptOut._meta.db_table} "
+            f"WHERE {' OR '.join(conditions)}"
+        )
+    for channel, wanted_addresses in wanted.items():
+        if not wanted_addresses or channel not in limits:
+            continue
+        _limit, seconds = limits[channel]
+        parts.append(
+            f"SELECT 'recent', channel, address, NULL, '', COUNT(*) FROM {Message._meta.db_table} "
+            f"WHERE channel = %s AND address IN ({', '.join(['%s'] * len(wanted_addresses))}) "
+            # The literal (not a parameter) lets the planner use the partial index msg_rate_sent.
+            f"AND created_at >= %s AND status <> '{Status.SKIPPED}' GROUP BY channel, address"
+        )
+        since = connection.ops.adapt_datetimefield_value(now - dt.timedelta(seconds=seconds))
+        params += [channel, *sorted(wanted_addresses), since]
+    counts: Counter = Counter()
+    opted_out: set[tuple] = set()
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for what, channel, address, user_id, kind, n in cursor.fetchall():
+                if what == "recent":
+                    counts[(channel, address)] = n
+                else:
+                    opted_out.add((user_id, address, channel, kind))
+    return counts, opted_out
+
+
 class _RateBook:
     """Counts of recent messages per (channel, address), read once per batch, kept up as the batch
     adds to them."""
 
-    def __init__(self, now: dt.datetime, wanted: dict[str, set[str]]):
-        self.limits = _rate_limits()
-        self.counts: Counter = Counter()
-        for channel, addresses in wanted.items():
-            if not addresses or channel not in self.limits:
-                continue
-            limit, seconds = self.limits[channel]
-            rows = (
-                Message.objects.filter(
-                    channel=channel,
-                    address__in=addresses,
-                    created_at__gte=now - dt.timedelta(seconds=seconds),
-                )
-                .exclude(status=Status.SKIPPED)
-                .values("address")
-                .annotate(n=Count("id"))
-            )
-            for row in rows:
-                self.counts[(channel, row["address"])] = row["n"]
+    def __init__(self, limits: dict, counts: Counter):
+        self.limits = limits
+        self.counts = counts
 
     def take(self, channel: str, address: str) -> str:
         """'' when allowed (and counted), else the reason it is not sent."""
@@ -104,15 +152,8 @@ class _RateBook:
 
 
 class _OptOuts:
-    def __init__(self, users: Iterable[User], addresses: Iterable[str]):
-        user_ids = {u.pk for u in users}
-        addresses = {a for a in addresses if a}
-        self.rows = set()
-        if user_ids or addresses:
-            for user_id, address, channel, kind in OptOut.objects.filter(
-                Q(user_id__in=user_ids) | Q(address__in=addresses)
-            ).values_list("user_id", "address", "channel", "kind"):
-                self.rows.add((user_id, address, channel, kind))
+    def __init__(self, rows: set[tuple]):
+        self.rows = rows  # (user_id, address, channel, kind)
 
     def blocks(self, *, channel: str, kind: str, user: User | None = None, address: str = "") -> bool:
         for k in (kind, ""):
@@ -121,6 +162,68 @@ class _OptOuts:
             if address and any((uid, address, channel, k) in self.rows for uid in (None, user.pk if user else None)):
                 return True
         return False
+
+
+class _Piggyback:
+    """An execute wrapper that sends a savepoint's SAVEPOINT with the first statement inside it and its
+    RELEASE with the batch's insert (psycopg's client-side cursor runs several statements in one
+    call), so the savepoint costs no round trip of its own."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.sent = False  # SAVEPOINT went out (with the first statement)
+        self.release_next = False  # the next statement is the last one inside: RELEASE goes with it
+        self.released = False
+
+    def __call__(self, execute, sql, params, many, context):
+        if many:
+            if not self.sent:
+                execute(f"SAVEPOINT {self.name}", None, False, context)
+                self.sent = True
+            return execute(sql, params, many, context)
+        if not self.sent:
+            self.sent = True
+            result = execute(f"SAVEPOINT {self.name}; {sql}", params, many, context)
+            context["cursor"].cursor.nextset()  # on to the statement's own result
+            return result
+        if self.release_next:
+            self.release_next = False
+            result = execute(f"{sql}; RELEASE SAVEPOINT {self.name}", params, many, context)
+            self.released = True
+            return result
+        return execute(sql, params, many, context)
+
+
+_outboxes: list[_Piggyback] = []
+_outbox_ids = itertools.count(1)
+
+
+@contextmanager
+def outbox_savepoint():
+    """What `transaction.atomic()` gives inside a transaction — a savepoint, so that a failure in
+    here (a database error too) is rolled back alone and re-raised — for writing messages with the
+    event that causes them. On PostgreSQL the SAVEPOINT travels with the first statement and the
+    RELEASE with the insert; with no statement at all nothing is sent. Elsewhere, or outside a
+    transaction: `transaction.atomic()`."""
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
+    piggy = _Piggyback(f"outbox_{next(_outbox_ids)}")
+    _outboxes.append(piggy)
+    try:
+        with connection.execute_wrapper(piggy):
+            yield
+    except BaseException:
+        if piggy.sent and not piggy.released:
+            with connection.cursor() as cursor:
+                cursor.execute(f"ROLLBACK TO SAVEPOINT {piggy.name}; RELEASE SAVEPOINT {piggy.name}")
+        raise
+    finally:
+        _outboxes.remove(piggy)
+    if piggy.sent and not piggy.released:
+        with connection.cursor() as cursor:
+            cursor.execute(f"RELEASE SAVEPOINT {piggy.name}")
 
 
 def send(
@@ -143,9 +246,11 @@ def send(
     )
 
 
-def send_many(batch: Sequence[Outgoing], *, now: dt.datetime | None = None) -> int:
+def send_many(batch: Sequence[Outgoing], *, now: dt.datetime | None = None, fresh_keys: bool = False) -> int:
     """Record the messages of `batch`; returns how many rows were written (a repeated dedupe key
-    writes nothing). E-mail and SMS are delivered after the transaction commits."""
+    writes nothing). E-mail and SMS are delivered after the transaction commits. `fresh_keys`: the
+    caller knows no message can carry these dedupe keys yet (they name an event appended in this
+    transaction), so they are not looked up first."""
     now = now or timezone.now()
     templates: dict[str, tuple[str, str, str]] = {}
     wanted: dict[str, set[str]] = {Channel.EMAIL: set(), Channel.SMS: set()}
@@ -159,8 +264,11 @@ def send_many(batch: Sequence[Outgoing], *, now: dt.datetime | None = None) -> i
                 wanted[Channel.SMS].add(phone_of(user))
         if item.citizen_phone:
             wanted[Channel.SMS].add(item.citizen_phone)
-    rates = _RateBook(now, wanted)
-    optouts = _OptOuts(all_users.values(), wanted[Channel.EMAIL] | wanted[Channel.SMS])
+    limits = _rate_limits()
+    counts, opted_out = _recent_and_opted_out(
+        now, wanted, limits, set(all_users), {a for a in wanted[Channel.EMAIL] | wanted[Channel.SMS] if a}
+    )
+    rates, optouts = _RateBook(limits, counts), _OptOuts(opted_out)
     rows: list[Message] = []
     for item in batch:
         if item.kind not in templates:
@@ -204,7 +312,7 @@ def send_many(batch: Sequence[Outgoing], *, now: dt.datetime | None = None) -> i
                 add(Channel.SMS, user=user, address=phone_of(user), content=text, title=subject)
         if item.citizen_phone and text and Channel.SMS in item.channels:
             add(Channel.SMS, address=item.citizen_phone, content=text, title=subject)
-    keys = [m.dedupe_key for m in rows if m.dedupe_key]
+    keys = [m.dedupe_key for m in rows if m.dedupe_key] if not fresh_keys else []
     if keys:
         seen = set()
         for start in range(0, len(keys), 500):
@@ -214,6 +322,8 @@ def send_many(batch: Sequence[Outgoing], *, now: dt.datetime | None = None) -> i
         rows = [m for m in rows if m.dedupe_key not in seen]
     if not rows:
         return 0
+    if _outboxes and len(rows) <= 500 and _outboxes[-1].sent:
+        _outboxes[-1].release_next = True  # one insert, the last statement of the outbox
     # ignore_conflicts: a concurrent sender of the same dedupe key wins, this one writes nothing.
     Message.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
     if any(m.channel != Channel.INBOX and m.status == Status.PENDING for m in rows):

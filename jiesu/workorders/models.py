@@ -169,7 +169,11 @@ class WorkOrder(models.Model):
     requester_name = models.CharField("诉求人", max_length=64, blank=True)
     requester_phone = models.CharField("联系电话", max_length=32, blank=True, db_index=True)
     urgency = models.CharField("紧急程度", max_length=16, choices=Urgency.choices, default=Urgency.GENERAL)
-    category = models.ForeignKey(Category, verbose_name="类别", null=True, blank=True, on_delete=models.PROTECT)
+    # state, category, street and lead_unit have no index of their own: the composite indexes of Meta
+    # lead with them (every action changes `state`, so each index is written again on each action).
+    category = models.ForeignKey(
+        Category, verbose_name="类别", null=True, blank=True, on_delete=models.PROTECT, db_index=False
+    )
     street = models.ForeignKey(
         "org.Unit",
         verbose_name="所属街镇",
@@ -177,6 +181,7 @@ class WorkOrder(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="located_orders",
+        db_index=False,
     )
     community = models.ForeignKey("org.Community", verbose_name="社区", null=True, blank=True, on_delete=models.PROTECT)
     grid = models.ForeignKey("org.Grid", verbose_name="网格", null=True, blank=True, on_delete=models.PROTECT)
@@ -184,9 +189,15 @@ class WorkOrder(models.Model):
         "org.PropertyProject", verbose_name="物业项目", null=True, blank=True, on_delete=models.PROTECT
     )
 
-    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.RECEIVED, db_index=True)
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.RECEIVED)
     lead_unit = models.ForeignKey(
-        "org.Unit", verbose_name="主办单位", null=True, blank=True, on_delete=models.PROTECT, related_name="led_orders"
+        "org.Unit",
+        verbose_name="主办单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_orders",
+        db_index=False,
     )
     assisting_units = models.ManyToManyField(
         "org.Unit", verbose_name="协办单位", blank=True, related_name="assisted_orders"

@@ -8,6 +8,7 @@ replays); `at` lets trusted replays (demo, import, benchmark) keep original time
 """
 
 import datetime as dt
+import functools
 import re
 import uuid
 from collections.abc import Callable, Iterable
@@ -89,18 +90,68 @@ def _handling_unit(unit: Unit | int | None, *, label: str = "主办单位") -> U
     return unit
 
 
+# The order's columns, and the lead unit's (without its boundary, which no action reads): the row
+# lock reads both in one statement, so the checks (unit-scoped roles, the unit's kind) and the
+# listeners (the unit's name in messages) find the unit on the order without a query of their own.
+_LOCK_UNIT_FIELDS = ("id", "code", "name", "short_name", "kind", "parent_id", "sector", "is_active", "sort_order")
+
+
 def _lock_sql() -> str:
     # Raw SQL: compiling the ORM query for ~50 columns cost more than running it (bench/closed_loop.py).
-    # FOR UPDATE is a no-op on SQLite, where the version check below does the work.
-    suffix = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    return f"SELECT * FROM {WorkOrder._meta.db_table} WHERE id = %s{suffix}"
+    # FOR UPDATE is a no-op on SQLite, where the version check below does the work; on PostgreSQL
+    # it locks the order's row only (OF o), not its unit's.
+    if connection.features.has_select_for_update_of:
+        suffix = " FOR UPDATE OF o"
+    else:
+        suffix = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    order_columns = ", ".join(f'o."{f.column}"' for f in WorkOrder._meta.concrete_fields)
+    unit_columns = ", ".join(f'u."{Unit._meta.get_field(name).column}"' for name in _LOCK_UNIT_FIELDS)
+    return (
+        f"SELECT {order_columns}, {unit_columns} FROM {WorkOrder._meta.db_table} o "
+        f"LEFT JOIN {Unit._meta.db_table} u ON u.id = o.lead_unit_id WHERE o.id = %s{suffix}"
+    )
+
+
+def _converters(fields) -> list[tuple[Any, list]]:
+    """What the ORM would apply to each column read (JSON decoding, SQLite's datetimes …)."""
+    found = []
+    for field in fields:
+        column = field.get_col(field.model._meta.db_table)
+        found.append((column, connection.ops.get_db_converters(column) + column.get_db_converters(connection)))
+    return found
+
+
+def _from_row(model, fields, converters, values):
+    converted = []
+    for value, (column, functions) in zip(values, converters, strict=True):
+        for convert in functions:
+            value = convert(value, column, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+
+
+_LOCK_PLAN: dict[str, tuple] = {}
 
 
 def _lock(order_id: int) -> WorkOrder:
-    found = list(WorkOrder.objects.raw(_lock_sql(), [order_id]))
-    if not found:
+    plan = _LOCK_PLAN.get(connection.vendor)
+    if plan is None:
+        order_fields = list(WorkOrder._meta.concrete_fields)
+        unit_fields = [Unit._meta.get_field(name) for name in _LOCK_UNIT_FIELDS]
+        plan = (_lock_sql(), order_fields, _converters(order_fields), unit_fields, _converters(unit_fields))
+        _LOCK_PLAN[connection.vendor] = plan
+    sql, order_fields, order_converters, unit_fields, unit_converters = plan
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [order_id])
+        row = cursor.fetchone()
+    if row is None:
         raise NotFound("工单不存在", code="order_not_found")
-    return found[0]
+    split = len(order_fields)
+    order = _from_row(WorkOrder, order_fields, order_converters, row[:split])
+    if row[split] is not None:
+        unit = _from_row(Unit, unit_fields, unit_converters, row[split:])
+        WorkOrder._meta.get_field("lead_unit").set_cached_value(order, unit)
+    return order
 
 
 # ---------------------------------------------------------------- one statement per action (PostgreSQL)
@@ -127,6 +178,8 @@ def _one_statement() -> bool:
     return connection.vendor == "postgresql"
 
 
+# The SQL of this path is built once per process (only PostgreSQL takes it).
+@functools.cache
 def _cast(field) -> str:
     # Typed placeholders: in INSERT … SELECT an untyped NULL or string would be text. Character
     # columns take text (assignment to varchar(n) still refuses what is too long).
@@ -138,6 +191,7 @@ def _db_values(fields, obj, *, add: bool = False) -> list:
     return [f.get_db_prep_save(f.pre_save(obj, add) if add else getattr(obj, f.attname), connection) for f in fields]
 
 
+@functools.cache
 def _event_cte(source: str) -> str:
     """`new_event`: the event row appended for the order `source` yields (none when it yields none)."""
     table = WorkOrderEvent._meta.db_table
@@ -146,8 +200,11 @@ def _event_cte(source: str) -> str:
     return f"new_event AS (INSERT INTO {table} ({columns}) SELECT {values} FROM {source} RETURNING *)"
 
 
+_EVENT_PARAM_FIELDS = [f for f in _EVENT_FIELDS if f.attname != "order_id"]
+
+
 def _event_params(event: WorkOrderEvent) -> list:
-    return _db_values([f for f in _EVENT_FIELDS if f.attname != "order_id"], event)
+    return _db_values(_EVENT_PARAM_FIELDS, event)
 
 
 def _with_folds(sql: str, params: list, *, at: dt.datetime) -> tuple[str, list]:
@@ -171,8 +228,10 @@ def _appended(event: WorkOrderEvent, pk: int) -> WorkOrderEvent:
 
 
 def _new_event(*, order: WorkOrder, action: str, from_state: str, user: User | None, at, reason, payload):
+    # The event carries the order as the action left it: the post_save listeners read it from
+    # there instead of loading it again.
     return WorkOrderEvent(
-        order_id=order.pk,
+        order=order,
         seq=order.version,
         action=action,
         from_state=from_state,
@@ -236,7 +295,7 @@ def _insert_and_append(*, order: WorkOrder, prefix: str, event: WorkOrderEvent) 
         order.pk, order.number, event_id = cursor.fetchone()
     order._state.adding = False
     order._state.db = connection.alias
-    event.order_id = order.pk
+    event.order = order  # its id is known now
     _appended(event, event_id)
 
 
@@ -261,17 +320,21 @@ def _transition(
     *,
     order_id: int,
     user: User | None,
-    action: str,
+    action: str | Callable[[WorkOrder], str],
     at: dt.datetime | None,
     apply: Callable[[WorkOrder, dt.datetime], tuple[list[str], dict]],
     reason: str = "",
     check: Callable[[WorkOrder], None] | None = None,
 ) -> WorkOrder:
-    """Lock, check, apply, write with version check, append the event."""
-    transition = state_machine.get(action)
+    """Lock, check, apply, write with version check, append the event. `action` may be chosen
+    from the locked order (a callable)."""
+    transition = state_machine.get(action) if isinstance(action, str) else None
     when = _now(at)
     with transaction.atomic():
         order = _lock(order_id)
+        if transition is None:
+            action = action(order)
+            transition = state_machine.get(action)
         state_machine.check_role(transition, user, order)
         state_machine.check_state(transition, order)
         if check:
@@ -744,7 +807,7 @@ def dispatch(
         raise InvalidInput(f"未知紧急程度：{urgency}", code="invalid_choice", details={"field": "urgency"})
 
     def apply(order: WorkOrder, when: dt.datetime):
-        order.lead_unit_id = lead.pk
+        order.lead_unit = lead
         order.dispatched_at = when
         fields = ["lead_unit_id", "dispatched_at", *_DEADLINE_FIELDS]
         if category is not None:
@@ -1197,40 +1260,46 @@ def submit_check(*, user: User | None, order_id: int, reply: str, at: dt.datetim
 
 
 def _submitter(order_id: int) -> int | None:
-    last = WorkOrderEvent.objects.filter(order_id=order_id, action="submit_check").order_by("-seq").first()
-    return last.actor_id if last else None
+    return (
+        WorkOrderEvent.objects.filter(order_id=order_id, action="submit_check")
+        .order_by("-seq")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
 
 
 def approve_check(*, user: User | None, order_id: int, note: str = "", at: dt.datetime | None = None) -> WorkOrder:
     """The unit leader approves the submitted resolution (核查通过). The unit's 办结 time is now;
     the order is resolved, or — when the 指挥部's deterministic sample takes it — waits for the
     spot check (待抽查). A leader does not check a resolution he submitted himself."""
-    order = WorkOrder.objects.filter(pk=order_id).only("pk", "lead_unit_id").first()
-    if order is None:
-        raise NotFound("工单不存在", code="order_not_found")
-    kind = state_machine.lead_kind(order)
-    sampled = workflow.is_sampled(order_id=order_id, kind=kind)
-    action = "approve_to_spot_check" if sampled else "approve_check"
+    seen: dict[str, Any] = {}
+
+    def choose(locked) -> str:
+        # The sample depends on the order's id and its lead unit's kind (read with the row lock).
+        seen["kind"] = kind = state_machine.lead_kind(locked)
+        seen["sampled"] = workflow.is_sampled(order_id=locked.pk, kind=kind)
+        return "approve_to_spot_check" if seen["sampled"] else "approve_check"
 
     def check(locked):
-        if user is not None and _submitter(locked.pk) == user.pk:
+        seen["submitted_by"] = _submitter(locked.pk)
+        if user is not None and seen["submitted_by"] == user.pk:
             raise Forbidden("核查须由提交人以外的单位领导进行", code="self_check")
 
     def apply(locked, when):
-        submitted_by = _submitter(locked.pk)
+        sampled = seen["sampled"]
         locked.resolved_at = when
         locked.check_due = workflow.due(when, workflow.check_limit("spot_check")) if sampled else None
         locked.check_from = when if sampled else None
         body = payloads.ApproveCheck(
             sampled=sampled,
-            spot_check_rate=workflow.spot_check_rate(kind),
+            spot_check_rate=workflow.spot_check_rate(seen["kind"]),
             rules=workflow.version(),
-            submitted_by=submitted_by,
+            submitted_by=seen["submitted_by"],
             check_due=locked.check_due,
         )
         return ["resolved_at", "check_due", "check_from"], body.as_payload()
 
-    return _transition(order_id=order_id, user=user, action=action, at=at, apply=apply, reason=note[:500], check=check)
+    return _transition(order_id=order_id, user=user, action=choose, at=at, apply=apply, reason=note[:500], check=check)
 
 
 def send_back(*, user: User | None, order_id: int, reason: str, at: dt.datetime | None = None) -> WorkOrder:

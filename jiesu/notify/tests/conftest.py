@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from jiesu.notify import rules
+from jiesu.notify import rules, services
 from jiesu.notify.models import RecipientProfile
 
 TZ = timezone.get_fixed_timezone(8 * 60)
@@ -15,9 +15,12 @@ def at(*args) -> dt.datetime:
 
 @pytest.fixture(autouse=True)
 def fresh_rules():
+    # Rules and templates are cached per process; a test's rows are rolled back without a signal.
     rules.invalidate()
+    services.invalidate_templates()
     yield
     rules.invalidate()
+    services.invalidate_templates()
 
 
 @pytest.fixture

@@ -53,9 +53,11 @@ def share_time(order, share, *, deadline="handling"):
 def test_warnings_at_the_rules_shares_each_once(order, staff):
     handler = staff["handler"]
     assert order.handling_due == at(2025, 3, 12, 23, 59, 59)
-    # Before any share: nothing.
+    # The dispatch's own message was written with its event (the outbox, same transaction).
+    assert inbox_of(handler).get().kind == "unit_new_order"
+    # Before any share: no warning.
     assert run_at(DISPATCHED + dt.timedelta(hours=1)).get("handling_warned", 0) == 0
-    assert not inbox_of(handler).exists()
+    assert not inbox_of(handler, "unit_warning").exists()
 
     # 80 % of the 24 h response limit: the response warning.
     result = run_at(share_time(order, 0.81, deadline="response"))

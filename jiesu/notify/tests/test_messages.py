@@ -223,3 +223,69 @@ def test_a_failing_smtp_server_and_sms_gateway_are_retried_with_backoff_then_rec
         assert any("网关无响应" in m.last_error for m in rows)
         assert any("Connection refused" in m.last_error or "ConnectionRefused" in m.last_error for m in rows)
         assert all(m.note == "已重试5次仍失败" for m in rows)
+
+
+# ---------------------------------------------------------------- the outbox
+
+
+def test_messages_are_written_with_the_event_and_only_delivery_waits_for_the_commit(
+    staff, units, django_capture_on_commit_callbacks
+):
+    order = make_order(users=staff)
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        orders.dispatch(user=staff["dispatcher"], order_id=order.pk, lead_unit=units[FANGZHUANG])
+        # Inside the action's transaction, before any commit: the rows are there with the event.
+        assert Message.objects.filter(kind="unit_new_order", channel=Channel.INBOX).count() == 2
+    # After the commit only the delivery is started (e-mail and SMS are queued, not sent).
+    assert [f.__name__ for f in after_commit] == ["_kick_delivery"]
+    assert set(
+        Message.objects.filter(kind="unit_new_order").exclude(channel=Channel.INBOX).values_list("status", flat=True)
+    ) == {Status.PENDING}
+
+
+def test_an_action_rolled_back_leaves_no_message(staff, units):
+    from django.db import transaction
+
+    order = make_order(users=staff)
+    before = Message.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        orders.dispatch(user=staff["dispatcher"], order_id=order.pk, lead_unit=units[FANGZHUANG])
+        assert Message.objects.count() > before
+        raise RuntimeError("the caller's transaction fails after the action")
+    assert Message.objects.count() == before
+    assert order.events.filter(action="dispatch").count() == 0
+
+
+def test_a_failure_recording_messages_never_reaches_the_action(staff, units, monkeypatch, caplog):
+    """A database error inside the messages' savepoint (which on PostgreSQL would abort the whole
+    transaction without it) is rolled back alone: the action and its event commit, nothing else."""
+    from django.db import connection
+
+    def broken(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT no_such_column FROM notify_message")
+
+    before = Message.objects.count()
+    monkeypatch.setattr(services, "_recent_and_opted_out", broken)
+    # The citizen's message: the failing read is the first statement (the savepoint goes with it);
+    # the unit's: it follows the recipients' read.
+    order = make_order(users=staff)
+    assert order.number.startswith("FT") and order.events.get().action == "create"
+    dispatched = orders.dispatch(user=staff["dispatcher"], order_id=order.pk, lead_unit=units[FANGZHUANG])
+    assert dispatched.state == "dispatched"
+    assert Message.objects.count() == before
+    assert order.events.filter(action="dispatch").count() == 1
+    assert "messages for an order event failed" in caplog.text
+    # The transaction is usable: the next action succeeds (and tells the unit again once mended).
+    monkeypatch.undo()
+    orders.supervise(user=staff["dispatcher"], order_id=order.pk, reason="请尽快处理")
+    assert Message.objects.filter(kind="unit_supervised", channel=Channel.INBOX).count() == 2
+
+
+def test_an_edited_template_reaches_the_next_message_at_once(staff, units, live):
+    live(make_order, users=staff)  # the templates are read (and cached) here
+    MessageTemplate.objects.create(
+        key="citizen_received", subject="已受理 {工单编号}", body="您的诉求已受理：{工单编号}", sms="新模板 {工单编号}"
+    )
+    order = live(make_order, users=staff, content="第二次：楼道灯坏了")
+    assert Message.objects.filter(kind="citizen_received", order=order).get().body.startswith("新模板 ")
