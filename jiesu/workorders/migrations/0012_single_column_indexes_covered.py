@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("org", "0004_grid_layers_and_grid_worker"),
-        ("workorders", "0010_multilevel_check_escalation_whistle"),
+        ("workorders", "0011_check_deadline_watch"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notify", "0001_initial"),
+        ("notify", "0002_check_deadline_watch"),
         ("workorders", "0010_multilevel_check_escalation_whistle"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
