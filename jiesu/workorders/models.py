@@ -270,6 +270,9 @@ class WorkOrder(models.Model):
             models.Index(fields=["street", "received_at"], name="wo_street_received"),
             # The few orders whose deadlines wait for an official calendar (recompute_deadlines).
             models.Index(fields=["id"], name="wo_calendar_estimated", condition=models.Q(calendar_estimated=True)),
+            # The 提级响应 queue (escalated orders by deadline): without it PostgreSQL walks the whole
+            # handling_due index filtering out the ≈ 99 % never escalated (130 ms at 125 k orders).
+            models.Index(fields=["handling_due", "id"], name="wo_escalated_due", condition=~models.Q(level="")),
         ]
 
     def __str__(self) -> str:
