@@ -11,7 +11,17 @@ from jiesu.common.api import StrictInputSerializer
 from jiesu.grids.api import VerifyInputSerializer
 from jiesu.org.models import Unit
 from jiesu.workorders import selectors, state_machine
-from jiesu.workorders.models import Category, Channel, Satisfaction, State, Urgency, WorkOrder, WorkOrderEvent, is_late
+from jiesu.workorders.models import (
+    TERMINAL_STATES,
+    Category,
+    Channel,
+    Satisfaction,
+    State,
+    Urgency,
+    WorkOrder,
+    WorkOrderEvent,
+    is_late,
+)
 from jiesu.workorders.services import UNREASONABLE_KINDS
 
 
@@ -121,10 +131,9 @@ class OrderListSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
         ]
 
     def get_overdue(self, order) -> bool:
-        return order.state not in FINISHED_STATES and order.is_overdue()
+        return order.state not in TERMINAL_STATES and order.is_overdue()
 
 
-FINISHED_STATES = (State.CLOSED, State.MERGED, State.UNREASONABLE)  # no longer counted as overdue
 # What the list's rows are read with (`QuerySet.values`), for `order_list_rows`.
 LIST_VALUES = (
     *(f for f in OrderListSerializer.Meta.fields if f not in ("state_label", "category", "category_name", "lead_unit",
@@ -162,7 +171,7 @@ def order_list_rows(rows: Iterable[dict], *, now: dt.datetime | None = None) -> 
             "response_due": when(r["response_due"]),
             "handling_due": when(r["handling_due"]),
             "calendar_estimated": r["calendar_estimated"],
-            "overdue": r["state"] not in FINISHED_STATES
+            "overdue": r["state"] not in TERMINAL_STATES
             and (
                 is_late(due=r["response_due"], done=r["responded_at"], now=now)
                 or is_late(due=r["handling_due"], done=r["resolved_at"], now=now)
