@@ -8,6 +8,7 @@ required. docs/deploy.md lists every variable.
 
 import datetime
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -39,6 +40,8 @@ SHARED_DIR = Path(os.environ.get("JIESU_SHARED_DIR", BASE_DIR.parent / "shared")
 DEBUG = _env_bool("DEBUG", False)
 JIESU_TECHNICAL_ERRORS = _env_bool("JIESU_TECHNICAL_ERRORS", False)  # Django's English debug error pages
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY and not DEBUG and os.environ.get("JIESU_OFFLINE_COMMAND") == "1":
+    SECRET_KEY = secrets.token_urlsafe(50)  # one-off, for an offline command (manage.py OFFLINE_COMMANDS)
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -256,7 +259,7 @@ CELERY_BEAT_SCHEDULE = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "jiesu.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

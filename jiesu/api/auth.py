@@ -4,7 +4,6 @@ failures, per account and per client address), expiring (knox, REST_KNOX TOKEN_T
 
 from django.contrib.auth import authenticate, user_logged_in
 from drf_spectacular.utils import extend_schema, inline_serializer
-from knox.auth import TokenAuthentication
 from knox.models import get_token_model
 from knox.settings import knox_settings
 from rest_framework import serializers, status
@@ -12,6 +11,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jiesu.api.authentication import ExpiringTokenAuthentication
 from jiesu.common.api import ERROR_RESPONSES, ErrorSerializer, StrictInputSerializer
 from jiesu.common.errors import DomainError
 from jiesu.common.lockout import lockout_message
@@ -66,7 +66,7 @@ class ObtainTokenView(APIView):
         if user is None or not user.is_active:
             raise BadCredentials()
         try:
-            second_factor(user, otp_token)
+            second_factor(user, otp_token, request=django_request)
         except ValueError as error:
             raise BadCredentials(str(error), code="otp_required") from None
         user_logged_in.send(sender=user.__class__, request=django_request, user=user)  # audit (axes AccessLog)
@@ -74,7 +74,7 @@ class ObtainTokenView(APIView):
 
 
 class RefreshTokenView(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -89,7 +89,7 @@ class RefreshTokenView(APIView):
 
 
 class RevokeTokenView(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(summary="注销当前令牌", request=None, responses={204: None, **ERROR_RESPONSES})

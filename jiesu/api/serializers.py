@@ -2,7 +2,7 @@
 
 import copy
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.utils import timezone
 from rest_framework import serializers
@@ -141,7 +141,20 @@ LIST_VALUES = (
     "category__code", "category__path", "lead_unit__code", "lead_unit__name", "responded_at", "resolved_at",
 )  # fmt: skip
 _STATE_LABELS = dict(State.choices)
-_DATETIME = serializers.DateTimeField()
+
+
+def iso_times() -> Callable[[dt.datetime | None], str | None]:
+    """DRF DateTimeField's output (ISO 8601 in the current time zone, UTC as "Z") with the zone
+    looked up once: per value, DRF's lookup was a quarter of a list page's time."""
+    zone = timezone.get_current_timezone()
+
+    def when(value: dt.datetime | None) -> str | None:
+        if value is None:
+            return None
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return when
 
 
 def order_list_rows(rows: Iterable[dict], *, now: dt.datetime | None = None) -> list[dict]:
@@ -149,10 +162,7 @@ def order_list_rows(rows: Iterable[dict], *, now: dt.datetime | None = None) -> 
     DRF's per-field machinery costs ≈ 0.15 ms a row, this ≈ 0.02 ms. The serializer stays the schema;
     test_list_rows_equal_the_serializer keeps the two the same."""
     now = now or timezone.now()
-
-    def when(value):
-        return None if value is None else _DATETIME.to_representation(value)
-
+    when = iso_times()
     return [
         {
             "id": r["id"],
@@ -281,6 +291,84 @@ class OrderDetailSerializer(OrderListSerializer):
 
     def get_handling_overdue(self, order) -> bool:
         return order.is_handling_overdue()
+
+
+DETAIL_FIELDS = tuple(dict.fromkeys(OrderDetailSerializer.Meta.fields))
+
+
+def _event_rows(order: WorkOrder, *, when) -> list[dict]:
+    rows = order.events.order_by("seq").values(
+        "seq", "action", "from_state", "to_state", "actor_id", "actor__display_name", "actor__username",
+        "actor_unit__name", "at", "reason", "payload",
+    )  # fmt: skip
+    return [
+        {
+            "seq": r["seq"],
+            "action": r["action"],
+            "from_state": r["from_state"],
+            "to_state": r["to_state"],
+            "actor": (r["actor__display_name"] or r["actor__username"]) if r["actor_id"] else None,  # User.__str__
+            "actor_unit": r["actor_unit__name"],
+            "at": when(r["at"]),
+            "reason": r["reason"],
+            "payload": r["payload"],
+        }
+        for r in rows
+    ]
+
+
+def order_detail_body(order: WorkOrder, *, request) -> dict:
+    """OrderDetailSerializer's output, built directly: the detail is the API's second busiest read and
+    DRF's per-field machinery was a third of its time. The serializer stays the schema;
+    test_detail_body_equals_the_serializer keeps the two the same for every role and state."""
+    personal = selectors.personal_view(user=request.user, order=order, channel=request.path)
+    when = iso_times()
+    project = order.property_project
+    values = {
+        **{f: getattr(order, f) for f in DETAIL_FIELDS if f in _PLAIN},
+        **{f: when(getattr(order, f)) for f in _DATETIMES},
+        "state_label": order.get_state_display(),
+        "category": order.category.code if order.category_id else None,
+        "category_name": order.category.path if order.category_id else None,
+        "lead_unit": order.lead_unit.code if order.lead_unit_id else None,
+        "lead_unit_name": order.lead_unit.name if order.lead_unit_id else None,
+        "overdue": order.state not in TERMINAL_STATES and order.is_overdue(),
+        "content": personal["content"],
+        "address": personal["address"],
+        "requester_name": personal["requester_name"],
+        "requester_phone": personal["requester_phone"],
+        "street": order.street.name if order.street_id else None,
+        "property_project": None
+        if project is None
+        else {"id": project.id, "name": project.name, "company_id": project.company_id, "company_name": project.company.name},
+        "assisting_units": [{"code": u.code, "name": u.name} for u in order.assisting_units.all()],
+        "response_overdue": order.is_response_overdue(),
+        "handling_overdue": order.is_handling_overdue(),
+        "level_label": order.level_label,
+        "coordinator_unit": order.coordinator_unit.name if order.coordinator_unit_id else None,
+        "repeat_dissatisfied": order.repeat_dissatisfied,
+        "merged_into": order.merged_into.number if order.merged_into_id else None,
+        "events": _event_rows(order, when=when),
+        "allowed_actions": [
+            {"action": t.action, "label": t.label, "style": t.style}
+            for t in state_machine.allowed_actions(user=request.user, order=order)
+        ],
+    }
+    return {f: values[f] for f in DETAIL_FIELDS}
+
+
+_DATETIMES = (
+    "received_at", "response_due", "handling_due", "occurred_at", "dispatched_at", "acknowledged_at", "responded_at",
+    "resolved_at", "closed_at", "check_due",
+)  # fmt: skip
+_PLAIN = frozenset(
+    (
+        "id", "number", "title", "channel", "urgency", "state", "level", "calendar_estimated", "lat", "lng",
+        "client_ref", "deadline_rule_version", "reply", "solved", "satisfaction", "escalation_level",
+        "dissatisfied_count", "supervision_count", "return_count", "reopen_count", "extension_count",
+        "pending_extension", "unreasonable_reason", "version",
+    )
+)  # fmt: skip
 
 
 # ---------------------------------------------------------------- action inputs

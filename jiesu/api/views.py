@@ -71,7 +71,7 @@ class OrderListCreateView(generics.GenericAPIView):
         if created:  # the dispatch proposal (and auto-dispatch when allowed) comes with the new order
             recommendation = recommend_on_create(user=request.user, order_id=order.pk)
             order.refresh_from_db()
-        body = s.OrderDetailSerializer(order, context={"request": request}).data
+        body = s.order_detail_body(order, request=request)
         body["recommendation"] = recommendation
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -80,7 +80,7 @@ class OrderDetailView(APIView):
     @extend_schema(summary="工单详情（含期限与事件）", responses={200: s.OrderDetailSerializer, **ERROR_RESPONSES})
     def get(self, request, order_id: int):
         order = selectors.get_order(user=request.user, order_id=order_id)
-        return Response(s.OrderDetailSerializer(order, context={"request": request}).data)
+        return Response(s.order_detail_body(order, request=request))
 
 
 def _resolve_master(user, value: str) -> int:
@@ -134,7 +134,7 @@ class OrderActionView(APIView):
         order = WorkOrder.objects.select_related("lead_unit", "category", "street", "property_project__company").get(
             pk=order_id
         )
-        return Response(s.OrderDetailSerializer(order, context={"request": request}).data)
+        return Response(s.order_detail_body(order, request=request))
 
 
 class OrderUploadSerializer(serializers.Serializer):

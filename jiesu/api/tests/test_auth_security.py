@@ -113,3 +113,30 @@ def test_logins_are_audited(users):
     from axes.models import AccessFailureLog
 
     assert AccessFailureLog.objects.filter(username="agent", ip_address="192.0.2.5").exists()
+
+
+@pytest.mark.django_db
+def test_expired_tokens_are_refused_on_use_and_swept_nightly(users):
+    from knox.models import get_token_model
+
+    from jiesu.api.timers import purge_expired_tokens
+
+    tokens = get_token_model().objects
+    stale = APIClient()
+    stale.credentials(HTTP_AUTHORIZATION=f"Token {token_for(APIClient(), 'dispatcher', PASSWORD).json()['token']}")
+    later = timezone.now() + dt.timedelta(hours=9)
+    with time_machine.travel(later):
+        fresh = APIClient()
+        fresh.credentials(HTTP_AUTHORIZATION=f"Token {token_for(APIClient(), 'dispatcher', PASSWORD).json()['token']}")
+    with time_machine.travel(later + dt.timedelta(hours=1, minutes=5)):
+        # The first token is past its 10 hours, the second is not: a request with the fresh one
+        # works and leaves the other user's-token sweep to the timer; the stale one is refused.
+        assert fresh.get("/api/v1/orders").status_code == 200
+        assert tokens.filter(user=users["dispatcher"]).count() == 2
+        assert stale.get("/api/v1/orders").status_code == 401
+        assert tokens.filter(user=users["dispatcher"]).count() == 1  # refused and deleted on use
+    stale.credentials(HTTP_AUTHORIZATION=f"Token {token_for(APIClient(), 'dispatcher', PASSWORD).json()['token']}")
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=12)):  # the third is past 10 hours, fresh is not
+        assert purge_expired_tokens(now=timezone.now()) == {"deleted": 1}  # the unused third token
+        assert fresh.get("/api/v1/orders").status_code == 200
+    assert tokens.filter(user=users["dispatcher"]).count() == 1

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from jiesu.workorders.models import State, WorkOrder
-from jiesu.workorders.tests.factories import order_in_state, spot_check_rates
+from jiesu.workorders.tests.factories import any_property_project, do, order_in_state, spot_check_rates
 
 
 def client_for(user) -> APIClient:
@@ -261,3 +261,57 @@ def test_list_rows_equal_the_serializer(users, units):
     assert got == {k: dict(v) for k, v in wanted.items()}
     assert got[late.pk]["overdue"] is True and got[closed.pk]["overdue"] is False
     assert got[late.pk]["level"] == "district" and got[orders[1].pk]["lead_unit"]
+
+
+@pytest.mark.django_db
+def test_detail_body_equals_the_serializer(users, units):
+    """The detail's hot path (order_detail_body) answers exactly what OrderDetailSerializer would: for
+    every state, for roles that see personal data and roles that see it masked, with assisting units,
+    a coordinator, a property project, a master order and events by people of units."""
+    from django.test import RequestFactory
+
+    from jiesu.api.serializers import OrderDetailSerializer, order_detail_body
+
+    orders = [order_in_state(state, users=users, units=units) for state in State.values]
+    busy = order_in_state(State.IN_PROGRESS, users=users, units=units)
+    do("supervise", order=busy, users=users, units=units)
+    do("escalate", order=busy, users=users, units=units)
+    do("whistle", order=busy, users=users, units=units)
+    WorkOrder.objects.filter(pk=busy.pk).update(
+        property_project=any_property_project(units), lat=39.86, lng=116.42, pending_extension={"days": 3}
+    )
+    merged = next(o for o in orders if o.state == State.MERGED)
+    assert merged.merged_into_id
+    checked = 0
+    for role in ("dispatcher", "agent", "handler", "dept_handler", "callback", "district_leader"):
+        user = users[role]
+        for order in [*orders, busy]:
+            order = WorkOrder.objects.select_related("lead_unit", "category", "street", "property_project__company").get(
+                pk=order.pk
+            )
+            request = RequestFactory().get(f"/api/v1/orders/{order.pk}")
+            request.user = user
+            wanted = dict(OrderDetailSerializer(order, context={"request": request}).data)
+            got = order_detail_body(order, request=request)
+            assert list(got) == list(wanted)
+            assert got == wanted, role
+            checked += 1
+    busy = WorkOrder.objects.get(pk=busy.pk)
+    body = order_detail_body(busy, request=request)
+    assert body["coordinator_unit"] and body["assisting_units"] and body["property_project"]["company_name"]
+    assert len(body["events"]) >= 6 and body["events"][-1]["actor_unit"]
+    assert checked == 6 * (len(State.values) + 1)
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC", "America/New_York"])
+def test_iso_times_equal_drf_datetimes(zone):
+    from django.utils import timezone
+    from rest_framework.fields import DateTimeField
+
+    from jiesu.api.serializers import iso_times
+
+    values = [dt.datetime(2026, 12, 1, 6, 30, 15, 123456, tzinfo=dt.UTC), dt.datetime(2011, 3, 13, 7, 0, tzinfo=dt.UTC)]
+    with timezone.override(zone):
+        when = iso_times()
+        assert [when(v) for v in values] == [DateTimeField().to_representation(v) for v in values]
+        assert when(None) is None

@@ -59,3 +59,36 @@ def test_api_token_needs_the_code_too(users, device):
 def test_admin_login_goes_through_the_platform_login():
     response = Client().get("/admin/login/")
     assert response.status_code == 302 and response["Location"].startswith("/login/?next=/admin/")
+
+
+@pytest.mark.django_db
+def test_wrong_codes_count_toward_the_lockout_like_wrong_passwords(users, device, settings):
+    """Right password, wrong code: a failed login for django-axes, on the page and on the API, so
+    guessing codes locks the account as guessing passwords does."""
+    from axes.models import AccessAttempt
+
+    settings.AXES_FAILURE_LIMIT = 3
+    client = Client()
+    for _ in range(2):
+        client.post("/login/", {"username": "district_leader", "password": PASSWORD, "otp_token": "000000"})
+        device.throttle_reset()
+    api = APIClient()
+    api.post(
+        "/api/v1/auth/token",
+        {"username": "district_leader", "password": PASSWORD, "otp_token": "000000"},
+        format="json",
+    )
+    device.throttle_reset()
+    attempts = AccessAttempt.objects.filter(username="district_leader")
+    assert sum(a.failures_since_start for a in attempts) == 3
+    # Locked now: even the right code is refused.
+    locked = api.post(
+        "/api/v1/auth/token",
+        {"username": "district_leader", "password": PASSWORD, "otp_token": current_code(device)},
+        format="json",
+    )
+    assert locked.status_code == 429 and locked.json()["code"] == "locked_out"
+    # A missing code is a question, not a guess: nothing counted for accounts asked for it.
+    AccessAttempt.objects.all().delete()
+    client.post("/login/", {"username": "district_leader", "password": PASSWORD})
+    assert not AccessAttempt.objects.filter(username="district_leader").exists()

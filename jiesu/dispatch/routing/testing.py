@@ -15,6 +15,7 @@ SMALL_LIMIT = 2500  # a few seconds to train; enough for the tree's seeds to dom
 
 
 @lru_cache(maxsize=1)
+@lru_cache(maxsize=1)
 def small_model_path() -> Path:
     catalogue = Catalogue()
     tree = rc.load_tree(catalogue)

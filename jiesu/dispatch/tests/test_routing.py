@@ -258,3 +258,28 @@ def test_evaluate_dispatch_can_read_the_seven_labels_through_the_category_tree(r
     assert found and int(found.group(3)) > 0
     view = rm.TipdmView(rm.load(small_model_path()))
     assert len(view.labels) == 7 and view.predict(["学校乱收费，老师态度差"]) == ["教育文体"]
+
+
+def test_evaluate_routing_on_a_fresh_checkout_prepares_the_database(tmp_path):
+    """An evaluator's first command on a fresh checkout — no migrated database, no SECRET_KEY, DEBUG
+    unset — gives the figures, not a traceback: the database is migrated and the reference data
+    loaded first (said on stderr)."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEBUG", "SECRET_KEY", "DATABASE_URL", "DJANGO_"))}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    result = subprocess.run(
+        [
+            sys.executable, "manage.py", "evaluate_routing", "--data", str(FIXTURES / "routed_small.csv"),
+            "--text-cols", "title,content", "--unit-col", "answered_by", "--unit-map", str(FIXTURES / "units_small.yaml"),
+            "--model", str(small_model_path()),
+        ],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert LAST_LINE.match(result.stdout.strip().splitlines()[-1]), result.stdout[-500:]
+    assert "数据库尚未迁移" in result.stderr and "正在加载参考数据" in result.stderr

@@ -44,3 +44,13 @@ def test_debug_is_off_unless_set_and_secret_key_is_required():
     result = manage("check")
     assert result.returncode != 0
     assert "未设置 SECRET_KEY" in result.stderr and "SECRET_KEY is required when DEBUG is off" in result.stderr
+
+
+def test_offline_commands_run_without_the_production_secret_key():
+    """An evaluator's `manage.py workdays/evaluate_routing …` needs no SECRET_KEY (a one-off key);
+    anything else, like `check` (as above) or `migrate`, still refuses to start without it."""
+    result = manage("workdays", "--start", "2027-01-29T10:00", "--add-days", "3")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith("due=2027-02-03"), result.stdout
+    refused = manage("migrate", "--check")
+    assert refused.returncode != 0 and "未设置 SECRET_KEY" in refused.stderr

@@ -21,7 +21,7 @@ class OtpAuthenticationForm(AuthenticationForm):
     def clean(self):
         cleaned = super().clean()
         try:
-            self.otp_device = second_factor(self.get_user(), cleaned.get("otp_token"))
+            self.otp_device = second_factor(self.get_user(), cleaned.get("otp_token"), request=self.request)
         except ValueError as error:
             self.otp_failed = True
             raise forms.ValidationError(str(error), code="otp_required") from None

@@ -12,6 +12,7 @@ from jiesu.dispatch.classifier.evaluation import (
     summary_line,
 )
 from jiesu.dispatch.classifier.model import load
+from jiesu.dispatch.management.prepare import ensure_model
 
 
 class Command(BaseCommand):
@@ -42,10 +43,19 @@ class Command(BaseCommand):
                 from jiesu.dispatch.routing.model import TipdmView
                 from jiesu.dispatch.routing.model import load as load_routing
 
-                clf = TipdmView(load_routing(Path(opts["model"])) if opts["model"] else load_routing_model())
+                routing = (
+                    load_routing(Path(opts["model"]))
+                    if opts["model"]
+                    else ensure_model(load=load_routing_model, train_command="train_routing", say=self.stderr.write)
+                )
+                clf = TipdmView(routing)
                 opts["model"] = opts["model"] or str(routing_path())
             else:
-                clf = load(Path(opts["model"])) if opts["model"] else load_classifier()
+                clf = (
+                    load(Path(opts["model"]))
+                    if opts["model"]
+                    else ensure_model(load=load_classifier, train_command="train_classifier", say=self.stderr.write)
+                )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         except Exception as exc:  # missing, truncated or foreign file: unpickling fails in many ways

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from jiesu.common.errors import DomainError
 from jiesu.dispatch import router
 from jiesu.dispatch.classifier.evaluation import _pad, _width
+from jiesu.dispatch.management.prepare import ensure_database, ensure_model
 from jiesu.dispatch.routing import current_model_path, load_routing_model
 from jiesu.dispatch.routing.evaluation import (
     SKIP_UNMAPPED,
@@ -51,8 +52,13 @@ class Command(BaseCommand):
             )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
+        say = self.stderr.write
+        ensure_database(say=say)
         try:
-            model = load(Path(opts["model"])) if opts["model"] else load_routing_model()
+            if opts["model"]:
+                model = load(Path(opts["model"]))
+            else:
+                model = ensure_model(load=load_routing_model, train_command="train_routing", say=say)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         except Exception as exc:  # a truncated or foreign file fails to unpickle in many ways
