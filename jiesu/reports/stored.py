@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -36,10 +37,12 @@ from jiesu.grids import lookup
 from jiesu.grids.models import GridReport
 from jiesu.indicators.models import CatalogueVersion, FollowUpItem, FollowUpNote, IndicatorValue, ReviewComment
 from jiesu.insights.models import MonthlyTopic
-from jiesu.org.models import Grid, GridLayer, Unit
+from jiesu.org.models import Community, Grid, GridLayer, Unit
 from jiesu.reports.review import Review, build_review
 from jiesu.supervision.models import Area, Milestone, SupervisionEvent, SupervisionItem
 from jiesu.workorders.models import Category, WorkOrderEvent
+
+logger = logging.getLogger(__name__)
 
 TTL = 15 * 60  # seconds; only a backstop, the fingerprint decides
 VERSION = "monthly-review"
@@ -71,7 +74,7 @@ MARKS: tuple[tuple[type, tuple[str, ...]], ...] = (
 )
 # Edited in place without a mark above: their saves move the `monthly-review` counter.
 IN_PLACE = (Unit, Category, RuleVersion, CatalogueVersion, MonthlyTopic, WatchListEntry, ReviewComment,
-            FollowUpItem, Milestone, GridLayer, Area)  # fmt: skip
+            FollowUpItem, Milestone, GridLayer, Area, Community)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -139,22 +142,37 @@ def _fresh_process_caches() -> None:
 def review_page(*, month: dt.date, rule_version: str | None = None) -> StoredReview:
     """The stored review when nothing it is built from changed since; else build, render, store.
     The fingerprint is read before building: a change during the build gives a new key."""
-    key = _key(month=month, rule_version=rule_version, mark=fingerprint())
-    found = cache.get(key)
+    try:
+        key = _key(month=month, rule_version=rule_version, mark=fingerprint())
+        found = cache.get(key)
+    except Exception:  # Redis away: build as before the store existed; /healthz reports Redis
+        logger.warning("stored review unavailable, building", exc_info=True)
+        return _stored(build_review(month=month, rule_version=rule_version))
     if found is None:
         _fresh_process_caches()
         found = _stored(build_review(month=month, rule_version=rule_version))
-        cache.set(key, found, TTL)
+        _keep(key, found)
     return found
 
 
 def build_and_keep(*, month: dt.date, rule_version: str | None = None) -> Review:
     """A review built now (the pack never reuses a stored one), kept for the page as well."""
-    mark = fingerprint()
-    _fresh_process_caches()
+    try:
+        mark = fingerprint()
+        _fresh_process_caches()
+    except Exception:
+        logger.warning("stored review unavailable, pack built alone", exc_info=True)
+        return build_review(month=month, rule_version=rule_version)
     review = build_review(month=month, rule_version=rule_version)
-    cache.set(_key(month=month, rule_version=rule_version, mark=mark), _stored(review), TTL)
+    _keep(_key(month=month, rule_version=rule_version, mark=mark), _stored(review))
     return review
+
+
+def _keep(key: str, value: StoredReview) -> None:
+    try:
+        cache.set(key, value, TTL)
+    except Exception:
+        logger.warning("stored review not kept", exc_info=True)
 
 
 def _bump(**_) -> None:

@@ -175,3 +175,16 @@ def test_the_pack_builds_fresh_and_keeps_it_for_the_page(leader, units, month_of
     html = page(leader, response["Location"])
     assert len(builds) == 2  # …which the page then reads
     assert received(html) == before + 1
+
+
+def test_with_the_cache_away_the_page_is_built(leader, month_of_orders, builds, monkeypatch):
+    class Away:
+        def get(self, *args, **kwargs):
+            raise ConnectionError("Redis away")
+
+        set = get
+
+    monkeypatch.setattr(stored, "cache", Away())
+    assert "2026年10月接诉即办工作点评" in body(page(leader))
+    assert "2026年10月接诉即办工作点评" in body(page(leader))
+    assert len(builds) == 2
