@@ -89,3 +89,12 @@ def _attachments_in_tmp(settings, tmp_path_factory):
         },
     }
     return folder
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Django's cache starts empty in every test: stored pages (jiesu.reports.stored) are keyed by
+    row counts and ids, which a rolled-back SQLite test hands out again to the next one."""
+    from django.core.cache import cache
+
+    cache.clear()

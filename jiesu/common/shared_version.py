@@ -108,6 +108,13 @@ class VersionWatch:
             self._seen = value
             self._checked = now
 
+    def check_now(self) -> None:
+        """check() without waiting CHECK_SECONDS: before building something that will be stored
+        under the counter's value just read (jiesu.reports.stored)."""
+        with self._lock:
+            self._checked = float("-inf")
+        self.check()
+
     def bump(self) -> None:
         """This process's caches now, every other process's within check_seconds. Inside a
         transaction the counter moves again after the commit: a process that rebuilt from the

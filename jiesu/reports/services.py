@@ -14,7 +14,7 @@ from jiesu.org.models import User
 from jiesu.reports.excel import review_workbook
 from jiesu.reports.models import ReviewPack
 from jiesu.reports.render import review_html, review_pdf
-from jiesu.reports.review import build_review
+from jiesu.reports.stored import build_and_keep
 
 FILE_NAMES = {"html": "月度工作点评.html", "pdf": "月度工作点评.pdf", "xlsx": "月度工作点评.xlsx"}
 
@@ -29,7 +29,8 @@ def generate_review_pack(
     if month not in insights.topic_months():
         compute_monthly_topic(month=month)
     ensure_platform_values(month=month)  # the street scorecard's platform indicators
-    review = build_review(month=month, rule_version=rule_version)
+    # Built now, never read from the store (a pack must not show stale figures); kept for the page.
+    review = build_and_keep(month=month, rule_version=rule_version)
     html = review_html(review)
     pdf, pages = review_pdf(html)
     xlsx = review_workbook(review)

@@ -19,10 +19,10 @@ from jiesu.assessment.selectors import parse_kind, resolve_rule
 from jiesu.common.errors import DomainError
 from jiesu.insights.access import ANALYSIS_ROLES, PUBLISH_ROLES, role_required
 from jiesu.insights.topic import month_window, parse_month, previous_month
+from jiesu.reports import stored
 from jiesu.reports.dashboard import KIND_LABELS, dashboard_data
 from jiesu.reports.grids_section import build_grid_section
 from jiesu.reports.models import ReviewPack
-from jiesu.reports.review import build_review
 from jiesu.reports.services import FILE_NAMES
 from jiesu.reports.tasks import generate_review_pack_task
 from jiesu.workorders.models import WorkOrder
@@ -124,7 +124,8 @@ def dashboard(request):
 @role_required(*ANALYSIS_ROLES)
 def review_page(request, month: str):
     try:
-        review = build_review(month=parse_month(month), rule_version=request.GET.get("rule") or None)
+        # The stored review, rebuilt only when its data changed (jiesu.reports.stored).
+        review = stored.review_page(month=parse_month(month), rule_version=request.GET.get("rule") or None)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("reports:dashboard")
