@@ -123,6 +123,13 @@ def test_hazard_list_and_detail_at_390px(phone_page, new_page, units, users, _at
     assert '"整改期限"' in labels and '"状态"' in labels
     _within_screen_and_thumb_sized(page.locator("#new-inspection"))
     _within_screen_and_thumb_sized(page.locator(".hz-filter button"))
+    # 只看我的网格 from the phone: both hazards are in the worker's grid.
+    _within_screen_and_thumb_sized(page.locator("label", has=page.locator("#only-mine")))
+    page.check("#only-mine")
+    page.click(".hz-filter button")
+    page.wait_for_url("**mine=1**")
+    no_horizontal_scroll(page)
+    assert page.locator("[data-hazard]").count() == 2
     go = card.locator("a.button")
     _within_screen_and_thumb_sized(go)
     page.screenshot(path=str(_shot("hazard-list-390")), full_page=True)
