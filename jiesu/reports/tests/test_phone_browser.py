@@ -34,6 +34,6 @@ def test_leader_pages_fit_a_phone(phone_page, users, ranked_month):
     no_horizontal_scroll(page)
     page.screenshot(path=str(_shot("review-390")), full_page=True)
 
-    for path in ("/orders/", "/escalations/", "/supervision/", "/indicators/"):
-        page.goto(path)
+    for path in ("/orders/", "/escalations/", "/supervision/", "/hazards/"):
+        assert page.goto(path).ok, path
         no_horizontal_scroll(page)

@@ -171,3 +171,34 @@ def test_the_desk_keeps_its_bar_and_tables(new_page, users, busy_district):
         page.evaluate("getComputedStyle(document.querySelector('table.phone-cards tbody tr')).display") == "table-row"
     )
     no_horizontal_scroll(page, width=1440)
+
+
+@pytest.mark.parametrize(
+    "username", ["agent", "dispatcher", "callback", "handler", "unit_leader", "district_leader", "auditor", "admin"]
+)
+def test_every_menu_entry_of_every_role_fits_a_phone(phone_page, users, busy_district, username):
+    """Each role's whole menu at 390 px, reached through 菜单, plus an order's page."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from jiesu.indicators import demo
+    from jiesu.indicators.services import load_catalogue_file
+
+    # The scorecard (月度点评评分卡) needs its catalogue and a month of values.
+    load_catalogue_file(path=Path(settings.BASE_DIR) / "data" / "indicators" / "catalogue-fengtai-2024.yaml")
+    demo.load_demo_values(end=demo.demo_months()[-1])
+    page = phone_page()
+    login(page, username)
+    no_horizontal_scroll(page)
+    hrefs = page.locator("#site-nav a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert hrefs
+    for href in hrefs:
+        page.click("#menu-toggle")
+        with page.expect_navigation() as navigation:
+            page.locator(f"#site-nav a[href='{href}']").click()
+        assert navigation.value.ok, href  # some entries redirect (a month's page): the last answer counts
+        no_horizontal_scroll(page)
+    order = WorkOrder.objects.filter(lead_unit=users["handler"].unit).order_by("pk").first()
+    page.goto(f"/orders/{order.pk}/")
+    no_horizontal_scroll(page)
