@@ -202,3 +202,16 @@ def test_every_menu_entry_of_every_role_fits_a_phone(phone_page, users, busy_dis
     order = WorkOrder.objects.filter(lead_unit=users["handler"].unit).order_by("pk").first()
     page.goto(f"/orders/{order.pk}/")
     no_horizontal_scroll(page)
+
+
+def test_without_javascript_the_menu_stays_open_and_wrapped(phone_page, users):
+    page = phone_page(java_script_enabled=False)
+    login(page, "dispatcher")
+    assert page.url.endswith("/console/")
+    assert not page.locator("#menu-toggle").is_visible()
+    links = page.locator("#site-nav a")
+    assert links.count() >= 5 and all(link.is_visible() for link in links.all())
+    no_horizontal_scroll(page)
+    links.filter(has_text="工单查询").click()
+    page.wait_for_url("**/orders/")
+    no_horizontal_scroll(page)
