@@ -7,6 +7,9 @@ from django.core.management import call_command
 from jiesu.org.models import Role, Unit
 from jiesu.org.services import create_user
 
+# The browser tests' fixtures (Chromium, desk and phone pages, login, screenshots).
+pytest_plugins = ["jiesu.common.testing.browser"]
+
 CENTRE = "110106-JSJB"
 FANGZHUANG = "110106013"  # 方庄街道
 YOUANMEN = "110106001"  # 右安门街道

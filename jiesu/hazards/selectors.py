@@ -32,9 +32,19 @@ def overdue_q(*, now: dt.datetime | None = None) -> Q:
 
 
 def hazards(
-    *, state: str | None = None, street: str | None = None, level: str | None = None, overdue: bool | None = None
+    *,
+    state: str | None = None,
+    street: str | None = None,
+    level: str | None = None,
+    overdue: bool | None = None,
+    worker: User | None = None,
 ) -> QuerySet[Hazard]:
+    """With `worker`: only the hazards of enterprises in that grid worker's grids (只看我的网格)."""
     qs = Hazard.objects.select_related("enterprise__street", "enterprise__grid", "lead_unit")
+    if worker is not None:
+        from jiesu.grids.selectors import grids_of_worker
+
+        qs = qs.filter(enterprise__grid__in=grids_of_worker(user=worker))
     if state:
         qs = qs.filter(state=state)
     if street:

@@ -21,7 +21,9 @@ def index(request):
     by = request.GET.get("by") if request.GET.get("by") in selectors.GROUPS else "street"
     state = request.GET.get("state") if request.GET.get("state") in HazardState.values else None
     overdue = True if request.GET.get("overdue") == "1" else None
-    rows = selectors.hazards(state=state, overdue=overdue)
+    # 只看我的网格: a grid worker's own grids; other roles have no grids, the box is not offered.
+    mine = request.user.role == Role.GRID_WORKER and request.GET.get("mine") == "1"
+    rows = selectors.hazards(state=state, overdue=overdue, worker=request.user if mine else None)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -34,6 +36,8 @@ def index(request):
             "page": page,
             "state": state,
             "overdue": overdue,
+            "mine": mine,
+            "can_filter_mine": request.user.role == Role.GRID_WORKER,
             "states": HazardState.choices,
             "enterprises": Enterprise.objects.count(),
             "demo": Enterprise.objects.filter(is_demo=True).exists(),

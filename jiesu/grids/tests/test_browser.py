@@ -2,13 +2,10 @@
 with a photo and the browser's position, check in at an order, record and close a minor finding.
 Screenshot to var/screenshots/ (or JIESU_SCREENSHOTS_DIR, e.g. docs/screenshots)."""
 
-import os
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
 from jiesu.attachments.tests import samples
+from jiesu.common.testing.browser import _shot, login, no_horizontal_scroll
 from jiesu.grids.models import CheckIn, GridReport, ReportKind
 from jiesu.grids.tests.helpers import make_grid, make_worker, order_datum
 from jiesu.workorders import services as orders
@@ -16,50 +13,18 @@ from jiesu.workorders.models import Channel, WorkOrder
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(settings.BASE_DIR) / os.environ.get("JIESU_SCREENSHOTS_DIR", "var/screenshots")
 
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium"
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-
-
-def test_grid_worker_page_at_390px(browser, live_server, units, users):
+def test_grid_worker_page_at_390px(phone_page, units, users):
     grid = make_grid()
     make_worker(units, grid)
     lat, lng = order_datum(39.861, 116.291)
     order, _ = orders.create_order(user=users["agent"], content="小区路灯不亮，晚上很黑", lat=lat, lng=lng)
 
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="zh-CN",
-        geolocation={"latitude": 39.8605, "longitude": 116.2905},
-        permissions=["geolocation"],
-    )
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.goto("/login/")
-    page.fill("input[name=username]", "wg1")
-    page.fill("input[name=password]", "pw-test-123")
-    page.click("button[type=submit]")
+    page = phone_page(geolocation={"latitude": 39.8605, "longitude": 116.2905}, permissions=["geolocation"])
+    login(page, "wg1")
     page.wait_for_url("**/grid/")
     page.wait_for_selector("text=已定位")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    no_horizontal_scroll(page)
     assert page.locator(f"[data-order='{order.number}']").is_visible()
 
     # Report a problem with a photo: the browser's position, an order on channel 网格上报.
@@ -99,7 +64,7 @@ def test_grid_worker_page_at_390px(browser, live_server, units, users):
     page.wait_for_selector("text=已处置完成")
     finding.refresh_from_db()
     assert finding.closed_at is not None
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    no_horizontal_scroll(page)
 
     # A bad file: a Chinese message on the page, nothing stored.
     page.fill("textarea[name=description]", "再报一个")
@@ -111,9 +76,3 @@ def test_grid_worker_page_at_390px(browser, live_server, units, users):
     page.wait_for_selector("[data-error]")
     assert "可执行程序" in page.inner_text("[data-error]")
     assert GridReport.objects.count() == 2
-    context.close()
-
-
-def _shot(name: str) -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    return SHOTS / f"{name}.png"

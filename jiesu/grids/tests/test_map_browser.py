@@ -5,22 +5,20 @@ error; the dispatcher sends the order to the grid worker to verify (先行核实
 import pytest
 from playwright.sync_api import expect
 
+from jiesu.common.testing.browser import _shot, login
 from jiesu.grids.tests.helpers import make_grid, make_worker, order_datum
-from jiesu.grids.tests.test_browser import _shot, browser  # noqa: F401  (fixture)
 from jiesu.workorders import services as orders
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_order_page_map_and_verification_under_csp(browser, live_server, units, users):  # noqa: F811
+def test_order_page_map_and_verification_under_csp(new_page, units, users):
     grid = make_grid()
     worker = make_worker(units, grid)
     lat, lng = order_datum(39.861, 116.291)
     order, _ = orders.create_order(user=users["agent"], content="路灯不亮", lat=lat, lng=lng)
 
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15000)
+    page = new_page(1280, bypass_csp=False)
     problems = []
     # Chromium asks for /favicon.ico by itself; the site has none.
     page.on(
@@ -30,11 +28,7 @@ def test_order_page_map_and_verification_under_csp(browser, live_server, units, 
         ),
     )
     page.on("pageerror", lambda e: problems.append(str(e)))
-    page.goto("/login/")
-    page.fill("input[name=username]", "dispatcher")
-    page.fill("input[name=password]", "pw-test-123")
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    login(page, "dispatcher")
 
     page.goto(f"/orders/{order.pk}/")
     page.wait_for_selector(".lmap[data-ready='1']")
@@ -51,10 +45,9 @@ def test_order_page_map_and_verification_under_csp(browser, live_server, units, 
         page.goto(path)
         page.wait_for_selector(".lmap[data-ready='1']", state="attached")
     assert problems == []
-    context.close()
 
 
-def test_dashboard_map_shades_grids_by_volume(browser, live_server, units, users):  # noqa: F811
+def test_dashboard_map_shades_grids_by_volume(new_page, units, users):
     import random
 
     from django.core.management import call_command
@@ -74,13 +67,8 @@ def test_dashboard_map_shades_grids_by_volume(browser, live_server, units, users
         lat, lng = geo.wgs84_to_gcj02(point.y, point.x)
         orders.create_order(user=users["agent"], content=f"诉求{n}", lat=lat, lng=lng)
 
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    page.goto("/login/")
-    page.fill("input[name=username]", "district_leader")
-    page.fill("input[name=password]", "pw-test-123")
-    page.click("button[type=submit]")
+    page = new_page(1280, bypass_csp=False)
+    login(page, "district_leader")
     from django.utils import timezone
 
     page.goto(f"/reports/dashboard/?month={timezone.localdate():%Y-%m}")
@@ -90,4 +78,3 @@ def test_dashboard_map_shades_grids_by_volume(browser, live_server, units, users
     assert shaded.count() >= 1
     page.locator(".lmap").scroll_into_view_if_needed()
     page.locator(".lmap").screenshot(path=str(_shot("dashboard-grids")))
-    context.close()

@@ -10,43 +10,19 @@ import pytest
 
 from jiesu.attachments.models import Attachment
 from jiesu.attachments.tests import samples
+from jiesu.common.testing.browser import _shot, login, no_horizontal_scroll
 from jiesu.grids.tests.helpers import PHOTO_POINT, make_grid, make_worker
-from jiesu.grids.tests.test_browser import _shot, browser  # noqa: F401  (fixture)
 from jiesu.hazards import services
 from jiesu.hazards.models import Hazard, HazardState, Inspection
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _no_horizontal_scroll(page) -> None:
-    # A page reached by a click may be laid out before its stylesheet has arrived (seen in CI:
-    # the unstyled table measured 461 px); measure the styled page.
-    page.wait_for_load_state("load")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    # Nor any single control wider than the screen.
-    widest = page.evaluate(
-        "Math.max(...[...document.querySelectorAll('input,select,button,label,a')].map(e => e.getBoundingClientRect().right))"
-    )
-    assert widest <= 390
-
-
-def _phone(browser, live_server):  # noqa: F811
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="zh-CN",
-    )
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.goto("/login/")
-    page.fill("input[name=username]", "wg1")
-    page.fill("input[name=password]", "pw-test-123")
-    page.click("button[type=submit]")
+def _phone(phone_page):
+    page = phone_page()
+    login(page, "wg1")
     page.wait_for_url("**/grid/")
-    return context, page
+    return page
 
 
 def _within_screen_and_thumb_sized(locator) -> None:
@@ -57,7 +33,7 @@ def _within_screen_and_thumb_sized(locator) -> None:
     assert box["height"] >= 44, box
 
 
-def test_inspection_form_at_390px(browser, live_server, units, users, _attachments_in_tmp):  # noqa: F811
+def test_inspection_form_at_390px(phone_page, units, users, _attachments_in_tmp):
     grid = make_grid()
     make_worker(units, grid)
     services.load_checklists()
@@ -72,13 +48,13 @@ def test_inspection_form_at_390px(browser, live_server, units, users, _attachmen
     )
     assert enterprise.grid_id == grid.pk
 
-    context, page = _phone(browser, live_server)
+    page = _phone(phone_page)
     page.click("text=企安安排查")
     page.wait_for_selector("#enterprises")
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
     page.locator(f"[data-enterprise='{enterprise.pk}'] a").click()
     page.wait_for_selector("#inspection-form")
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
 
     # Refused first (a 不符合 item without a note): the message, and the answers are kept.
     page.locator("[data-item=C02] label.insp-fail").click()
@@ -94,21 +70,20 @@ def test_inspection_form_at_390px(browser, live_server, units, users, _attachmen
         "#inspection-form input[name=photos]",
         files=[{"name": "软管.jpg", "mimeType": "image/jpeg", "buffer": samples.photo()}],
     )
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
     page.screenshot(path=str(_shot("hazard-inspect-390")), full_page=True)
     page.click("#inspection-form button[type=submit]")
     page.wait_for_selector("text=发现隐患 1 项")
     assert page.url.endswith("/hazards/inspect/")  # back to the list for the next enterprise
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
 
     hazard = Hazard.objects.get()
     assert hazard.finding.item_code == "C02" and hazard.level == "major"
     assert hazard.description.endswith("燃气软管老化开裂，长度超过2米")
     assert Attachment.objects.get().owner == hazard.finding.inspection
-    context.close()
 
 
-def test_hazard_list_and_detail_at_390px(browser, live_server, units, users, _attachments_in_tmp):  # noqa: F811
+def test_hazard_list_and_detail_at_390px(phone_page, new_page, units, users, _attachments_in_tmp):
     grid = make_grid()
     make_worker(units, grid)
     services.load_checklists()
@@ -132,10 +107,10 @@ def test_hazard_list_and_detail_at_390px(browser, live_server, units, users, _at
     )
     hazard = Hazard.objects.filter(finding__item_code="C02").get()
 
-    context, page = _phone(browser, live_server)
+    page = _phone(phone_page)
     page.click("#nav-hazards")
     page.wait_for_selector("#hazards")
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
     # Cards, not a table: no column headers; each figure and each hazard under its label.
     assert not page.locator("#hazards thead").is_visible()
     assert not page.locator("#hazard-figures thead").is_visible()
@@ -148,13 +123,20 @@ def test_hazard_list_and_detail_at_390px(browser, live_server, units, users, _at
     assert '"整改期限"' in labels and '"状态"' in labels
     _within_screen_and_thumb_sized(page.locator("#new-inspection"))
     _within_screen_and_thumb_sized(page.locator(".hz-filter button"))
+    # 只看我的网格 from the phone: both hazards are in the worker's grid.
+    _within_screen_and_thumb_sized(page.locator("label", has=page.locator("#only-mine")))
+    page.check("#only-mine")
+    page.click(".hz-filter button")
+    page.wait_for_url("**mine=1**")
+    no_horizontal_scroll(page)
+    assert page.locator("[data-hazard]").count() == 2
     go = card.locator("a.button")
     _within_screen_and_thumb_sized(go)
     page.screenshot(path=str(_shot("hazard-list-390")), full_page=True)
 
     go.click()
     page.wait_for_selector("#hazard-actions")
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
     rectified = page.locator("form[data-action=rectified]")
     _within_screen_and_thumb_sized(rectified.locator("input[name=note]"))
     _within_screen_and_thumb_sized(rectified.locator("button[type=submit]"))
@@ -162,7 +144,7 @@ def test_hazard_list_and_detail_at_390px(browser, live_server, units, users, _at
     rectified.locator("input[name=note]").fill("已更换燃气报警器并检测合格")
     rectified.locator("button[type=submit]").click()
     page.wait_for_selector("text=已保存")
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
     hazard.refresh_from_db()
     assert hazard.state == HazardState.AWAITING
 
@@ -179,17 +161,10 @@ def test_hazard_list_and_detail_at_390px(browser, live_server, units, users, _at
     hazard.refresh_from_db()
     assert hazard.state == HazardState.CLOSED
     assert page.locator("text=当前无可执行操作").is_visible()
-    context.close()
 
     # The desk keeps its table: column headers and a row per hazard.
-    desk = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800}, locale="zh-CN")
-    page = desk.new_page()
-    page.goto("/login/")
-    page.fill("input[name=username]", "wg1")
-    page.fill("input[name=password]", "pw-test-123")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/grid/")
+    page = new_page(1280)
+    login(page, "wg1")
     page.goto("/hazards/")
     assert page.locator("#hazards thead").is_visible()
     assert page.evaluate("getComputedStyle(document.querySelector('#hazards tbody tr')).display") == "table-row"
-    desk.close()

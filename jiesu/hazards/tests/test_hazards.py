@@ -170,3 +170,41 @@ def test_inspection_page(enterprise, users, client, _attachments_in_tmp):
     assert ok.status_code == 302
     hazard = Hazard.objects.get()
     assert hazard.level == "major" and Attachment.objects.get().owner == hazard.finding.inspection
+
+
+def test_grid_worker_filters_the_list_to_their_grids(enterprise, units, users, client):
+    from jiesu.grids.tests.helpers import FENGTAI, PHOTO_POINT, make_grid, make_worker
+
+    grid = make_grid()
+    worker = make_worker(units, grid)
+    inside = services.register_enterprise(
+        name="网格内五金店", credit_code="91110106MA01GRID1X", industry="餐饮", street=FENGTAI,
+        lat=PHOTO_POINT[0], lng=PHOTO_POINT[1],
+    )  # fmt: skip
+    assert inside.grid_id == grid.pk and enterprise.grid_id != grid.pk
+    for e in (enterprise, inside):
+        services.inspect(user=users["handler"], enterprise_id=e.pk, checklist="CATERING",
+                         results=answers(["C01", "C02", "C03"], failed=["C02"]), at=MONDAY)  # fmt: skip
+    assert [h.enterprise for h in selectors.hazards(worker=worker)] == [inside]
+
+    client.force_login(worker)
+    everything = client.get("/hazards/").content.decode()
+    assert "网格内五金店" in everything and "和美餐厅" in everything and 'id="only-mine"' in everything
+    mine = client.get("/hazards/", {"mine": "1"}).content.decode()
+    assert "网格内五金店" in mine and "和美餐厅" not in mine
+    assert 'id="only-mine" checked' in mine
+
+    # Other roles have no grids: the box is not offered and mine=1 changes nothing.
+    client.force_login(users["dispatcher"])
+    page = client.get("/hazards/", {"mine": "1"}).content.decode()
+    assert 'id="only-mine"' not in page and "和美餐厅" in page and "网格内五金店" in page
+
+
+def test_grid_worker_with_no_hazard_in_their_grids_is_told_so(enterprise, users, units, client):
+    from jiesu.grids.tests.helpers import make_grid, make_worker
+
+    services.inspect(user=users["handler"], enterprise_id=enterprise.pk, checklist="CATERING",
+                     results=answers(["C01", "C02", "C03"], failed=["C02"]), at=MONDAY)  # fmt: skip
+    client.force_login(make_worker(units, make_grid()))  # the grid is far from 和美餐厅
+    page = client.get("/hazards/", {"mine": "1"}).content.decode()
+    assert "和美餐厅" not in page and "您负责的网格内暂无隐患" in page

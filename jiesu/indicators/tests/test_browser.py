@@ -4,67 +4,19 @@ imports a file with a bad row. Screenshots of each page go to var/screenshots/ (
 JIESU_SCREENSHOTS_DIR, e.g. docs/screenshots when refreshing the documentation)."""
 
 import csv
-import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from jiesu.common.testing.browser import login, shot
 from jiesu.indicators import demo
 from jiesu.indicators.models import FollowUpItem, ImportBatch, ReviewComment
 from jiesu.indicators.services import load_catalogue_file
 from jiesu.indicators.standings import month_add
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(settings.BASE_DIR) / os.environ.get("JIESU_SCREENSHOTS_DIR", "var/screenshots")
-PASSWORD = "pw-test-123"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium"
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def new_page(browser, live_server):
-    contexts = []
-
-    def make():
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1440, "height": 900}, locale="zh-CN")
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(20000)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def login(page, username: str) -> None:
-    page.goto("/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 @pytest.fixture

@@ -5,14 +5,14 @@ var/screenshots (JIESU_SCREENSHOTS_DIR=docs/screenshots refreshes the documentat
 import pytest
 from django.utils import timezone
 
+from jiesu.common.testing.browser import login, shot
 from jiesu.insights.services import refresh_forecasts, refresh_hotspots, refresh_seasonal
 from jiesu.insights.testing import history
-from jiesu.web.tests.test_browser import browser, login, new_page, shot  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_proactive_pages_render_their_charts(new_page, users, units):  # noqa: F811
+def test_proactive_pages_render_their_charts(new_page, users, units):
     now = timezone.now()
     history(now=now)
     refresh_hotspots(now=now)

@@ -8,13 +8,13 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from jiesu.web.tests.test_browser import browser, login, new_page, shot  # noqa: F401  (fixtures)
+from jiesu.common.testing.browser import login, shot
 from jiesu.workorders import services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_leader_pages_tell_the_truth(new_page, users, month_of_orders):  # noqa: F811
+def test_leader_pages_tell_the_truth(new_page, users, month_of_orders):
     page = new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -48,7 +48,7 @@ def test_leader_pages_tell_the_truth(new_page, users, month_of_orders):  # noqa:
     assert errors == []
 
 
-def test_timeline_shows_years_and_relative_times(new_page, users, units):  # noqa: F811
+def test_timeline_shows_years_and_relative_times(new_page, users, units):
     tz = dt.timezone(dt.timedelta(hours=8))
     old, _ = services.create_order(
         user=users["agent"],

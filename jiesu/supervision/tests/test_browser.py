@@ -3,74 +3,22 @@ a leader finds the lagging items in one click, a street reports progress with a 
 public progress page and the meetings page. Screenshots go to var/screenshots/ (or
 JIESU_SCREENSHOTS_DIR=docs/screenshots)."""
 
-import os
-from pathlib import Path
-
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
 from jiesu.attachments.models import Attachment
 from jiesu.attachments.tests import samples
+from jiesu.common.testing.browser import login, shot
 from jiesu.supervision.demo import load_all
 from jiesu.supervision.models import SupervisionItem
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(settings.BASE_DIR) / os.environ.get("JIESU_SCREENSHOTS_DIR", "var/screenshots")
-PASSWORD = "pw-test-123"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium"
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def new_page(browser, live_server):
-    contexts = []
-
-    def make(width=1440):
-        context = browser.new_context(
-            base_url=live_server.url, viewport={"width": width, "height": 900}, locale="zh-CN"
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-
 
 @pytest.fixture
 def demo(reference):
     return load_all(data_dir=settings.BASE_DIR / "data" / "supervision", today=timezone.localdate())
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def login(page, username: str) -> None:
-    page.goto("/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def test_leader_unit_and_public(new_page, demo, users, tmp_path):

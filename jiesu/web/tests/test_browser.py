@@ -1,81 +1,17 @@
 """End to end in real headless Chromium against a live server: the full loop by five roles in
-turn, and the refusals. Saves a screenshot of each main page to var/screenshots/, or to the folder in
-JIESU_SCREENSHOTS_DIR (`JIESU_SCREENSHOTS_DIR=docs/screenshots` refreshes the documentation's images;
-by default a test run leaves the committed images alone).
+turn, and the refusals. Saves a screenshot of each main page (see jiesu/common/testing/browser.py,
+which also holds the fixtures: Chromium, new_page, phone_page)."""
 
-Chromium is Debian's /usr/bin/chromium; when it is missing these tests fail (never skip), so CI
-cannot pass without having run them."""
-
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
+from jiesu.common.testing.browser import login, post_with_csrf, shot
 from jiesu.workorders.models import State, WorkOrder, WorkOrderEvent
 from jiesu.workorders.tests.factories import spot_check_rates
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(settings.BASE_DIR) / os.environ.get("JIESU_SCREENSHOTS_DIR", "var/screenshots")
-PASSWORD = "pw-test-123"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium"
-    # Playwright's sync API runs an event loop; Django must allow sync DB access beside it.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def new_page(browser, live_server):
-    contexts = []
-
-    def make():
-        # Playwright's polling waits (wait_for_function) evaluate strings in the page, which the
-        # production CSP refuses; the policy itself is checked in test_csp_browser.py.
-        context = browser.new_context(
-            base_url=live_server.url, viewport={"width": 1440, "height": 900}, locale="zh-CN", bypass_csp=True
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def login(page, username: str) -> None:
-    page.goto("/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-
-
-def post_with_csrf(page, path: str, data: dict | None = None):
-    token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
-    return page.request.post(path, form=data or {}, headers={"X-CSRFToken": token, "Referer": page.url})
 
 
 def test_full_loop_by_five_roles(new_page, users, units, busy_district):

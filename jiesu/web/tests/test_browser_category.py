@@ -3,8 +3,8 @@ types, a pick by pinyin initials replaces it, and the order records which."""
 
 import pytest
 
+from jiesu.common.testing.browser import login, shot
 from jiesu.dispatch.routing import load_routing_model
-from jiesu.web.tests.test_browser import browser, login, new_page, shot  # noqa: F401 (fixtures)
 from jiesu.workorders.models import Category, WorkOrder
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,7 +18,7 @@ def saved(page, old: str = "") -> WorkOrder:
     return WorkOrder.objects.get(number=page.locator("#saved [data-number]").inner_text().strip())
 
 
-def test_category_proposed_then_picked_by_initials(new_page, users):  # noqa: F811
+def test_category_proposed_then_picked_by_initials(new_page, users):
     load_routing_model()  # loaded once per process: the live server's thread finds it ready
     page = new_page()
     login(page, "agent")

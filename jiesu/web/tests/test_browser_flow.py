@@ -6,14 +6,14 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from jiesu.web.tests.test_browser import browser, login, new_page, shot  # noqa: F401  (fixtures)
+from jiesu.common.testing.browser import login, shot
 from jiesu.web.tests.test_callback_desk import resolved_order
 from jiesu.workorders.models import State, WorkOrder
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_callback_desk_errors_on_the_page_then_redo(new_page, users, units):  # noqa: F811
+def test_callback_desk_errors_on_the_page_then_redo(new_page, users, units):
     old = resolved_order(users, units, at=timezone.now() - dt.timedelta(days=400), content="去年办结未回访")
     order = resolved_order(users, units, content="今天办结：芳城园路灯不亮")
     page = new_page()
@@ -49,7 +49,7 @@ def test_callback_desk_errors_on_the_page_then_redo(new_page, users, units):  # 
     assert WorkOrder.objects.get(pk=order.pk).state == State.IN_PROGRESS
 
 
-def test_escalate_whistle_report_and_joint_handling(new_page, users, units):  # noqa: F811
+def test_escalate_whistle_report_and_joint_handling(new_page, users, units):
     from jiesu.workorders.tests.factories import order_in_state
 
     order = order_in_state(State.IN_PROGRESS, users=users, units=units)
@@ -111,7 +111,7 @@ def test_escalate_whistle_report_and_joint_handling(new_page, users, units):  # 
     shot(leader, "escalations")
 
 
-def test_intake_asks_for_a_phone_or_an_anonymous_reason(new_page, users):  # noqa: F811
+def test_intake_asks_for_a_phone_or_an_anonymous_reason(new_page, users):
     page = new_page()
     login(page, "agent")
     page.fill("#content", "楼下烧烤店油烟很大，晚上一直营业")

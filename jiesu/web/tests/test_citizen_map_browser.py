@@ -10,7 +10,6 @@ import pytest
 
 from jiesu.common import geo
 from jiesu.grids.selectors import order_point
-from jiesu.web.tests.test_browser import browser  # noqa: F401  (fixture)
 from jiesu.workorders.models import WorkOrder
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,13 +23,9 @@ def _metres(a, b) -> float:
     return math.hypot(dx, dy)
 
 
-def test_picked_point_is_stored_where_the_citizen_clicked(browser, live_server, units, settings):  # noqa: F811
+def test_picked_point_is_stored_where_the_citizen_clicked(new_page, units, settings):
     assert getattr(settings, "JIESU_ORDER_COORDINATES", geo.GCJ02) == geo.GCJ02  # the page is drawn in it
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="zh-CN", bypass_csp=True
-    )
-    page = context.new_page()
-    page.set_default_timeout(15000)
+    page = new_page(1280)
     page.goto("/citizen/")
     page.wait_for_selector("#map[data-ready='1']")
     # Where TARGET is drawn: the outline is in GCJ-02, so is the pixel's place on it.
@@ -60,4 +55,3 @@ def test_picked_point_is_stored_where_the_citizen_clicked(browser, live_server, 
     order = WorkOrder.objects.get()
     assert (order.lat, order.lng) == pytest.approx(sent, abs=1e-6)
     assert _metres(order_point(order), TARGET) < 150  # what grid lookup and the map use
-    context.close()

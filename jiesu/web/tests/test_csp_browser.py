@@ -5,29 +5,12 @@ JIESU_SCREENSHOTS_DIR=docs/screenshots)."""
 
 import pytest
 
+from jiesu.common.testing.browser import login, shot
 from jiesu.notify import services as notify
-from jiesu.web.tests.test_browser import browser, login, shot  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PAGES = ["/console/", "/intake/", "/callback/", "/overview/", "/orders/", "/inbox/", "/inbox/settings/"]
-
-
-@pytest.fixture
-def new_page(browser, live_server):  # noqa: F811
-    """Pages under the real policy (test_browser's pages bypass it for Playwright's polling)."""
-    contexts = []
-
-    def make():
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1440, "height": 900}, locale="zh-CN")
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def watch(page):
@@ -59,7 +42,7 @@ def test_pages_run_under_the_csp_without_violations(new_page, users, busy_distri
             },
             users=[users["admin"]],
         )
-    page = new_page()
+    page = new_page(bypass_csp=False)
     problems = watch(page)
     login(page, "admin")
     for url in PAGES + [f"/orders/{busy_district[8].pk}/", "/reports/dashboard/"]:
@@ -88,7 +71,7 @@ def test_pages_run_under_the_csp_without_violations(new_page, users, busy_distri
     assert page.locator(".bell .badge").count() == 0
     assert not problems, problems
 
-    citizen = new_page()
+    citizen = new_page(bypass_csp=False)
     citizen_problems = watch(citizen)
     citizen.goto("/citizen/")
     citizen.wait_for_selector("[_echarts_instance_] canvas", state="attached")

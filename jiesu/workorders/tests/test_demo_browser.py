@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from jiesu.web.tests.test_browser import browser, login, new_page, shot  # noqa: F401  (fixtures)
+from jiesu.common.testing.browser import login, shot
 from jiesu.workorders.demo import create_demo_users
 from jiesu.workorders.demo_recent import load_recent_demo
 from jiesu.workorders.models import WorkOrder
@@ -21,7 +21,7 @@ pytestmark = [
 ]
 
 
-def test_demo_pages(new_page, users):  # noqa: F811
+def test_demo_pages(new_page, users):
     from jiesu.assessment.services import load_rule_file
 
     load_rule_file(path=Path(settings.BASE_DIR) / "data" / "assessment" / "rules-huairou-2021.yaml")
