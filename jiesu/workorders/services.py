@@ -133,15 +133,18 @@ def _from_row(model, fields, converters, values):
 _LOCK_PLAN: dict[str, tuple] = {}
 
 
-def _begin_pending() -> bytes | None:
+def _begin_pending(cursor) -> bytes | None:
     """The BEGIN psycopg would send on its own before the next statement (the transaction was
-    opened by `transaction.atomic()` but nothing has been sent yet), else None."""
+    opened by `transaction.atomic()` but nothing has been sent yet), else None. Only with the
+    client-side cursor (Django's default): server-side binding takes one statement per call."""
     if connection.vendor != "postgresql" or not connection.in_atomic_block:
         return None
-    raw = connection.connection
-    from psycopg import pq  # PostgreSQL only
+    import psycopg  # PostgreSQL only
 
-    if getattr(raw, "_autocommit", True) or raw.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+    raw = connection.connection
+    if not isinstance(getattr(cursor, "cursor", None), psycopg.ClientCursor):
+        return None
+    if getattr(raw, "_autocommit", True) or raw.pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         return None
     return raw._get_tx_start_command()
 
@@ -152,7 +155,7 @@ def _execute_opening(cursor, sql: str, params: list) -> None:
     a round trip of its own: psycopg is told it is in autocommit for this one call, so that it
     sends no BEGIN itself, and the statement string opens the transaction — the same BEGIN, with
     the connection's isolation level. Afterwards psycopg sees the transaction open, as usual."""
-    begin = _begin_pending()
+    begin = _begin_pending(cursor)
     if begin is None:
         cursor.execute(sql, params)
         return
