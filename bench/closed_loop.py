@@ -11,6 +11,10 @@ database after every run of the loop, so both meet the same load on a shared mac
 the ratio of the loop's events/s to pgbench's tps (medians): how much of what the database can
 commit the closed loop gets (target ≥ 0.5).
 
+`--round-trips N` (PostgreSQL) drives N loops in this process and prints, per loop, the statements
+sent through cursors, the commands psycopg sends by itself (BEGIN, COMMIT) and their sum: the
+round trips to the server.
+
 The database is a dedicated one (var/bench.sqlite3 or PostgreSQL database jiesu_bench), rebuilt
 at start. Workers are separate processes with their own connections, each driving its own orders.
 """
@@ -129,6 +133,44 @@ def _worker(db: str, count: int, seed: int, queue, facts: bool = True, folded: b
     queue.put((elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
 
 
+class _NoQueue:
+    def put(self, item) -> None:
+        pass
+
+
+def round_trips(loops: int) -> None:
+    """Statements and psycopg's own commands per loop, one worker in this process (after a warm-up
+    of 5 loops, which fills the per-process caches)."""
+    from django.db import connection
+
+    _worker("postgres", 5, 900_000, _NoQueue())
+    raw = connection.connection
+    commands: list[str] = []
+    statements = [0]
+    original = raw._exec_command
+
+    def spy(command, *args, **kwargs):
+        commands.append(bytes(command).decode())
+        return original(command, *args, **kwargs)
+
+    def count(execute, sql, params, many, context):
+        statements[0] += 1
+        return execute(sql, params, many, context)
+
+    raw._exec_command = spy
+    try:
+        with connection.execute_wrapper(count):
+            _worker("postgres", loops, 910_000, _NoQueue())
+    finally:
+        del raw._exec_command
+    sent = statements[0] - 5  # the worker's look-ups of its users
+    print(
+        f"per loop: statements {sent / loops:.1f}, psycopg's own commands {len(commands) / loops:.1f} "
+        f"(BEGIN {commands.count('BEGIN') / loops:.1f}, COMMIT {commands.count('COMMIT') / loops:.1f}), "
+        f"round trips {(sent + len(commands)) / loops:.1f}"
+    )
+
+
 def run_once(
     db: str, orders: int, workers: int, run: int, facts: bool = True, folded: bool = True
 ) -> tuple[float, int]:
@@ -213,6 +255,7 @@ def main() -> None:
         action="store_true",
         help="PostgreSQL: alternate runs with the ORM path (update, event, facts as separate statements)",
     )
+    parser.add_argument("--round-trips", type=int, default=0, metavar="N", help="PostgreSQL: count per loop, N loops")
     args = parser.parse_args()
     if args.without_notify:
         os.environ["JIESU_BENCH_WITHOUT_NOTIFY"] = "1"
@@ -221,6 +264,11 @@ def main() -> None:
     if args.synchronous_commit:
         os.environ["JIESU_PG_SYNCHRONOUS_COMMIT"] = args.synchronous_commit
     _prepare(args.db)
+    if args.round_trips:
+        if args.db != "postgres":
+            parser.error("--round-trips counts PostgreSQL's round trips: use --db postgres")
+        round_trips(args.round_trips)
+        return
     from django.db import connections
 
     connections.close_all()  # forked workers open their own

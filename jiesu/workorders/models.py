@@ -152,6 +152,10 @@ def new_tracking_code() -> str:
 
 
 class WorkOrder(models.Model):
+    # On PostgreSQL the `varchar_pattern_ops` twins Django adds beside the indexes of number,
+    # tracking_code, client_ref and requester_phone are dropped (migration 0014: no prefix search on
+    # them; each action writes every index of the row). An AlterField of one of these fields would
+    # create its twin again: drop it in the same migration.
     number = models.CharField("工单编号", max_length=32, unique=True)
     tracking_code = models.CharField(
         "查询码", max_length=16, unique=True, null=True, blank=True, default=new_tracking_code, editable=False

@@ -133,6 +133,41 @@ def _from_row(model, fields, converters, values):
 _LOCK_PLAN: dict[str, tuple] = {}
 
 
+def _begin_pending(cursor) -> bytes | None:
+    """The BEGIN psycopg would send on its own before the next statement (the transaction was
+    opened by `transaction.atomic()` but nothing has been sent yet), else None. Only with the
+    client-side cursor (Django's default): server-side binding takes one statement per call."""
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        return None
+    import psycopg  # PostgreSQL only
+
+    raw = connection.connection
+    if not isinstance(getattr(cursor, "cursor", None), psycopg.ClientCursor):
+        return None
+    if getattr(raw, "_autocommit", True) or raw.pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        return None
+    return raw._get_tx_start_command()
+
+
+def _execute_opening(cursor, sql: str, params: list) -> None:
+    """Execute the first statement of an action's transaction. On PostgreSQL its BEGIN travels
+    with it (psycopg's client-side cursor runs several statements in one call) instead of costing
+    a round trip of its own: psycopg is told it is in autocommit for this one call, so that it
+    sends no BEGIN itself, and the statement string opens the transaction — the same BEGIN, with
+    the connection's isolation level. Afterwards psycopg sees the transaction open, as usual."""
+    begin = _begin_pending(cursor)
+    if begin is None:
+        cursor.execute(sql, params)
+        return
+    raw = connection.connection
+    raw._autocommit = True
+    try:
+        cursor.execute(f"{begin.decode()}; {sql}", params)
+    finally:
+        raw._autocommit = False
+    cursor.cursor.nextset()  # on to the statement's own result
+
+
 def _lock(order_id: int) -> WorkOrder:
     plan = _LOCK_PLAN.get(connection.vendor)
     if plan is None:
@@ -142,7 +177,7 @@ def _lock(order_id: int) -> WorkOrder:
         _LOCK_PLAN[connection.vendor] = plan
     sql, order_fields, order_converters, unit_fields, unit_converters = plan
     with connection.cursor() as cursor:
-        cursor.execute(sql, [order_id])
+        _execute_opening(cursor, sql, [order_id])
         row = cursor.fetchone()
     if row is None:
         raise NotFound("工单不存在", code="order_not_found")
@@ -291,7 +326,9 @@ def _insert_and_append(*, order: WorkOrder, prefix: str, event: WorkOrderEvent) 
     params = [_order_sequence(), prefix, *_db_values(_ORDER_FIELDS, order, add=True), *_event_params(event)]
     sql, params = _with_folds(sql, params, at=event.at)
     with connection.cursor() as cursor:
-        cursor.execute(sql + "\nSELECT new_order.id, new_order.number, new_event.id FROM new_order, new_event", params)
+        _execute_opening(
+            cursor, sql + "\nSELECT new_order.id, new_order.number, new_event.id FROM new_order, new_event", params
+        )
         order.pk, order.number, event_id = cursor.fetchone()
     order._state.adding = False
     order._state.db = connection.alias
