@@ -144,7 +144,10 @@ def _begin_pending(cursor) -> bytes | None:
     raw = connection.connection
     if not isinstance(getattr(cursor, "cursor", None), psycopg.ClientCursor):
         return None
-    if getattr(raw, "_autocommit", True) or raw.pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+    # psycopg's private names (pinned 3.3.x): a later psycopg without them takes the plain path.
+    if not hasattr(raw, "_get_tx_start_command") or getattr(raw, "_autocommit", True):
+        return None
+    if raw.pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         return None
     return raw._get_tx_start_command()
 
