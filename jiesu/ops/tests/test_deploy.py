@@ -46,11 +46,14 @@ def test_debug_is_off_unless_set_and_secret_key_is_required():
     assert "未设置 SECRET_KEY" in result.stderr and "SECRET_KEY is required when DEBUG is off" in result.stderr
 
 
-def test_offline_commands_run_without_the_production_secret_key():
+def test_offline_commands_run_without_the_production_secret_key(tmp_path):
     """An evaluator's `manage.py workdays/evaluate_routing …` needs no SECRET_KEY (a one-off key);
     anything else, like `check` (as above) or `migrate`, still refuses to start without it."""
-    result = manage("workdays", "--start", "2027-01-29T10:00", "--add-days", "3")
+    # A database of its own: on bin/test's PostgreSQL pass DATABASE_URL names a database that only
+    # exists with the test prefix.
+    fresh = f"sqlite:///{tmp_path / 'offline.sqlite3'}"
+    result = manage("workdays", "--start", "2027-01-29T10:00", "--add-days", "3", DATABASE_URL=fresh)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].startswith("due=2027-02-03"), result.stdout
-    refused = manage("migrate", "--check")
+    refused = manage("migrate", "--check", DATABASE_URL=fresh)
     assert refused.returncode != 0 and "未设置 SECRET_KEY" in refused.stderr
