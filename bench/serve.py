@@ -12,7 +12,10 @@ errors and the PostgreSQL connections the server holds. Loopback only, bounded i
    random page and filter, half GET /api/v1/orders/{id}), over at most `--connections` keep-alive
    connections; a request that waits for a free connection counts that wait in its latency.
 4. Samples pg_stat_activity for the database every 0.2 s (the maximum and the idle ones).
-Prints achieved rate, errors, latency median/p95/p99, the connection figures and the load."""
+5. Reads /proc before and after each run: the CPU time of the server's processes (gunicorn master and
+   workers), of PostgreSQL's backends for the database, of this load generator, and the machine's
+   busy share — where the two cores went, per request.
+Prints achieved rate, errors, latency median/p95/p99, the connection figures, the CPU split and the load."""
 
 import argparse
 import asyncio
@@ -115,6 +118,7 @@ def start_server(args, port: int) -> subprocess.Popen:
         "JIESU_WEB_THREADS": str(args.threads),
         "JIESU_REQUEST_LOG_LEVEL": "WARNING",
         "LOG_LEVEL": "WARNING",
+        "PGAPPNAME": APP_NAME,  # libpq tags the server's connections: their backends' CPU is counted
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     if args.pool_max:
@@ -143,6 +147,55 @@ class Connections:
                 ).fetchone()
                 self.samples.append((total, idle))
                 time.sleep(0.2)
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+APP_NAME = "jiesu-bench-serve"
+
+
+def _proc_stat(pid: str) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rindex(")") + 2 :].split()  # fields from the state on (the name may hold spaces)
+
+
+def cpu_snapshot(server_pgid: int, db_url: str) -> dict:
+    """CPU seconds so far of the server's process group, of each PostgreSQL backend serving it (by
+    application name: another session's queries on the same database are not counted) and of this
+    process, and the machine's busy/total seconds (/proc/stat)."""
+    server = 0.0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        fields = _proc_stat(pid)
+        if fields is not None and int(fields[2]) == server_pgid:  # bin/serve runs in a session of its own
+            server += (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+    with psql(db_url, "postgres") as conn:
+        pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", [APP_NAME])]
+    backends = {}
+    for pid in pids:
+        fields = _proc_stat(str(pid))
+        if fields is not None:
+            backends[pid] = (int(fields[11]) + int(fields[12])) / TICK
+    own = os.times()
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return {
+        "server": server, "backends": backends, "client": own.user + own.system,
+        "busy": (sum(values) - idle) / TICK, "total": sum(values) / TICK,
+    }  # fmt: skip
+
+
+def cpu_report(before: dict[str, float], after: dict[str, float], requests: int) -> str:
+    d = {k: after[k] - before[k] for k in before if k != "backends"}
+    d["postgres"] = sum(cpu - before["backends"].get(pid, 0.0) for pid, cpu in after["backends"].items())
+    per = {k: 1000 * d[k] / max(requests, 1) for k in ("server", "postgres", "client")}
+    other = 1000 * (d["busy"] - d["server"] - d["postgres"] - d["client"]) / max(requests, 1)
+    return (
+        f"CPU per request: server {per['server']:.2f} ms, PostgreSQL {per['postgres']:.2f} ms, "
+        f"load generator {per['client']:.2f} ms, rest of the machine {other:.2f} ms; "
+        f"machine busy {100 * d['busy'] / max(d['total'], 1e-9):.0f} %"
+    )
 
 
 async def request(pool: asyncio.Queue, port: int, path: str, token: str) -> tuple[int, float]:
@@ -211,7 +264,7 @@ def pct(values, q):
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def report(args, rate, results, elapsed, sampler, load_before):
+def report(args, rate, results, elapsed, sampler, load_before, cpu_line):
     ok = [t for s, t in results if s == 200]
     errors = len(results) - len(ok)
     statuses = {}
@@ -233,6 +286,7 @@ def report(args, rate, results, elapsed, sampler, load_before):
             f"PostgreSQL connections of the server: max {max(totals)}, median {statistics.median(totals):g}, "
             f"idle at the end {sampler.samples[-1][1]} ({len(sampler.samples)} samples)"
         )
+    print(cpu_line)
     print(
         f"load (uptime 1-min average): before {load_before:.2f}, after {os.getloadavg()[0]:.2f}; cores {os.cpu_count()}"
     )
@@ -266,12 +320,14 @@ def main():
             load_before = os.getloadavg()[0]
             thread = threading.Thread(target=sampler.run, daemon=True)
             thread.start()
+            cpu_before = cpu_snapshot(server.pid, args.db)
             results, elapsed = asyncio.run(
                 load(port, token, ids, rate=rate, seconds=args.seconds, connections=args.connections)
             )
+            cpu_line = cpu_report(cpu_before, cpu_snapshot(server.pid, args.db), len(results))
             sampler.stop.set()
             thread.join(5)
-            report(args, rate, results, elapsed, sampler, load_before)
+            report(args, rate, results, elapsed, sampler, load_before, cpu_line)
             if STOP.is_set():
                 break
             time.sleep(3)
