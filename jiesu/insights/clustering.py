@@ -22,6 +22,12 @@ from sklearn.cluster import MiniBatchKMeans
 # Members of one cluster differ on average by at most this cosine distance (0 = same words,
 # 1 = no word in common). Chosen once on TipDM 附件3 (a plateau: docs/insights.md), not per file.
 DISTANCE = 0.85
+# Two parts that are each a group already (≥ PART_MIN messages) may join up to GROUP_SLACK above the
+# distance: one problem at one place told in two ways (a shop's fumes and its noise, 魅力之城 on TipDM
+# 附件3) forms two tight groups whose average distance is just above it; two lone messages never join
+# there (their shared everyday words — 小区, 物业 — would make a false hotspot).
+GROUP_SLACK = 0.03
+PART_MIN = 3
 # Largest block clustered in one piece (pairwise distances: n² × 4 bytes; 6,000 → 144 MB).
 MAX_BLOCK = 6000
 
@@ -41,7 +47,13 @@ def _split_large(rows: np.ndarray, matrix: sparse.csr_matrix, *, seed: int) -> l
 
 
 def _cluster_block(
-    rows: np.ndarray, matrix: sparse.csr_matrix, times: np.ndarray | None, *, distance: float, window: float | None
+    rows: np.ndarray,
+    matrix: sparse.csr_matrix,
+    times: np.ndarray | None,
+    *,
+    distance: float,
+    window: float | None,
+    group_slack: float = GROUP_SLACK,
 ) -> np.ndarray:
     """Cluster labels (1…k) of one block."""
     if len(rows) == 1:
@@ -55,7 +67,43 @@ def _cluster_block(
         dist[np.abs(t[:, None] - t[None, :]) > window] = 1.0
     np.fill_diagonal(dist, 0.0)
     tree = linkage(squareform(dist, checks=False), method="average")
-    return fcluster(tree, t=distance, criterion="distance")
+    if group_slack <= 0:
+        return fcluster(tree, t=distance, criterion="distance")
+    return _cut(tree, len(rows), distance=distance, group_distance=distance + group_slack)
+
+
+def _cut(tree: np.ndarray, n: int, *, distance: float, group_distance: float) -> np.ndarray:
+    """Labels (1…k) from an average-linkage tree: a merge is kept at height ≤ `distance`, or at height
+    ≤ `group_distance` when both parts have ≥ PART_MIN members; a refused merge refuses every merge
+    above it (as a plain cut does), so a cluster is always a subtree."""
+    size = np.ones(2 * n - 1, dtype=np.int64)
+    refused = np.zeros(2 * n - 1, dtype=bool)
+    root = np.arange(2 * n - 1)  # each node's representative leaf-cluster
+    parent = np.arange(n)
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for step, (a, b, height, _count) in enumerate(tree):
+        a, b, node = int(a), int(b), n + step
+        size[node] = size[a] + size[b]
+        keep = (
+            not refused[a]
+            and not refused[b]
+            and (height <= distance or (height <= group_distance and min(size[a], size[b]) >= PART_MIN))
+        )
+        if keep:
+            ra, rb = find(root[a]), find(root[b])
+            parent[rb] = ra
+            root[node] = ra
+        else:
+            refused[node] = True
+    reps = np.array([find(i) for i in range(n)])
+    _, labels = np.unique(reps, return_inverse=True)
+    return labels.astype(np.int64) + 1
 
 
 def cluster(

@@ -30,7 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--top", type=int, default=20, help="写出前 N 个热点")
         parser.add_argument("--out", required=True, help="输出 CSV 路径")
         parser.add_argument("--window-days", type=float, default=None, help="同一热点成员的最大时间间隔（天）")
-        parser.add_argument("--distance", type=float, default=None, help="聚类距离阈值（默认0.85）")
+        parser.add_argument("--distance", type=float, default=None, help="聚类距离阈值（默认0.88）")
 
     def handle(self, *args, **opts):
         if opts["top"] < 1:
