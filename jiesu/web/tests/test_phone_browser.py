@@ -215,3 +215,43 @@ def test_without_javascript_the_menu_stays_open_and_wrapped(phone_page, users):
     links.filter(has_text="工单查询").click()
     page.wait_for_url("**/orders/")
     no_horizontal_scroll(page)
+
+
+def test_agent_on_a_phone_files_and_corrects_an_order(phone_page, users, units):
+    """Intake and the order's edit form at 390 px: every field and the buttons within the screen and
+    tall enough for a thumb; the order is filed by tapping 保存, then corrected from its page."""
+    page = phone_page()
+    login(page, "agent")
+    assert page.url.endswith("/intake/")
+    no_horizontal_scroll(page)
+    for field in ("#content", "input[name=address]", "input[name=requester_phone]"):
+        thumb_sized(page.locator(field), height=36)
+    page.fill("#content", "小区南门路灯坏了三天，晚上老人出行不便")
+    page.fill("input[name=address]", "方庄路8号")
+    page.fill("input[name=requester_phone]", "13700003333")
+    submit = page.locator("#intake-form button.primary")
+    thumb_sized(submit)
+    shot(page, "intake-390")
+    submit.tap()
+    page.wait_for_function("() => (document.querySelector('#saved [data-number]')?.textContent || '').trim()")
+    order = WorkOrder.objects.get(number=page.locator("#saved [data-number]").inner_text().strip())
+    assert (order.address, order.requester_phone) == ("方庄路8号", "13700003333")
+    no_horizontal_scroll(page)  # the saved report and the proposal fit too
+
+    page.goto(f"/orders/{order.pk}/")
+    page.wait_for_load_state("load")
+    page.locator("#edit-order").tap()
+    title = page.locator("input[name=title]")
+    title.wait_for()
+    page.wait_for_load_state("load")
+    no_horizontal_scroll(page)
+    thumb_sized(title, height=36)
+    title.fill("方庄路8号南门路灯不亮")
+    page.select_option("select[name=street]", str(units["110106013"].pk))
+    save = page.locator("button.primary", has_text="保存")
+    thumb_sized(save)
+    save.tap()
+    page.wait_for_selector("text=方庄路8号南门路灯不亮")
+    no_horizontal_scroll(page)
+    order.refresh_from_db()
+    assert (order.title, order.street_id) == ("方庄路8号南门路灯不亮", units["110106013"].pk)
