@@ -48,6 +48,29 @@ def test_ets_beats_seasonal_naive_on_noisy_weekly_pattern_and_intervals_are_cali
     assert len(first.covered) == (D.max_windows - 1) * D.horizon  # the first origin only calibrates
 
 
+def test_a_window_is_forecast_and_calibrated_only_from_periods_before_it():
+    """Wrecking the last window's actual counts changes nothing about the earlier windows: neither
+    their forecasts nor whether their intervals covered (the calibration must not see later errors)."""
+    rng = np.random.default_rng(11)
+    start = dt.date(2026, 1, 5)
+    clean = [fc.Series(key=f"s{i}", start=start, values=seasonal_counts(rng, 120, level=15 + 4 * i)) for i in range(6)]
+    wrecked = [fc.Series(key=s.key, start=start, values=s.values.copy()) for s in clean]
+    for s in wrecked:
+        s.values[-D.horizon :] *= 20  # the last window's periods only
+    a, b = fc.backtest(clean, f=D), fc.backtest(wrecked, f=D)
+    assert a.summary()["n_series"] == b.summary()["n_series"] == 6
+    for ra, rb in zip(a.scored, b.scored, strict=True):
+        assert len(ra.windows) == len(rb.windows) >= 3
+        for wa, wb in zip(ra.windows[:-1], rb.windows[:-1], strict=True):
+            assert np.array_equal(wa.forecast, wb.forecast) and np.array_equal(wa.half, wb.half)
+        earlier = len(ra.covered) - D.horizon
+        assert ra.covered[:earlier] == rb.covered[:earlier]
+    # the wrecked last window does show up: fewer of its periods are covered
+    last_a = [c for r in a.scored for c in r.covered[-D.horizon :]]
+    last_b = [c for r in b.scored for c in r.covered[-D.horizon :]]
+    assert sum(last_b) < sum(last_a)
+
+
 def test_short_retired_and_constant_series_are_skipped_with_a_reason():
     start = dt.date(2025, 1, 1)
     short = fc.Series(key="short", start=start, values=np.ones(13))
