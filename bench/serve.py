@@ -12,7 +12,9 @@ errors and the PostgreSQL connections the server holds. Loopback only, bounded i
    random page and filter, half GET /api/v1/orders/{id}), over at most `--connections` keep-alive
    connections; a request that waits for a free connection counts that wait in its latency.
 4. Samples pg_stat_activity for the database every 0.2 s (the maximum and the idle ones).
-Prints achieved rate, errors, latency median/p95/p99, the connection figures and the load."""
+Prints achieved rate, errors, latency median/p95/p99, the connection figures, the CPU spent per
+completed request by the server (gunicorn's processes), by PostgreSQL (the processes serving the
+database) and by this load generator (user+system time from /proc), and the load."""
 
 import argparse
 import asyncio
@@ -125,6 +127,37 @@ def start_server(args, port: int) -> subprocess.Popen:
     )  # fmt: skip
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int | str) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def group_cpu(pgid: int) -> float:
+    """User+system seconds of the server's process group (gunicorn master and workers, with the
+    workers it has reaped)."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        fields = _stat(entry) if entry.isdigit() else None
+        if fields and int(fields[2]) == pgid:
+            total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    return total / TICK
+
+
+def database_cpu(url: str) -> float:
+    """User+system seconds of the PostgreSQL processes serving the database (this machine's)."""
+    with psql(url, "postgres") as conn:
+        pids = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [urlsplit(url).path.lstrip("/")],
+        ).fetchall()
+    return sum(int(f[11]) + int(f[12]) for (pid,) in pids if (f := _stat(pid))) / TICK
+
+
 class Connections:
     """Samples how many connections the server holds on the database."""
 
@@ -211,7 +244,7 @@ def pct(values, q):
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def report(args, rate, results, elapsed, sampler, load_before):
+def report(args, rate, results, elapsed, sampler, load_before, cpu):
     ok = [t for s, t in results if s == 200]
     errors = len(results) - len(ok)
     statuses = {}
@@ -232,6 +265,12 @@ def report(args, rate, results, elapsed, sampler, load_before):
         print(
             f"PostgreSQL connections of the server: max {max(totals)}, median {statistics.median(totals):g}, "
             f"idle at the end {sampler.samples[-1][1]} ({len(sampler.samples)} samples)"
+        )
+    if ok:
+        server, database, client = (1000 * c / len(ok) for c in cpu)
+        print(
+            f"CPU per completed request: server {server:.2f} ms, PostgreSQL {database:.2f} ms, "
+            f"load generator {client:.2f} ms; total {server + database + client:.2f} ms"
         )
     print(
         f"load (uptime 1-min average): before {load_before:.2f}, after {os.getloadavg()[0]:.2f}; cores {os.cpu_count()}"
@@ -266,12 +305,15 @@ def main():
             load_before = os.getloadavg()[0]
             thread = threading.Thread(target=sampler.run, daemon=True)
             thread.start()
+            before = group_cpu(server.pid), database_cpu(args.db), time.process_time()
             results, elapsed = asyncio.run(
                 load(port, token, ids, rate=rate, seconds=args.seconds, connections=args.connections)
             )
+            after = group_cpu(server.pid), database_cpu(args.db), time.process_time()
             sampler.stop.set()
             thread.join(5)
-            report(args, rate, results, elapsed, sampler, load_before)
+            cpu = [b - a for a, b in zip(before, after, strict=True)]
+            report(args, rate, results, elapsed, sampler, load_before, cpu)
             if STOP.is_set():
                 break
             time.sleep(3)
