@@ -104,3 +104,46 @@ def test_a_value_django_transforms_is_left_to_the_orm(users):
     assert [o.pk for o in by_number.run("k", number=number)] == [first.pk]
     assert by_number._plans["k"] is not None
     assert by_number.run("k", number="nope") == []
+
+
+@pytest.mark.django_db
+def test_token_lookup_equals_knox(users):
+    """The compiled token lookup sends knox's SQL and gives the same token and user; wrong, expired and
+    inactive tokens are refused as before."""
+    import datetime as dt
+
+    from django.utils import timezone
+    from knox.models import AuthToken
+    from rest_framework.exceptions import AuthenticationFailed
+
+    from jiesu.api import authentication
+
+    auth = authentication.ExpiringTokenAuthentication()
+    instance, token = AuthToken.objects.create(user=users["dispatcher"])
+    key = token[:15]
+    with CaptureQueriesContext(connection) as knox_sql:
+        wanted = list(AuthToken.objects.filter(token_key=key).select_related("user"))
+    with CaptureQueriesContext(connection) as our_sql:
+        user, found = auth.authenticate_credentials(token.encode())
+    assert [q["sql"] for q in our_sql.captured_queries] == [q["sql"] for q in knox_sql.captured_queries]
+    assert authentication._TOKENS._plans[None] is not None  # the compiled path, not the ORM fallback
+    assert found.digest == wanted[0].digest and user == users["dispatcher"]
+    with CaptureQueriesContext(connection) as extra:
+        assert (user.username, user.role, user.unit_id) == (
+            "dispatcher",
+            users["dispatcher"].role,
+            users["dispatcher"].unit_id,
+        )
+    assert len(extra) == 0
+    with pytest.raises(AuthenticationFailed):
+        auth.authenticate_credentials((key + "0" * (len(token) - 15)).encode())  # the key, another secret
+    users["dispatcher"].is_active = False
+    users["dispatcher"].save(update_fields=["is_active"])
+    with pytest.raises(AuthenticationFailed):
+        auth.authenticate_credentials(token.encode())
+    users["dispatcher"].is_active = True
+    users["dispatcher"].save(update_fields=["is_active"])
+    AuthToken.objects.filter(pk=instance.pk).update(expiry=timezone.now() - dt.timedelta(minutes=1))
+    with pytest.raises(AuthenticationFailed):
+        auth.authenticate_credentials(token.encode())
+    assert not AuthToken.objects.filter(pk=instance.pk).exists()  # deleted when used
