@@ -129,6 +129,9 @@ def start_server(args, port: int) -> subprocess.Popen:
     )  # fmt: skip
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
 class Connections:
     """Samples how many connections the server holds on the database."""
 
@@ -169,7 +172,8 @@ def cpu_snapshot(server_pgid: int, db_url: str) -> dict:
     for pid in filter(str.isdigit, os.listdir("/proc")):
         fields = _proc_stat(pid)
         if fields is not None and int(fields[2]) == server_pgid:  # bin/serve runs in a session of its own
-            server += (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+            # utime, stime and the reaped children's (a worker recycled by max_requests)
+            server += sum(int(v) for v in fields[11:15]) / TICK
     with psql(db_url, "postgres") as conn:
         pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", [APP_NAME])]
     backends = {}

@@ -23,7 +23,6 @@ forwarded_allow_ips = os.environ.get("JIESU_FORWARDED_ALLOW_IPS", "127.0.0.1")
 backlog = 256
 
 
-
 def post_fork(server, worker):
     """Nothing opens a database connection while the app loads; should that change, a worker must not
     use the master's: forget any inherited connection or pool (closing them here would end the

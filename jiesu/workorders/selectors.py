@@ -4,9 +4,11 @@ list filters (including overdue, which is derived from deadlines, never stored).
 import datetime as dt
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.query import MAX_GET_RESULTS
 from django.utils import timezone
 
 from jiesu.common import privacy
+from jiesu.common.compiled import CompiledQuery
 from jiesu.common.errors import NotFound
 from jiesu.org.models import Role, User
 from jiesu.workorders.models import (
@@ -39,18 +41,35 @@ def visible_orders(*, user: User) -> QuerySet[WorkOrder]:
     return orders.filter(mine)
 
 
+def _order_for(*, key: tuple[str, bool], order_id: int, user_id: int, unit_id: int) -> QuerySet[WorkOrder]:
+    """get_order's query for a user of role `key[0]`, with or without a unit (`key[1]`)."""
+    role, has_unit = key
+    user = User(pk=user_id, role=role, unit_id=unit_id if has_unit else None)
+    # Like .get(): no ORDER BY on a primary key (its compiling was a sixth of an API detail read) and
+    # at most MAX_GET_RESULTS rows; the units' boundaries (street polygons) are never shown with an order.
+    return (
+        visible_orders(user=user)
+        .select_related("lead_unit", "category", "street", "property_project__company")
+        .defer("lead_unit__boundary", "street__boundary")
+        .filter(pk=order_id)
+        .order_by()[:MAX_GET_RESULTS]
+    )
+
+
+# Compiled once per role: the SQL of an order with its units, category and property project was ≈ 1 ms
+# of an API detail read's 4.5 ms (jiesu.common.compiled; test_get_order_equals_the_orm).
+_ORDER_QUERY = CompiledQuery(_order_for, order_id=int, user_id=int, unit_id=int)
+
+
 def get_order(*, user: User, order_id: int) -> WorkOrder:
-    # get(), not first(): a primary key needs no ORDER BY, whose compiling was a sixth of an API
-    # detail read; the units' boundaries (street polygons) are never shown with an order.
-    try:
-        return (
-            visible_orders(user=user)
-            .select_related("lead_unit", "category", "street", "property_project__company")
-            .defer("lead_unit__boundary", "street__boundary")
-            .get(pk=order_id)
-        )
-    except WorkOrder.DoesNotExist:
-        raise NotFound("工单不存在或无权查看", code="order_not_found") from None
+    found = _ORDER_QUERY.run(
+        (user.role, user.unit_id is not None), order_id=order_id, user_id=user.pk, unit_id=user.unit_id
+    )
+    if not found:
+        raise NotFound("工单不存在或无权查看", code="order_not_found")
+    if len(found) > 1:
+        raise WorkOrder.MultipleObjectsReturned(f"get_order returned {len(found)} orders")
+    return found[0]
 
 
 def is_handling_unit(*, user: User, order: WorkOrder) -> bool:

@@ -286,9 +286,9 @@ def test_detail_body_equals_the_serializer(users, units):
     for role in ("dispatcher", "agent", "handler", "dept_handler", "callback", "district_leader"):
         user = users[role]
         for order in [*orders, busy]:
-            order = WorkOrder.objects.select_related("lead_unit", "category", "street", "property_project__company").get(
-                pk=order.pk
-            )
+            order = WorkOrder.objects.select_related(
+                "lead_unit", "category", "street", "property_project__company"
+            ).get(pk=order.pk)
             request = RequestFactory().get(f"/api/v1/orders/{order.pk}")
             request.user = user
             wanted = dict(OrderDetailSerializer(order, context={"request": request}).data)
@@ -315,3 +315,38 @@ def test_iso_times_equal_drf_datetimes(zone):
         when = iso_times()
         assert [when(v) for v in values] == [DateTimeField().to_representation(v) for v in values]
         assert when(None) is None
+
+
+@pytest.mark.django_db
+def test_list_overdue_flag_is_the_models(users, units):
+    """The list's `overdue` (order_list_rows) is `not terminal and is_overdue()` of each order: due
+    times missing, met, missed while open, missed and done late, and orders closed after missing them."""
+    from django.utils import timezone
+
+    from jiesu.workorders.models import TERMINAL_STATES
+
+    now = timezone.now()
+    hour = dt.timedelta(hours=1)
+    cases = {
+        "no due times": dict(response_due=None, handling_due=None),
+        "due later": dict(response_due=now + hour, handling_due=now + 2 * hour),
+        "response missed, open": dict(response_due=now - hour, responded_at=None, handling_due=now + hour),
+        "responded in time": dict(response_due=now - hour, responded_at=now - 2 * hour, handling_due=now + hour),
+        "responded late": dict(response_due=now - 2 * hour, responded_at=now - hour, handling_due=now + hour),
+        "resolved late": dict(response_due=None, handling_due=now - 2 * hour, resolved_at=now - hour),
+        "resolved in time": dict(response_due=None, handling_due=now - hour, resolved_at=now - 2 * hour),
+        "closed after missing": dict(state=State.CLOSED, response_due=now - hour, responded_at=None),
+    }
+    ids = {}
+    for name, fields in cases.items():
+        order = order_in_state(State.DISPATCHED, users=users, units=units)
+        WorkOrder.objects.filter(pk=order.pk).update(**fields)
+        ids[order.pk] = name
+    rows = client_for(users["dispatcher"]).get("/api/v1/orders").json()["results"]
+    got = {ids[r["id"]]: r["overdue"] for r in rows}
+    wanted = {
+        ids[o.pk]: o.state not in TERMINAL_STATES and o.is_overdue() for o in WorkOrder.objects.filter(pk__in=ids)
+    }
+    assert got == wanted
+    assert all(type(v) is bool for v in got.values())
+    assert {k for k, v in got.items() if v} == {"response missed, open", "responded late", "resolved late"}
