@@ -129,9 +129,6 @@ def start_server(args, port: int) -> subprocess.Popen:
     )  # fmt: skip
 
 
-TICK = os.sysconf("SC_CLK_TCK")
-
-
 class Connections:
     """Samples how many connections the server holds on the database."""
 
