@@ -340,7 +340,12 @@ def order_detail_body(order: WorkOrder, *, request) -> dict:
         "street": order.street.name if order.street_id else None,
         "property_project": None
         if project is None
-        else {"id": project.id, "name": project.name, "company_id": project.company_id, "company_name": project.company.name},
+        else {
+            "id": project.id,
+            "name": project.name,
+            "company_id": project.company_id,
+            "company_name": project.company.name,
+        },
         "assisting_units": [{"code": u.code, "name": u.name} for u in order.assisting_units.all()],
         "response_overdue": order.is_response_overdue(),
         "handling_overdue": order.is_handling_overdue(),

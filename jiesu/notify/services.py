@@ -26,7 +26,7 @@ from django.utils import timezone
 from jiesu.common.shared_version import VersionWatch
 from jiesu.notify import sms
 from jiesu.notify.catalogue import spec
-from jiesu.notify.models import Channel, Message, MessageTemplate, OptOut, Status
+from jiesu.notify.models import Channel, Message, MessageTemplate, OptOut, RecipientProfile, Status
 from jiesu.notify.recipients import phone_of
 from jiesu.notify.templating import render
 from jiesu.org.models import User
@@ -128,6 +128,134 @@ def _recent_and_opted_out(
                 else:
                     opted_out.add((user_id, address, channel, kind))
     return counts, opted_out
+
+
+@dataclass
+class Checks:
+    """What `send_many` must know of a batch of unit users before recording it — the opt-outs of the
+    users and their addresses, the recent messages per (channel, address) — read with the users
+    themselves (`unit_recipients`) at `now`, so the batch needs no statement of its own for it."""
+
+    now: dt.datetime
+    counts: Counter = field(default_factory=Counter)
+    opted_out: set[tuple] = field(default_factory=set)
+    user_ids: set[int] = field(default_factory=set)
+
+    def cover(self, batch: Sequence[Outgoing], *, now: dt.datetime) -> bool:
+        """True when these checks are all the batch needs (its users only, read at `now`)."""
+        return (
+            now == self.now
+            and not any(item.citizen_phone for item in batch)
+            and all(user.pk in self.user_ids for item in batch for user in item.users)
+        )
+
+
+_USER_FIELDS = list(User._meta.concrete_fields)
+_PROFILE_FIELDS = list(RecipientProfile._meta.concrete_fields)
+
+
+@lru_cache(maxsize=16)
+def _unit_recipients_sql(vendor: str, roles: int, channels: tuple[str, ...]) -> str:
+    """The users of a unit holding `roles` roles (active, with their RecipientProfile), then — in the
+    same statement, as UNION ALL rows tagged 1 and 2 — the opt-outs of those users and their
+    addresses, and the recent messages of their addresses per channel of `channels` (rate limits),
+    as `_recent_and_opted_out` reads them."""
+    quote = connection.ops.quote_name
+    user_cols = [f"u.{quote(f.column)} AS u{i}" for i, f in enumerate(_USER_FIELDS)]
+    profile_cols = [f"p.{quote(f.column)} AS p{i}" for i, f in enumerate(_PROFILE_FIELDS)]
+    width = len(user_cols) + len(profile_cols)
+    email = f"u{[f.attname for f in _USER_FIELDS].index('email')}"
+    phone = f"p{[f.attname for f in _PROFILE_FIELDS].index('phone')}"
+    uid = f"u{[f.attname for f in _USER_FIELDS].index('id')}"
+    addresses = {
+        Channel.EMAIL: f"SELECT DISTINCT {email} AS address FROM r WHERE {email} <> ''",
+        Channel.SMS: f"SELECT DISTINCT {phone} AS address FROM r WHERE {phone} <> ''",
+    }
+    pad = ", ".join(["NULL"] * width)
+    parts = [
+        f"WITH r AS (SELECT {', '.join(user_cols + profile_cols)} FROM {quote(User._meta.db_table)} u "
+        f"LEFT JOIN {quote(RecipientProfile._meta.db_table)} p ON p.{quote('user_id')} = u.{quote('id')} "
+        f"WHERE u.{quote('is_active')} = %s AND u.{quote('unit_id')} = %s "
+        f"AND u.{quote('role')} IN ({', '.join(['%s'] * roles)}))\n"
+        f"SELECT 0, r.*, NULL, NULL, NULL, NULL, NULL FROM r",
+        # By user, then by address (two semi-joins the planner can drive from the few recipients
+        # through the opt-outs' indexes; a row found twice is one in the set it is read into).
+        f"SELECT 1, {pad}, o.channel, o.address, o.user_id, o.kind, 0 FROM {OptOut._meta.db_table} o "
+        f"WHERE o.user_id IN (SELECT {uid} FROM r)",
+        f"SELECT 1, {pad}, o.channel, o.address, o.user_id, o.kind, 0 FROM {OptOut._meta.db_table} o "
+        f"WHERE o.address IN ({addresses[Channel.EMAIL]} UNION {addresses[Channel.SMS]})",
+    ]
+    for channel in channels:
+        # Counted per address (a correlated subquery: an index condition on channel, address and
+        # time, as _recent_and_opted_out's IN list gives); the literal lets the planner use the
+        # partial index msg_rate_sent.
+        parts.append(
+            f"SELECT 2, {pad}, %s, a.address, NULL, '', (SELECT COUNT(*) FROM {Message._meta.db_table} m "
+            f"WHERE m.channel = %s AND m.address = a.address AND m.created_at >= %s "
+            f"AND m.status <> '{Status.SKIPPED}') FROM ({addresses[channel]}) a"
+        )
+    return "\nUNION ALL ".join(parts)
+
+
+def unit_recipients(names: Sequence[str], *, unit_id: int | None, checks: Checks) -> list[User]:
+    """`recipients.people(names, unit_id=…)` for the audiences of a unit (UNIT_AUDIENCE_ROLES), read
+    in one statement with what `send_many` checks for them (added to `checks`)."""
+    from jiesu.notify.recipients import UNIT_AUDIENCE_ROLES
+
+    if not unit_id:
+        return []
+    roles = sorted({role for name in names for role in UNIT_AUDIENCE_ROLES[name]})
+    limits = _rate_limits()
+    channels = tuple(c for c in (Channel.EMAIL, Channel.SMS) if c in limits)
+    params: list = [True, unit_id, *roles]
+    for channel in channels:
+        since = connection.ops.adapt_datetimefield_value(checks.now - dt.timedelta(seconds=limits[channel][1]))
+        params += [channel, channel, since]
+    with connection.cursor() as cursor:
+        cursor.execute(_unit_recipients_sql(connection.vendor, len(roles), channels), params)
+        rows = cursor.fetchall()
+    users: list[User] = []
+    width = len(_USER_FIELDS)
+    user_converters, profile_converters = _reading()
+    for row in rows:
+        if row[0] == 0:
+            user = _from_row(User, _USER_FIELDS, user_converters, row[1 : 1 + width])
+            profile = None
+            if row[1 + width] is not None:  # as select_related("notify_profile") leaves them
+                profile = _from_row(RecipientProfile, _PROFILE_FIELDS, profile_converters, row[1 + width : -5])
+                RecipientProfile._meta.get_field("user").set_cached_value(profile, user)
+            User._meta.get_field("notify_profile").set_cached_value(user, profile)
+            users.append(user)
+            checks.user_ids.add(user.pk)
+        elif row[0] == 1:
+            channel, address, user_id, kind = row[-5:-1]
+            checks.opted_out.add((user_id, address, channel, kind))
+        elif row[-1]:  # an address without recent messages counts 0 (as when it is not read)
+            checks.counts[(row[-5], row[-4])] = row[-1]
+    return users
+
+
+@lru_cache(maxsize=4)
+def _converters_of(vendor: str, model) -> list[tuple]:
+    found = []
+    for f in model._meta.concrete_fields:
+        column = f.get_col(model._meta.db_table)
+        found.append((column, connection.ops.get_db_converters(column) + column.get_db_converters(connection)))
+    return found
+
+
+def _reading() -> tuple[list, list]:
+    return _converters_of(connection.vendor, User), _converters_of(connection.vendor, RecipientProfile)
+
+
+def _from_row(model, fields, converters, values):
+    """The instance the ORM would build from these columns (its converters applied)."""
+    converted = []
+    for value, (column, functions) in zip(values, converters, strict=True):
+        for convert in functions:
+            value = convert(value, column, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)
 
 
 class _RateBook:
@@ -247,11 +375,18 @@ def send(
     )
 
 
-def send_many(batch: Sequence[Outgoing], *, now: dt.datetime | None = None, fresh_keys: bool = False) -> int:
+def send_many(
+    batch: Sequence[Outgoing],
+    *,
+    now: dt.datetime | None = None,
+    fresh_keys: bool = False,
+    checks: Checks | None = None,
+) -> int:
     """Record the messages of `batch`; returns how many rows were written (a repeated dedupe key
     writes nothing). E-mail and SMS are delivered after the transaction commits. `fresh_keys`: the
     caller knows no message can carry these dedupe keys yet (they name an event appended in this
-    transaction), so they are not looked up first."""
+    transaction), so they are not looked up first. `checks`: the opt-outs and rate counts were read
+    with the batch's users (`unit_recipients`); used when they cover the whole batch."""
     now = now or timezone.now()
     templates: dict[str, tuple[str, str, str]] = {}
     wanted: dict[str, set[str]] = {Channel.EMAIL: set(), Channel.SMS: set()}
@@ -266,9 +401,12 @@ def send_many(batch: Sequence[Outgoing], *, now: dt.datetime | None = None, fres
         if item.citizen_phone:
             wanted[Channel.SMS].add(item.citizen_phone)
     limits = _rate_limits()
-    counts, opted_out = _recent_and_opted_out(
-        now, wanted, limits, set(all_users), {a for a in wanted[Channel.EMAIL] | wanted[Channel.SMS] if a}
-    )
+    if checks is not None and checks.cover(batch, now=now):
+        counts, opted_out = Counter(checks.counts), checks.opted_out
+    else:
+        counts, opted_out = _recent_and_opted_out(
+            now, wanted, limits, set(all_users), {a for a in wanted[Channel.EMAIL] | wanted[Channel.SMS] if a}
+        )
     rates, optouts = _RateBook(limits, counts), _OptOuts(opted_out)
     rows: list[Message] = []
     for item in batch:

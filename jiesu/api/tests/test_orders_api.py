@@ -286,9 +286,9 @@ def test_detail_body_equals_the_serializer(users, units):
     for role in ("dispatcher", "agent", "handler", "dept_handler", "callback", "district_leader"):
         user = users[role]
         for order in [*orders, busy]:
-            order = WorkOrder.objects.select_related("lead_unit", "category", "street", "property_project__company").get(
-                pk=order.pk
-            )
+            order = WorkOrder.objects.select_related(
+                "lead_unit", "category", "street", "property_project__company"
+            ).get(pk=order.pk)
             request = RequestFactory().get(f"/api/v1/orders/{order.pk}")
             request.user = user
             wanted = dict(OrderDetailSerializer(order, context={"request": request}).data)
