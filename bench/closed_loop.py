@@ -13,7 +13,8 @@ commit the closed loop gets (target ≥ 0.5).
 
 `--round-trips N` (PostgreSQL) drives N loops in this process and prints, per loop, the statements
 sent through cursors, the commands psycopg sends by itself (BEGIN, COMMIT) and their sum: the
-round trips to the server.
+round trips to the server, and the WAL written per loop (the whole server's: only meaningful when
+nothing else writes).
 
 `--cpu N` (PostgreSQL) drives N loops in this process after the same warm-up and prints the Python
 CPU per loop (`time.process_time`); `--profile FILE` also writes a cProfile of those loops.
@@ -160,18 +161,31 @@ def round_trips(loops: int) -> None:
         statements[0] += 1
         return execute(sql, params, many, context)
 
+    def wal() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')")
+            return int(cursor.fetchone()[0])
+
+    with connection.cursor() as cursor:
+        # Each page's first change after a checkpoint is written whole into the WAL: start from one,
+        # so that runs compare (a superuser's command; the bench connects as one).
+        cursor.execute("CHECKPOINT")
+    began = wal()
     raw._exec_command = spy
     try:
         with connection.execute_wrapper(count):
             _worker("postgres", loops, 910_000, _NoQueue())
     finally:
         del raw._exec_command
+    written = wal() - began
     sent = statements[0] - 5  # the worker's look-ups of its users
     print(
         f"per loop: statements {sent / loops:.1f}, psycopg's own commands {len(commands) / loops:.1f} "
         f"(BEGIN {commands.count('BEGIN') / loops:.1f}, COMMIT {commands.count('COMMIT') / loops:.1f}), "
         f"round trips {(sent + len(commands)) / loops:.1f}"
     )
+    # The server's WAL, all databases: a figure of this loop only when nothing else writes.
+    print(f"WAL per loop: {written / loops / 1024:.1f} KiB (whole server, quiet server only)")
 
 
 def cpu_per_loop(loops: int, profile: str | None) -> None:

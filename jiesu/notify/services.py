@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from jiesu.common.shared_version import VersionWatch
@@ -250,12 +250,13 @@ def _reading() -> tuple[list, list]:
 
 def _from_row(model, fields, converters, values):
     """The instance the ORM would build from these columns (its converters applied)."""
+    db = connections[DEFAULT_DB_ALIAS]  # `connection` without its proxy's look-up per access
     converted = []
     for value, (column, functions) in zip(values, converters, strict=True):
         for convert in functions:
-            value = convert(value, column, connection)
+            value = convert(value, column, db)
         converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+    return model.from_db(db.alias, [f.attname for f in fields], converted)
 
 
 class _RateBook:
@@ -496,7 +497,8 @@ def _insert_sql(vendor: str, rows: int) -> str:
 
 
 def _insert_small(rows: list[Message]) -> None:
-    params = [f.get_db_prep_save(f.pre_save(m, True), connection) for m in rows for f in _MESSAGE_FIELDS]
+    db = connections[DEFAULT_DB_ALIAS]  # `connection` without its proxy's look-up per field
+    params = [f.get_db_prep_save(f.pre_save(m, True), db) for m in rows for f in _MESSAGE_FIELDS]
     with connection.cursor() as cursor:
         cursor.execute(_insert_sql(connection.vendor, len(rows)), params)
 
