@@ -311,6 +311,12 @@ class _Piggyback:
             return execute(sql, params, many, context)
         if not self.sent:
             self.sent = True
+            if self.release_next:  # the only statement inside: SAVEPOINT and RELEASE both go with it
+                self.release_next = False
+                result = execute(f"SAVEPOINT {self.name}; {sql}; RELEASE SAVEPOINT {self.name}", params, many, context)
+                context["cursor"].cursor.nextset()  # on to the statement's own result
+                self.released = True
+                return result
             result = execute(f"SAVEPOINT {self.name}; {sql}", params, many, context)
             context["cursor"].cursor.nextset()  # on to the statement's own result
             return result
@@ -389,6 +395,8 @@ def send_many(
     transaction), so they are not looked up first. `checks`: the opt-outs and rate counts were read
     with the batch's users (`unit_recipients`); used when they cover the whole batch."""
     now = now or timezone.now()
+    if fresh_keys and _citizen_sms_only(batch):
+        return _send_citizen_sms(batch[0], now=now)
     templates: dict[str, tuple[str, str, str]] = {}
     wanted: dict[str, set[str]] = {Channel.EMAIL: set(), Channel.SMS: set()}
     all_users: dict[int, User] = {}
@@ -472,6 +480,96 @@ def send_many(
     if any(m.channel != Channel.INBOX and m.status == Status.PENDING for m in rows):
         transaction.on_commit(_kick_delivery, robust=True)
     return len(rows)
+
+
+def _citizen_sms_only(batch: Sequence[Outgoing]) -> bool:
+    """One citizen's SMS and nothing else (the loop's create, resolve and callback messages), on
+    PostgreSQL, with a rate limit for SMS: `_send_citizen_sms` records it in one statement."""
+    if len(batch) != 1 or connection.vendor != "postgresql" or Channel.SMS not in _rate_limits():
+        return False
+    item = batch[0]
+    return not item.users and bool(item.citizen_phone) and Channel.SMS in item.channels
+
+
+def _typed(field) -> str:
+    # In INSERT … SELECT an untyped NULL or string would be text: each value carries its column's type
+    # (character columns take text; assignment to varchar(n) still refuses what is too long).
+    kind = field.db_type(connection)
+    return "%s::text" if kind.startswith("varchar") else f"%s::{kind}"
+
+
+@lru_cache(maxsize=2)
+def _citizen_sms_sql(vendor: str) -> str:
+    """The citizen's SMS decided and inserted in one statement: `c` reads what send_many's
+    `_recent_and_opted_out` reads for one address (an opt-out of the address, by no user, for this
+    kind or all; the messages of the address in the rate window that were not skipped), `d` decides
+    as `_OptOuts.blocks` and `_RateBook.take` do, the insert records it (a dedupe key already there:
+    nothing), and the decision is returned either way."""
+    table = Message._meta.db_table
+    values = []
+    for f in _MESSAGE_FIELDS:
+        if f.attname == "status":
+            values.append("d.status")
+        elif f.attname == "note":
+            values.append("d.note")
+        elif f.attname == "next_attempt_at":
+            values.append(f"CASE WHEN d.status = '{Status.PENDING}' THEN {_typed(f)} END")
+        else:
+            values.append(_typed(f))
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in _MESSAGE_FIELDS)
+    return (
+        f"WITH c AS (SELECT EXISTS (SELECT 1 FROM {OptOut._meta.db_table} o WHERE o.user_id IS NULL "
+        f"AND o.address = %s AND o.channel = %s AND o.kind IN (%s, '')) AS blocked, "
+        f"(SELECT COUNT(*) FROM {table} m WHERE m.channel = %s AND m.address = %s AND m.created_at >= %s "
+        # The literal lets the planner use the partial index msg_rate_sent.
+        f"AND m.status <> '{Status.SKIPPED}') AS recent),\n"
+        f" d AS (SELECT CASE WHEN blocked OR recent >= %s THEN '{Status.SKIPPED}' ELSE '{Status.PENDING}' END "
+        f"AS status, CASE WHEN blocked THEN '已退订' WHEN recent >= %s THEN %s::text ELSE '' END AS note FROM c),\n"
+        f" ins AS (INSERT INTO {table} ({columns}) SELECT {', '.join(values)} FROM d ON CONFLICT DO NOTHING)\n"
+        f"SELECT status FROM d"
+    )
+
+
+def _send_citizen_sms(item: Outgoing, *, now: dt.datetime) -> int:
+    """`send_many` of one citizen's SMS (`_citizen_sms_only`) in one statement: the same row, status
+    and note as the general path (test_recipients compares them)."""
+    _subject_t, _body_t, sms_t = current_template(item.kind)
+    text = render(sms_t, item.context) if sms_t else ""
+    if not text:
+        return 0
+    subject = render(_subject_t, item.context)[:200]
+    address = item.citizen_phone
+    key = f"{item.dedupe}:{Channel.SMS}:{address}"[:200] if item.dedupe else None
+    message = Message(
+        kind=item.kind,
+        channel=Channel.SMS,
+        recipient=None,
+        address=address,
+        subject=subject,
+        body=text,
+        order_id=item.order_id,
+        dedupe_key=key,
+        created_at=now,
+    )
+    limit, seconds = _rate_limits()[Channel.SMS]
+    window = f"{seconds // 3600}小时" if seconds % 3600 == 0 else f"{seconds}秒"
+    db = connections[DEFAULT_DB_ALIAS]  # `connection` without its proxy's look-up per field
+    since = db.ops.adapt_datetimefield_value(now - dt.timedelta(seconds=seconds))
+    params: list = [address, Channel.SMS, item.kind, Channel.SMS, address, since, limit, limit]
+    params.append(f"超过频率限制（每{window}{limit}条）")
+    for f in _MESSAGE_FIELDS:
+        if f.attname in ("status", "note"):
+            continue
+        value = now if f.attname == "next_attempt_at" else f.pre_save(message, True)
+        params.append(f.get_db_prep_save(value, db))
+    if _outboxes:
+        _outboxes[-1].release_next = True  # the only statement inside the outbox
+    with connection.cursor() as cursor:
+        cursor.execute(_citizen_sms_sql(connection.vendor), params)
+        status = cursor.fetchone()[0]
+    if status == Status.PENDING:
+        transaction.on_commit(_kick_delivery, robust=True)
+    return 1
 
 
 # An event's messages are a few rows: they are inserted by SQL built once per process and row

@@ -141,3 +141,53 @@ def test_checks_do_not_stand_in_for_a_citizen_or_another_time(crowd):
     assert not checks.cover([unit_item], now=now + dt.timedelta(seconds=1))
     stranger = services.Outgoing(kind="unit_new_order", context={}, users=people(["centre"]))
     assert not checks.cover([stranger], now=now)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement SMS is PostgreSQL's")
+def test_a_citizens_sms_in_one_statement_is_what_the_general_path_records(
+    db, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A citizen's SMS decided and inserted by one statement: the same status, note and delivery
+    kick as the general path — opted out (for this kind, for all), over the rate limit, pending —
+    and a dedupe key already there records nothing."""
+    settings.JIESU_NOTIFY_RATE_LIMITS = {"sms": (2, 3600)}
+    OptOut.objects.create(address="13800000001", channel=Channel.SMS, kind="citizen_received")
+    OptOut.objects.create(address="13800000002", channel=Channel.SMS)
+    OptOut.objects.create(address="13800000003", channel=Channel.SMS, kind="citizen_callback")  # another kind
+    now = timezone.now()
+    for age in (10, 20, 5000):  # two inside the hour, one outside
+        Message.objects.create(
+            kind="x", channel=Channel.SMS, address="13800000004", subject="s", body="b", created_at=now - dt.timedelta(seconds=age)
+        )  # fmt: skip
+    phones = ["13800000001", "13800000002", "13800000003", "13800000004", "13800000005", "13800000005"]
+
+    def record(one_statement: bool):
+        if not one_statement:
+            monkeypatch.setattr(services, "_citizen_sms_only", lambda batch: False)
+        outcomes = []
+        for n, phone in enumerate(phones):
+            item = services.Outgoing(
+                kind="citizen_received", context={"工单编号": f"FT{n}"}, citizen_phone=phone, dedupe=f"c{one_statement}:{min(n, 4)}"
+            )  # fmt: skip
+            with CaptureQueriesContext(connection) as seen, django_capture_on_commit_callbacks() as kicks:
+                written = services.send_many([item], now=now, fresh_keys=True)
+            outcomes.append((written, len(kicks), len(seen.captured_queries)))
+        rows = Message.objects.filter(dedupe_key__startswith=f"c{one_statement}:").order_by("id")
+        monkeypatch.undo()
+        return outcomes, [
+            (m.kind, m.address, m.recipient_id, m.subject, m.body, m.status, m.note, m.next_attempt_at, m.sent_at, m.order_id)
+            for m in rows
+        ]  # fmt: skip
+
+    services.current_template("citizen_received")
+    general, general_rows = record(False)
+    Message.objects.filter(dedupe_key__startswith="cFalse:").delete()
+    folded, folded_rows = record(True)
+    assert folded_rows == general_rows
+    assert [s[5:7] for s in folded_rows] == [
+        (Status.SKIPPED, "已退订"), (Status.SKIPPED, "已退订"), (Status.PENDING, ""),
+        (Status.SKIPPED, "超过频率限制（每1小时2条）"), (Status.PENDING, ""),
+    ]  # fmt: skip
+    assert [o[:2] for o in folded] == [o[:2] for o in general]  # rows counted, delivery kicked
+    assert [o[1] for o in folded] == [0, 0, 1, 0, 1, 1]
+    assert [o[2] for o in folded] == [1] * 6 and [o[2] for o in general] == [2] * 6
