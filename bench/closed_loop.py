@@ -13,7 +13,11 @@ commit the closed loop gets (target ≥ 0.5).
 
 `--round-trips N` (PostgreSQL) drives N loops in this process and prints, per loop, the statements
 sent through cursors, the commands psycopg sends by itself (BEGIN, COMMIT) and their sum: the
-round trips to the server.
+round trips to the server, and the WAL written per loop (the whole server's: only meaningful when
+nothing else writes).
+
+`--cpu N` (PostgreSQL) drives N loops in this process after the same warm-up and prints the Python
+CPU per loop (`time.process_time`); `--profile FILE` also writes a cProfile of those loops.
 
 The database is a dedicated one (var/bench.sqlite3 or PostgreSQL database jiesu_bench), rebuilt
 at start. Workers are separate processes with their own connections, each driving its own orders.
@@ -157,18 +161,48 @@ def round_trips(loops: int) -> None:
         statements[0] += 1
         return execute(sql, params, many, context)
 
+    def wal() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')")
+            return int(cursor.fetchone()[0])
+
+    with connection.cursor() as cursor:
+        # Each page's first change after a checkpoint is written whole into the WAL: start from one,
+        # so that runs compare (a superuser's command; the bench connects as one).
+        cursor.execute("CHECKPOINT")
+    began = wal()
     raw._exec_command = spy
     try:
         with connection.execute_wrapper(count):
             _worker("postgres", loops, 910_000, _NoQueue())
     finally:
         del raw._exec_command
+    written = wal() - began
     sent = statements[0] - 5  # the worker's look-ups of its users
     print(
         f"per loop: statements {sent / loops:.1f}, psycopg's own commands {len(commands) / loops:.1f} "
         f"(BEGIN {commands.count('BEGIN') / loops:.1f}, COMMIT {commands.count('COMMIT') / loops:.1f}), "
         f"round trips {(sent + len(commands)) / loops:.1f}"
     )
+    # The server's WAL, all databases: a figure of this loop only when nothing else writes.
+    print(f"WAL per loop: {written / loops / 1024:.1f} KiB (whole server, quiet server only)")
+
+
+def cpu_per_loop(loops: int, profile: str | None) -> None:
+    """Python CPU per loop (process time), one worker in this process, after a warm-up of 5 loops."""
+    import cProfile
+
+    _worker("postgres", 5, 920_000, _NoQueue())
+    profiler = cProfile.Profile(time.process_time) if profile else None
+    began, wall = time.process_time(), time.perf_counter()
+    if profiler:
+        profiler.enable()
+    _worker("postgres", loops, 930_000, _NoQueue())
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profile)
+    cpu, wall = time.process_time() - began, time.perf_counter() - wall
+    print(f"per loop: Python CPU {cpu / loops * 1000:.1f} ms, wall {wall / loops * 1000:.1f} ms (load {_load()})")
 
 
 def run_once(
@@ -256,6 +290,8 @@ def main() -> None:
         help="PostgreSQL: alternate runs with the ORM path (update, event, facts as separate statements)",
     )
     parser.add_argument("--round-trips", type=int, default=0, metavar="N", help="PostgreSQL: count per loop, N loops")
+    parser.add_argument("--cpu", type=int, default=0, metavar="N", help="PostgreSQL: Python CPU per loop, N loops")
+    parser.add_argument("--profile", default=None, metavar="FILE", help="with --cpu: write a cProfile there")
     args = parser.parse_args()
     if args.without_notify:
         os.environ["JIESU_BENCH_WITHOUT_NOTIFY"] = "1"
@@ -268,6 +304,11 @@ def main() -> None:
         if args.db != "postgres":
             parser.error("--round-trips counts PostgreSQL's round trips: use --db postgres")
         round_trips(args.round_trips)
+        return
+    if args.cpu:
+        if args.db != "postgres":
+            parser.error("--cpu measures the PostgreSQL path: use --db postgres")
+        cpu_per_loop(args.cpu, args.profile)
         return
     from django.db import connections
 

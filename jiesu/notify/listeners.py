@@ -87,9 +87,11 @@ def notify_event(event: WorkOrderEvent | int, *, fresh: bool = False) -> int:
     base = order_context(order)
     dedupe = f"event:{event.pk}"
     batch: list[services.Outgoing] = []
+    # A unit's people are read with their opt-outs and rate counts (one statement, not two).
+    checks = services.Checks(now=timezone.now())
 
     def to_unit(kind, audiences, unit_id=None, **extra):
-        users = people(audiences, unit_id=unit_id or order.lead_unit_id)
+        users = services.unit_recipients(audiences, unit_id=unit_id or order.lead_unit_id, checks=checks)
         if users:
             batch.append(
                 services.Outgoing(
@@ -166,4 +168,4 @@ def notify_event(event: WorkOrderEvent | int, *, fresh: bool = False) -> int:
         to_citizen("citizen_resolved", 答复=(order.reply or "")[:60])
     elif action == "callback" and payload.get("reached", True):
         to_citizen("citizen_callback")
-    return services.send_many(batch, fresh_keys=fresh) if batch else 0
+    return services.send_many(batch, fresh_keys=fresh, now=checks.now, checks=checks) if batch else 0

@@ -23,6 +23,14 @@ def audience(name: str, *, unit_id: int | None = None) -> QuerySet[User]:
     raise ValueError(f"unknown audience {name}")
 
 
+# The audiences of a unit (`audience` with a unit): the roles they take. `services.unit_recipients`
+# reads them with the batch's opt-outs and rate counts in one statement (same users: test_recipients).
+UNIT_AUDIENCE_ROLES: dict[str, tuple[str, ...]] = {
+    "unit_handlers": (Role.HANDLER, Role.UNIT_LEADER),
+    "unit_leaders": (Role.UNIT_LEADER,),
+}
+
+
 def people(names, *, unit_id: int | None = None) -> list[User]:
     """The users of several audiences, each once, with what delivery needs."""
     found: dict[int, User] = {}

@@ -20,13 +20,13 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from jiesu.common.shared_version import VersionWatch
 from jiesu.notify import sms
 from jiesu.notify.catalogue import spec
-from jiesu.notify.models import Channel, Message, MessageTemplate, OptOut, Status
+from jiesu.notify.models import Channel, Message, MessageTemplate, OptOut, RecipientProfile, Status
 from jiesu.notify.recipients import phone_of
 from jiesu.notify.templating import render
 from jiesu.org.models import User
@@ -130,6 +130,135 @@ def _recent_and_opted_out(
     return counts, opted_out
 
 
+@dataclass
+class Checks:
+    """What `send_many` must know of a batch of unit users before recording it — the opt-outs of the
+    users and their addresses, the recent messages per (channel, address) — read with the users
+    themselves (`unit_recipients`) at `now`, so the batch needs no statement of its own for it."""
+
+    now: dt.datetime
+    counts: Counter = field(default_factory=Counter)
+    opted_out: set[tuple] = field(default_factory=set)
+    user_ids: set[int] = field(default_factory=set)
+
+    def cover(self, batch: Sequence[Outgoing], *, now: dt.datetime) -> bool:
+        """True when these checks are all the batch needs (its users only, read at `now`)."""
+        return (
+            now == self.now
+            and not any(item.citizen_phone for item in batch)
+            and all(user.pk in self.user_ids for item in batch for user in item.users)
+        )
+
+
+_USER_FIELDS = list(User._meta.concrete_fields)
+_PROFILE_FIELDS = list(RecipientProfile._meta.concrete_fields)
+
+
+@lru_cache(maxsize=16)
+def _unit_recipients_sql(vendor: str, roles: int, channels: tuple[str, ...]) -> str:
+    """The users of a unit holding `roles` roles (active, with their RecipientProfile), then — in the
+    same statement, as UNION ALL rows tagged 1 and 2 — the opt-outs of those users and their
+    addresses, and the recent messages of their addresses per channel of `channels` (rate limits),
+    as `_recent_and_opted_out` reads them."""
+    quote = connection.ops.quote_name
+    user_cols = [f"u.{quote(f.column)} AS u{i}" for i, f in enumerate(_USER_FIELDS)]
+    profile_cols = [f"p.{quote(f.column)} AS p{i}" for i, f in enumerate(_PROFILE_FIELDS)]
+    width = len(user_cols) + len(profile_cols)
+    email = f"u{[f.attname for f in _USER_FIELDS].index('email')}"
+    phone = f"p{[f.attname for f in _PROFILE_FIELDS].index('phone')}"
+    uid = f"u{[f.attname for f in _USER_FIELDS].index('id')}"
+    addresses = {
+        Channel.EMAIL: f"SELECT DISTINCT {email} AS address FROM r WHERE {email} <> ''",
+        Channel.SMS: f"SELECT DISTINCT {phone} AS address FROM r WHERE {phone} <> ''",
+    }
+    pad = ", ".join(["NULL"] * width)
+    parts = [
+        f"WITH r AS (SELECT {', '.join(user_cols + profile_cols)} FROM {quote(User._meta.db_table)} u "
+        f"LEFT JOIN {quote(RecipientProfile._meta.db_table)} p ON p.{quote('user_id')} = u.{quote('id')} "
+        f"WHERE u.{quote('is_active')} = %s AND u.{quote('unit_id')} = %s "
+        f"AND u.{quote('role')} IN ({', '.join(['%s'] * roles)}))\n"
+        f"SELECT 0, r.*, NULL, NULL, NULL, NULL, NULL FROM r",
+        # By user, then by address (two semi-joins the planner can drive from the few recipients
+        # through the opt-outs' indexes; a row found twice is one in the set it is read into).
+        f"SELECT 1, {pad}, o.channel, o.address, o.user_id, o.kind, 0 FROM {OptOut._meta.db_table} o "
+        f"WHERE o.user_id IN (SELECT {uid} FROM r)",
+        f"SELECT 1, {pad}, o.channel, o.address, o.user_id, o.kind, 0 FROM {OptOut._meta.db_table} o "
+        f"WHERE o.address IN ({addresses[Channel.EMAIL]} UNION {addresses[Channel.SMS]})",
+    ]
+    for channel in channels:
+        # Counted per address (a correlated subquery: an index condition on channel, address and
+        # time, as _recent_and_opted_out's IN list gives); the literal lets the planner use the
+        # partial index msg_rate_sent.
+        parts.append(
+            f"SELECT 2, {pad}, %s, a.address, NULL, '', (SELECT COUNT(*) FROM {Message._meta.db_table} m "
+            f"WHERE m.channel = %s AND m.address = a.address AND m.created_at >= %s "
+            f"AND m.status <> '{Status.SKIPPED}') FROM ({addresses[channel]}) a"
+        )
+    return "\nUNION ALL ".join(parts)
+
+
+def unit_recipients(names: Sequence[str], *, unit_id: int | None, checks: Checks) -> list[User]:
+    """`recipients.people(names, unit_id=…)` for the audiences of a unit (UNIT_AUDIENCE_ROLES), read
+    in one statement with what `send_many` checks for them (added to `checks`)."""
+    from jiesu.notify.recipients import UNIT_AUDIENCE_ROLES
+
+    if not unit_id:
+        return []
+    roles = sorted({role for name in names for role in UNIT_AUDIENCE_ROLES[name]})
+    limits = _rate_limits()
+    channels = tuple(c for c in (Channel.EMAIL, Channel.SMS) if c in limits)
+    params: list = [True, unit_id, *roles]
+    for channel in channels:
+        since = connection.ops.adapt_datetimefield_value(checks.now - dt.timedelta(seconds=limits[channel][1]))
+        params += [channel, channel, since]
+    with connection.cursor() as cursor:
+        cursor.execute(_unit_recipients_sql(connection.vendor, len(roles), channels), params)
+        rows = cursor.fetchall()
+    users: list[User] = []
+    width = len(_USER_FIELDS)
+    user_converters, profile_converters = _reading()
+    for row in rows:
+        if row[0] == 0:
+            user = _from_row(User, _USER_FIELDS, user_converters, row[1 : 1 + width])
+            profile = None
+            if row[1 + width] is not None:  # as select_related("notify_profile") leaves them
+                profile = _from_row(RecipientProfile, _PROFILE_FIELDS, profile_converters, row[1 + width : -5])
+                RecipientProfile._meta.get_field("user").set_cached_value(profile, user)
+            User._meta.get_field("notify_profile").set_cached_value(user, profile)
+            users.append(user)
+            checks.user_ids.add(user.pk)
+        elif row[0] == 1:
+            channel, address, user_id, kind = row[-5:-1]
+            checks.opted_out.add((user_id, address, channel, kind))
+        elif row[-1]:  # an address without recent messages counts 0 (as when it is not read)
+            checks.counts[(row[-5], row[-4])] = row[-1]
+    return users
+
+
+@lru_cache(maxsize=4)
+def _converters_of(vendor: str, model) -> list[tuple]:
+    found = []
+    for f in model._meta.concrete_fields:
+        column = f.get_col(model._meta.db_table)
+        found.append((column, connection.ops.get_db_converters(column) + column.get_db_converters(connection)))
+    return found
+
+
+def _reading() -> tuple[list, list]:
+    return _converters_of(connection.vendor, User), _converters_of(connection.vendor, RecipientProfile)
+
+
+def _from_row(model, fields, converters, values):
+    """The instance the ORM would build from these columns (its converters applied)."""
+    db = connections[DEFAULT_DB_ALIAS]  # `connection` without its proxy's look-up per access
+    converted = []
+    for value, (column, functions) in zip(values, converters, strict=True):
+        for convert in functions:
+            value = convert(value, column, db)
+        converted.append(value)
+    return model.from_db(db.alias, [f.attname for f in fields], converted)
+
+
 class _RateBook:
     """Counts of recent messages per (channel, address), read once per batch, kept up as the batch
     adds to them."""
@@ -182,6 +311,12 @@ class _Piggyback:
             return execute(sql, params, many, context)
         if not self.sent:
             self.sent = True
+            if self.release_next:  # the only statement inside: SAVEPOINT and RELEASE both go with it
+                self.release_next = False
+                result = execute(f"SAVEPOINT {self.name}; {sql}; RELEASE SAVEPOINT {self.name}", params, many, context)
+                context["cursor"].cursor.nextset()  # on to the statement's own result
+                self.released = True
+                return result
             result = execute(f"SAVEPOINT {self.name}; {sql}", params, many, context)
             context["cursor"].cursor.nextset()  # on to the statement's own result
             return result
@@ -247,12 +382,21 @@ def send(
     )
 
 
-def send_many(batch: Sequence[Outgoing], *, now: dt.datetime | None = None, fresh_keys: bool = False) -> int:
+def send_many(
+    batch: Sequence[Outgoing],
+    *,
+    now: dt.datetime | None = None,
+    fresh_keys: bool = False,
+    checks: Checks | None = None,
+) -> int:
     """Record the messages of `batch`; returns how many rows were written (a repeated dedupe key
     writes nothing). E-mail and SMS are delivered after the transaction commits. `fresh_keys`: the
     caller knows no message can carry these dedupe keys yet (they name an event appended in this
-    transaction), so they are not looked up first."""
+    transaction), so they are not looked up first. `checks`: the opt-outs and rate counts were read
+    with the batch's users (`unit_recipients`); used when they cover the whole batch."""
     now = now or timezone.now()
+    if fresh_keys and _citizen_sms_only(batch):
+        return _send_citizen_sms(batch[0], now=now)
     templates: dict[str, tuple[str, str, str]] = {}
     wanted: dict[str, set[str]] = {Channel.EMAIL: set(), Channel.SMS: set()}
     all_users: dict[int, User] = {}
@@ -266,9 +410,12 @@ def send_many(batch: Sequence[Outgoing], *, now: dt.datetime | None = None, fres
         if item.citizen_phone:
             wanted[Channel.SMS].add(item.citizen_phone)
     limits = _rate_limits()
-    counts, opted_out = _recent_and_opted_out(
-        now, wanted, limits, set(all_users), {a for a in wanted[Channel.EMAIL] | wanted[Channel.SMS] if a}
-    )
+    if checks is not None and checks.cover(batch, now=now):
+        counts, opted_out = Counter(checks.counts), checks.opted_out
+    else:
+        counts, opted_out = _recent_and_opted_out(
+            now, wanted, limits, set(all_users), {a for a in wanted[Channel.EMAIL] | wanted[Channel.SMS] if a}
+        )
     rates, optouts = _RateBook(limits, counts), _OptOuts(opted_out)
     rows: list[Message] = []
     for item in batch:
@@ -335,6 +482,96 @@ def send_many(batch: Sequence[Outgoing], *, now: dt.datetime | None = None, fres
     return len(rows)
 
 
+def _citizen_sms_only(batch: Sequence[Outgoing]) -> bool:
+    """One citizen's SMS and nothing else (the loop's create, resolve and callback messages), on
+    PostgreSQL, with a rate limit for SMS: `_send_citizen_sms` records it in one statement."""
+    if len(batch) != 1 or connection.vendor != "postgresql" or Channel.SMS not in _rate_limits():
+        return False
+    item = batch[0]
+    return not item.users and bool(item.citizen_phone) and Channel.SMS in item.channels
+
+
+def _typed(field) -> str:
+    # In INSERT … SELECT an untyped NULL or string would be text: each value carries its column's type
+    # (character columns take text; assignment to varchar(n) still refuses what is too long).
+    kind = field.db_type(connection)
+    return "%s::text" if kind.startswith("varchar") else f"%s::{kind}"
+
+
+@lru_cache(maxsize=2)
+def _citizen_sms_sql(vendor: str) -> str:
+    """The citizen's SMS decided and inserted in one statement: `c` reads what send_many's
+    `_recent_and_opted_out` reads for one address (an opt-out of the address, by no user, for this
+    kind or all; the messages of the address in the rate window that were not skipped), `d` decides
+    as `_OptOuts.blocks` and `_RateBook.take` do, the insert records it (a dedupe key already there:
+    nothing), and the decision is returned either way."""
+    table = Message._meta.db_table
+    values = []
+    for f in _MESSAGE_FIELDS:
+        if f.attname == "status":
+            values.append("d.status")
+        elif f.attname == "note":
+            values.append("d.note")
+        elif f.attname == "next_attempt_at":
+            values.append(f"CASE WHEN d.status = '{Status.PENDING}' THEN {_typed(f)} END")
+        else:
+            values.append(_typed(f))
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in _MESSAGE_FIELDS)
+    return (
+        f"WITH c AS (SELECT EXISTS (SELECT 1 FROM {OptOut._meta.db_table} o WHERE o.user_id IS NULL "
+        f"AND o.address = %s AND o.channel = %s AND o.kind IN (%s, '')) AS blocked, "
+        f"(SELECT COUNT(*) FROM {table} m WHERE m.channel = %s AND m.address = %s AND m.created_at >= %s "
+        # The literal lets the planner use the partial index msg_rate_sent.
+        f"AND m.status <> '{Status.SKIPPED}') AS recent),\n"
+        f" d AS (SELECT CASE WHEN blocked OR recent >= %s THEN '{Status.SKIPPED}' ELSE '{Status.PENDING}' END "
+        f"AS status, CASE WHEN blocked THEN '已退订' WHEN recent >= %s THEN %s::text ELSE '' END AS note FROM c),\n"
+        f" ins AS (INSERT INTO {table} ({columns}) SELECT {', '.join(values)} FROM d ON CONFLICT DO NOTHING)\n"
+        f"SELECT status FROM d"
+    )
+
+
+def _send_citizen_sms(item: Outgoing, *, now: dt.datetime) -> int:
+    """`send_many` of one citizen's SMS (`_citizen_sms_only`) in one statement: the same row, status
+    and note as the general path (test_recipients compares them)."""
+    _subject_t, _body_t, sms_t = current_template(item.kind)
+    text = render(sms_t, item.context) if sms_t else ""
+    if not text:
+        return 0
+    subject = render(_subject_t, item.context)[:200]
+    address = item.citizen_phone
+    key = f"{item.dedupe}:{Channel.SMS}:{address}"[:200] if item.dedupe else None
+    message = Message(
+        kind=item.kind,
+        channel=Channel.SMS,
+        recipient=None,
+        address=address,
+        subject=subject,
+        body=text,
+        order_id=item.order_id,
+        dedupe_key=key,
+        created_at=now,
+    )
+    limit, seconds = _rate_limits()[Channel.SMS]
+    window = f"{seconds // 3600}小时" if seconds % 3600 == 0 else f"{seconds}秒"
+    db = connections[DEFAULT_DB_ALIAS]  # `connection` without its proxy's look-up per field
+    since = db.ops.adapt_datetimefield_value(now - dt.timedelta(seconds=seconds))
+    params: list = [address, Channel.SMS, item.kind, Channel.SMS, address, since, limit, limit]
+    params.append(f"超过频率限制（每{window}{limit}条）")
+    for f in _MESSAGE_FIELDS:
+        if f.attname in ("status", "note"):
+            continue
+        value = now if f.attname == "next_attempt_at" else f.pre_save(message, True)
+        params.append(f.get_db_prep_save(value, db))
+    if _outboxes:
+        _outboxes[-1].release_next = True  # the only statement inside the outbox
+    with connection.cursor() as cursor:
+        cursor.execute(_citizen_sms_sql(connection.vendor), params)
+        status = cursor.fetchone()[0]
+    if status == Status.PENDING:
+        transaction.on_commit(_kick_delivery, robust=True)
+    return 1
+
+
 # An event's messages are a few rows: they are inserted by SQL built once per process and row
 # count, what bulk_create(ignore_conflicts=True) would send — its query compilation was a fifth of
 # the closed loop's Python time in notify (bench/closed_loop.py, cProfile). Bigger batches keep
@@ -358,7 +595,8 @@ def _insert_sql(vendor: str, rows: int) -> str:
 
 
 def _insert_small(rows: list[Message]) -> None:
-    params = [f.get_db_prep_save(f.pre_save(m, True), connection) for m in rows for f in _MESSAGE_FIELDS]
+    db = connections[DEFAULT_DB_ALIAS]  # `connection` without its proxy's look-up per field
+    params = [f.get_db_prep_save(f.pre_save(m, True), db) for m in rows for f in _MESSAGE_FIELDS]
     with connection.cursor() as cursor:
         cursor.execute(_insert_sql(connection.vendor, len(rows)), params)
 

@@ -187,10 +187,16 @@ class WorkOrder(models.Model):
         related_name="located_orders",
         db_index=False,
     )
-    community = models.ForeignKey("org.Community", verbose_name="社区", null=True, blank=True, on_delete=models.PROTECT)
-    grid = models.ForeignKey("org.Grid", verbose_name="网格", null=True, blank=True, on_delete=models.PROTECT)
+    # community, grid, property_project, coordinator_unit, merged_into: mostly empty, so indexed
+    # only where set (Meta.indexes, wo_*_set): every query of them asks for a value.
+    community = models.ForeignKey(
+        "org.Community", verbose_name="社区", null=True, blank=True, on_delete=models.PROTECT, db_index=False
+    )
+    grid = models.ForeignKey(
+        "org.Grid", verbose_name="网格", null=True, blank=True, on_delete=models.PROTECT, db_index=False
+    )
     property_project = models.ForeignKey(
-        "org.PropertyProject", verbose_name="物业项目", null=True, blank=True, on_delete=models.PROTECT
+        "org.PropertyProject", verbose_name="物业项目", null=True, blank=True, on_delete=models.PROTECT, db_index=False
     )
 
     state = models.CharField("状态", max_length=16, choices=State.choices, default=State.RECEIVED)
@@ -239,6 +245,7 @@ class WorkOrder(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="coordinated_orders",
+        db_index=False,
     )
     check_due = models.DateTimeField("核查期限", null=True, blank=True, help_text="待核查/待抽查环节的期限")
     check_from = models.DateTimeField(
@@ -253,7 +260,13 @@ class WorkOrder(models.Model):
     # 先行核实 sent to a grid worker and not answered yet (the VerificationRequested payload).
     pending_verification = models.JSONField("待先行核实", null=True, blank=True)
     merged_into = models.ForeignKey(
-        "self", verbose_name="合并至", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+        "self",
+        verbose_name="合并至",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+        db_index=False,
     )
     unreasonable_reason = models.CharField("不合理原因", max_length=200, blank=True)
 
@@ -277,6 +290,13 @@ class WorkOrder(models.Model):
             # The 提级响应 queue (escalated orders by deadline): without it PostgreSQL walks the whole
             # handling_due index filtering out the ≈ 99 % never escalated (130 ms at 125 k orders).
             models.Index(fields=["handling_due", "id"], name="wo_escalated_due", condition=~models.Q(level="")),
+            # Foreign keys most orders leave empty: indexed only where set, so that an order's update
+            # (never HOT: every action changes `state`) writes no entry for them (issue 19). Every
+            # query of them asks for a value (=, IN, a join), which implies IS NOT NULL.
+            *(
+                models.Index(fields=[name], name=f"wo_{name}_set", condition=models.Q(**{f"{name}__isnull": False}))
+                for name in ("community", "grid", "property_project", "coordinator_unit", "merged_into")
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
 
@@ -96,16 +96,22 @@ def _handling_unit(unit: Unit | int | None, *, label: str = "主办单位") -> U
 _LOCK_UNIT_FIELDS = ("id", "code", "name", "short_name", "kind", "parent_id", "sector", "is_active", "sort_order")
 
 
-def _lock_sql() -> str:
+def _lock_sql(*, submitter: bool = False) -> str:
     # Raw SQL: compiling the ORM query for ~50 columns cost more than running it (bench/closed_loop.py).
     # FOR UPDATE is a no-op on SQLite, where the version check below does the work; on PostgreSQL
-    # it locks the order's row only (OF o), not its unit's.
+    # it locks the order's row only (OF o), not its unit's. `submitter`: one more column, who
+    # submitted the order's latest 多级核查 (approve_check needs it; no statement of its own).
     if connection.features.has_select_for_update_of:
         suffix = " FOR UPDATE OF o"
     else:
         suffix = " FOR UPDATE" if connection.features.has_select_for_update else ""
     order_columns = ", ".join(f'o."{f.column}"' for f in WorkOrder._meta.concrete_fields)
     unit_columns = ", ".join(f'u."{Unit._meta.get_field(name).column}"' for name in _LOCK_UNIT_FIELDS)
+    if submitter:
+        unit_columns += (
+            f', (SELECT e."actor_id" FROM {WorkOrderEvent._meta.db_table} e WHERE e."order_id" = o."id" '
+            'AND e."action" = \'submit_check\' ORDER BY e."seq" DESC LIMIT 1)'
+        )
     return (
         f"SELECT {order_columns}, {unit_columns} FROM {WorkOrder._meta.db_table} o "
         f"LEFT JOIN {Unit._meta.db_table} u ON u.id = o.lead_unit_id WHERE o.id = %s{suffix}"
@@ -122,15 +128,16 @@ def _converters(fields) -> list[tuple[Any, list]]:
 
 
 def _from_row(model, fields, converters, values):
+    db = connections[DEFAULT_DB_ALIAS]  # `connection` itself, without its proxy's per-access look-up
     converted = []
     for value, (column, functions) in zip(values, converters, strict=True):
         for convert in functions:
-            value = convert(value, column, connection)
+            value = convert(value, column, db)
         converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+    return model.from_db(db.alias, [f.attname for f in fields], converted)
 
 
-_LOCK_PLAN: dict[str, tuple] = {}
+_LOCK_PLAN: dict[tuple[str, bool], tuple] = {}
 
 
 def _begin_pending(cursor) -> bytes | None:
@@ -172,24 +179,34 @@ def _execute_opening(cursor, sql: str, params: list) -> None:
 
 
 def _lock(order_id: int) -> WorkOrder:
-    plan = _LOCK_PLAN.get(connection.vendor)
+    return _lock_row(order_id, submitter=False)[0]
+
+
+def _lock_with_submitter(order_id: int) -> tuple[WorkOrder, int | None]:
+    """The locked order and who submitted its latest 多级核查 (None: nobody), in one statement."""
+    return _lock_row(order_id, submitter=True)
+
+
+def _lock_row(order_id: int, *, submitter: bool) -> tuple[WorkOrder, int | None]:
+    plan = _LOCK_PLAN.get((connection.vendor, submitter))
     if plan is None:
         order_fields = list(WorkOrder._meta.concrete_fields)
         unit_fields = [Unit._meta.get_field(name) for name in _LOCK_UNIT_FIELDS]
-        plan = (_lock_sql(), order_fields, _converters(order_fields), unit_fields, _converters(unit_fields))
-        _LOCK_PLAN[connection.vendor] = plan
+        sql = _lock_sql(submitter=submitter)
+        plan = (sql, order_fields, _converters(order_fields), unit_fields, _converters(unit_fields))
+        _LOCK_PLAN[(connection.vendor, submitter)] = plan
     sql, order_fields, order_converters, unit_fields, unit_converters = plan
     with connection.cursor() as cursor:
         _execute_opening(cursor, sql, [order_id])
         row = cursor.fetchone()
     if row is None:
         raise NotFound("工单不存在", code="order_not_found")
-    split = len(order_fields)
+    split, end = len(order_fields), len(order_fields) + len(unit_fields)
     order = _from_row(WorkOrder, order_fields, order_converters, row[:split])
     if row[split] is not None:
-        unit = _from_row(Unit, unit_fields, unit_converters, row[split:])
+        unit = _from_row(Unit, unit_fields, unit_converters, row[split:end])
         WorkOrder._meta.get_field("lead_unit").set_cached_value(order, unit)
-    return order
+    return order, (row[end] if submitter else None)
 
 
 # ---------------------------------------------------------------- one statement per action (PostgreSQL)
@@ -226,7 +243,11 @@ def _cast(field) -> str:
 
 
 def _db_values(fields, obj, *, add: bool = False) -> list:
-    return [f.get_db_prep_save(f.pre_save(obj, add) if add else getattr(obj, f.attname), connection) for f in fields]
+    # The connection itself rather than the `connection` proxy: each field's preparation reads
+    # `connection.ops`/`.features`, and each read through the proxy looks the connection up again
+    # (a tenth of the loop's Python time went to that look-up; bench/closed_loop.py --profile).
+    db = connections[DEFAULT_DB_ALIAS]
+    return [f.get_db_prep_save(f.pre_save(obj, add) if add else getattr(obj, f.attname), db) for f in fields]
 
 
 @functools.cache
@@ -286,10 +307,11 @@ def _update_and_append(*, order: WorkOrder, seen_version: int, fields: Iterable[
     """UPDATE … WHERE version = seen, the event and the projections: one statement (Conflict when
     another writer got there first)."""
     sets, params = [], []
+    db = connections[DEFAULT_DB_ALIAS]  # as in _db_values
     for name in fields:
         field = WorkOrder._meta.get_field(name)
         sets.append(f'"{field.column}" = %s')
-        params.append(field.get_db_prep_save(getattr(order, field.attname), connection))
+        params.append(field.get_db_prep_save(getattr(order, field.attname), db))
     sql = (
         f"WITH updated AS (UPDATE {WorkOrder._meta.db_table} SET {', '.join(sets)} "
         f"WHERE id = %s AND version = %s RETURNING id),\n {_event_cte('updated')}"
@@ -365,13 +387,14 @@ def _transition(
     apply: Callable[[WorkOrder, dt.datetime], tuple[list[str], dict]],
     reason: str = "",
     check: Callable[[WorkOrder], None] | None = None,
+    lock: Callable[[int], WorkOrder] | None = None,
 ) -> WorkOrder:
     """Lock, check, apply, write with version check, append the event. `action` may be chosen
-    from the locked order (a callable)."""
+    from the locked order (a callable); `lock` may read more with the row lock."""
     transition = state_machine.get(action) if isinstance(action, str) else None
     when = _now(at)
     with transaction.atomic():
-        order = _lock(order_id)
+        order = (lock or _lock)(order_id)
         if transition is None:
             action = action(order)
             transition = state_machine.get(action)
@@ -1299,15 +1322,6 @@ def submit_check(*, user: User | None, order_id: int, reply: str, at: dt.datetim
     return _transition(order_id=order_id, user=user, action="submit_check", at=at, apply=apply)
 
 
-def _submitter(order_id: int) -> int | None:
-    return (
-        WorkOrderEvent.objects.filter(order_id=order_id, action="submit_check")
-        .order_by("-seq")
-        .values_list("actor_id", flat=True)
-        .first()
-    )
-
-
 def approve_check(*, user: User | None, order_id: int, note: str = "", at: dt.datetime | None = None) -> WorkOrder:
     """The unit leader approves the submitted resolution (核查通过). The unit's 办结 time is now;
     the order is resolved, or — when the 指挥部's deterministic sample takes it — waits for the
@@ -1320,8 +1334,12 @@ def approve_check(*, user: User | None, order_id: int, note: str = "", at: dt.da
         seen["sampled"] = workflow.is_sampled(order_id=locked.pk, kind=kind)
         return "approve_to_spot_check" if seen["sampled"] else "approve_check"
 
+    def lock(pk: int) -> WorkOrder:
+        # Who submitted it travels with the row lock (the latest submit_check's actor).
+        locked, seen["submitted_by"] = _lock_with_submitter(pk)
+        return locked
+
     def check(locked):
-        seen["submitted_by"] = _submitter(locked.pk)
         if user is not None and seen["submitted_by"] == user.pk:
             raise Forbidden("核查须由提交人以外的单位领导进行", code="self_check")
 
@@ -1339,7 +1357,9 @@ def approve_check(*, user: User | None, order_id: int, note: str = "", at: dt.da
         )
         return ["resolved_at", "check_due", "check_from"], body.as_payload()
 
-    return _transition(order_id=order_id, user=user, action=choose, at=at, apply=apply, reason=note[:500], check=check)
+    return _transition(
+        order_id=order_id, user=user, action=choose, at=at, apply=apply, reason=note[:500], check=check, lock=lock
+    )
 
 
 def send_back(*, user: User | None, order_id: int, reason: str, at: dt.datetime | None = None) -> WorkOrder:

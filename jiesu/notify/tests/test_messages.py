@@ -266,11 +266,14 @@ def test_a_failure_recording_messages_never_reaches_the_action(staff, units, mon
             cursor.execute("SELECT no_such_column FROM notify_message")
 
     before = Message.objects.count()
+    # The citizen's message: the failing statement is the first (the savepoint goes with it) — the
+    # opt-out read, or on PostgreSQL the only one (the SMS decided and inserted at once).
     monkeypatch.setattr(services, "_recent_and_opted_out", broken)
-    # The citizen's message: the failing read is the first statement (the savepoint goes with it);
-    # the unit's: it follows the recipients' read.
+    monkeypatch.setattr(services, "_citizen_sms_sql", lambda vendor: "SELECT no_such_column FROM notify_message")
     order = make_order(users=staff)
     assert order.number.startswith("FT") and order.events.get().action == "create"
+    # The unit's: the insert fails after the recipients' read (with their opt-outs) succeeded.
+    monkeypatch.setattr(services, "_insert_small", broken)
     dispatched = orders.dispatch(user=staff["dispatcher"], order_id=order.pk, lead_unit=units[FANGZHUANG])
     assert dispatched.state == "dispatched"
     assert Message.objects.count() == before
