@@ -427,17 +427,8 @@ def send_many(
         text = render(sms_t, item.context) if sms_t else ""
 
         def add(channel, *, user=None, address="", content=body, title=subject, item=item):
-            key = f"{item.dedupe}:{channel}:{user.pk if user else address}"[:200] if item.dedupe else None
-            message = Message(
-                kind=item.kind,
-                channel=channel,
-                recipient=user,
-                address=address,
-                subject=title,
-                body=content,
-                order_id=item.order_id,
-                dedupe_key=key,
-                created_at=now,
+            message = _message_row(
+                item=item, channel=channel, user=user, address=address, subject=title, body=content, now=now
             )
             if channel == Channel.INBOX:
                 message.status, message.sent_at = Status.SENT, now
@@ -530,6 +521,25 @@ def _citizen_sms_sql(vendor: str) -> str:
     )
 
 
+def _message_row(
+    *, item: Outgoing, channel: str, user, address: str, subject: str, body: str, now: dt.datetime
+) -> Message:
+    """One recipient's message of an outgoing item (not saved). Its dedupe key — the item's, the
+    channel and the user or address — makes a second send of the same item write nothing."""
+    key = f"{item.dedupe}:{channel}:{user.pk if user else address}"[:200] if item.dedupe else None
+    return Message(
+        kind=item.kind,
+        channel=channel,
+        recipient=user,
+        address=address,
+        subject=subject,
+        body=body,
+        order_id=item.order_id,
+        dedupe_key=key,
+        created_at=now,
+    )
+
+
 def _send_citizen_sms(item: Outgoing, *, now: dt.datetime) -> int:
     """`send_many` of one citizen's SMS (`_citizen_sms_only`) in one statement: the same row, status
     and note as the general path (test_recipients compares them)."""
@@ -539,17 +549,8 @@ def _send_citizen_sms(item: Outgoing, *, now: dt.datetime) -> int:
         return 0
     subject = render(_subject_t, item.context)[:200]
     address = item.citizen_phone
-    key = f"{item.dedupe}:{Channel.SMS}:{address}"[:200] if item.dedupe else None
-    message = Message(
-        kind=item.kind,
-        channel=Channel.SMS,
-        recipient=None,
-        address=address,
-        subject=subject,
-        body=text,
-        order_id=item.order_id,
-        dedupe_key=key,
-        created_at=now,
+    message = _message_row(
+        item=item, channel=Channel.SMS, user=None, address=address, subject=subject, body=text, now=now
     )
     limit, seconds = _rate_limits()[Channel.SMS]
     window = f"{seconds // 3600}小时" if seconds % 3600 == 0 else f"{seconds}秒"
