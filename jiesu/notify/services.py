@@ -23,6 +23,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
+from jiesu.common.raw_rows import converters, instance_from_row
 from jiesu.common.shared_version import VersionWatch
 from jiesu.notify import sms
 from jiesu.notify.catalogue import spec
@@ -219,10 +220,10 @@ def unit_recipients(names: Sequence[str], *, unit_id: int | None, checks: Checks
     user_converters, profile_converters = _reading()
     for row in rows:
         if row[0] == 0:
-            user = _from_row(User, _USER_FIELDS, user_converters, row[1 : 1 + width])
+            user = instance_from_row(User, _USER_FIELDS, user_converters, row[1 : 1 + width])
             profile = None
             if row[1 + width] is not None:  # as select_related("notify_profile") leaves them
-                profile = _from_row(RecipientProfile, _PROFILE_FIELDS, profile_converters, row[1 + width : -5])
+                profile = instance_from_row(RecipientProfile, _PROFILE_FIELDS, profile_converters, row[1 + width : -5])
                 RecipientProfile._meta.get_field("user").set_cached_value(profile, user)
             User._meta.get_field("notify_profile").set_cached_value(user, profile)
             users.append(user)
@@ -237,26 +238,11 @@ def unit_recipients(names: Sequence[str], *, unit_id: int | None, checks: Checks
 
 @lru_cache(maxsize=4)
 def _converters_of(vendor: str, model) -> list[tuple]:
-    found = []
-    for f in model._meta.concrete_fields:
-        column = f.get_col(model._meta.db_table)
-        found.append((column, connection.ops.get_db_converters(column) + column.get_db_converters(connection)))
-    return found
+    return converters(model._meta.concrete_fields)
 
 
 def _reading() -> tuple[list, list]:
     return _converters_of(connection.vendor, User), _converters_of(connection.vendor, RecipientProfile)
-
-
-def _from_row(model, fields, converters, values):
-    """The instance the ORM would build from these columns (its converters applied)."""
-    db = connections[DEFAULT_DB_ALIAS]  # `connection` without its proxy's look-up per access
-    converted = []
-    for value, (column, functions) in zip(values, converters, strict=True):
-        for convert in functions:
-            value = convert(value, column, db)
-        converted.append(value)
-    return model.from_db(db.alias, [f.attname for f in fields], converted)
 
 
 class _RateBook:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from jiesu.common import privacy, validation
 from jiesu.common.errors import Conflict, Forbidden, InvalidInput, NotAllowed, NotFound
+from jiesu.common.raw_rows import converters, instance_from_row
 from jiesu.org.models import Grid, PropertyProject, Unit, UnitKind, User
 from jiesu.workorders import deadlines, payloads, state_machine, verification, workflow
 from jiesu.workorders.models import (
@@ -118,25 +119,6 @@ def _lock_sql(*, submitter: bool = False) -> str:
     )
 
 
-def _converters(fields) -> list[tuple[Any, list]]:
-    """What the ORM would apply to each column read (JSON decoding, SQLite's datetimes …)."""
-    found = []
-    for field in fields:
-        column = field.get_col(field.model._meta.db_table)
-        found.append((column, connection.ops.get_db_converters(column) + column.get_db_converters(connection)))
-    return found
-
-
-def _from_row(model, fields, converters, values):
-    db = connections[DEFAULT_DB_ALIAS]  # `connection` itself, without its proxy's per-access look-up
-    converted = []
-    for value, (column, functions) in zip(values, converters, strict=True):
-        for convert in functions:
-            value = convert(value, column, db)
-        converted.append(value)
-    return model.from_db(db.alias, [f.attname for f in fields], converted)
-
-
 _LOCK_PLAN: dict[tuple[str, bool], tuple] = {}
 
 
@@ -193,7 +175,7 @@ def _lock_row(order_id: int, *, submitter: bool) -> tuple[WorkOrder, int | None]
         order_fields = list(WorkOrder._meta.concrete_fields)
         unit_fields = [Unit._meta.get_field(name) for name in _LOCK_UNIT_FIELDS]
         sql = _lock_sql(submitter=submitter)
-        plan = (sql, order_fields, _converters(order_fields), unit_fields, _converters(unit_fields))
+        plan = (sql, order_fields, converters(order_fields), unit_fields, converters(unit_fields))
         _LOCK_PLAN[(connection.vendor, submitter)] = plan
     sql, order_fields, order_converters, unit_fields, unit_converters = plan
     with connection.cursor() as cursor:
@@ -202,9 +184,9 @@ def _lock_row(order_id: int, *, submitter: bool) -> tuple[WorkOrder, int | None]
     if row is None:
         raise NotFound("工单不存在", code="order_not_found")
     split, end = len(order_fields), len(order_fields) + len(unit_fields)
-    order = _from_row(WorkOrder, order_fields, order_converters, row[:split])
+    order = instance_from_row(WorkOrder, order_fields, order_converters, row[:split])
     if row[split] is not None:
-        unit = _from_row(Unit, unit_fields, unit_converters, row[split:end])
+        unit = instance_from_row(Unit, unit_fields, unit_converters, row[split:end])
         WorkOrder._meta.get_field("lead_unit").set_cached_value(order, unit)
     return order, (row[end] if submitter else None)
 
