@@ -24,9 +24,10 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from proc_cpu import cpu_seconds, proc_stat  # bench/ is this script's own folder
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 def parse_args():
@@ -99,14 +100,7 @@ def server_cpu(url: str) -> float:
                 "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [name]
             ).fetchall()
         ]
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (after pid and comm)
-    return total / TICK
+    return sum(cpu_seconds(fields) for pid in pids if (fields := proc_stat(pid)) is not None)
 
 
 def batch(app, token, url, kind, ids, count, seed):

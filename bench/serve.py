@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from proc_cpu import TICK, cpu_seconds, proc_stat  # bench/ is this script's own folder
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 STOP = threading.Event()  # SIGTERM/SIGINT: stop sending, report, stop the server
@@ -149,16 +151,7 @@ class Connections:
                 time.sleep(0.2)
 
 
-TICK = os.sysconf("SC_CLK_TCK")
 APP_NAME = "jiesu-bench-serve"
-
-
-def _proc_stat(pid: str) -> list[str] | None:
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return raw[raw.rindex(")") + 2 :].split()  # fields from the state on (the name may hold spaces)
 
 
 def cpu_snapshot(server_pgid: int, db_url: str) -> dict:
@@ -167,17 +160,16 @@ def cpu_snapshot(server_pgid: int, db_url: str) -> dict:
     process, and the machine's busy/total seconds (/proc/stat)."""
     server = 0.0
     for pid in filter(str.isdigit, os.listdir("/proc")):
-        fields = _proc_stat(pid)
+        fields = proc_stat(pid)
         if fields is not None and int(fields[2]) == server_pgid:  # bin/serve runs in a session of its own
-            # utime, stime and the reaped children's (a worker recycled by max_requests)
-            server += sum(int(v) for v in fields[11:15]) / TICK
+            server += cpu_seconds(fields, reaped=True)  # with workers recycled by max_requests
     with psql(db_url, "postgres") as conn:
         pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", [APP_NAME])]
     backends = {}
     for pid in pids:
-        fields = _proc_stat(str(pid))
+        fields = proc_stat(pid)
         if fields is not None:
-            backends[pid] = (int(fields[11]) + int(fields[12])) / TICK
+            backends[pid] = cpu_seconds(fields)
     own = os.times()
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = values[3] + values[4]  # idle + iowait
