@@ -263,7 +263,7 @@ def input_hashes() -> dict[str, str]:
         "letters": letters_mod.letters_path(),
         "letters_map": d(*letters_mod.UNIT_MAP),
     }
-    return {k: corpus_mod.sha256(p) for k, p in files.items()}
+    return {k: corpus_mod.sha256(p) for k, p in files.items()} | {"letters_reader": letters_mod.READER}
 
 
 def expected_version(params: RoutingParams) -> str:

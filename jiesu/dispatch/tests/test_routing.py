@@ -239,6 +239,12 @@ def test_the_answering_body_is_read_from_the_reply():
     assert answering_body("您好！经圭塘街道调查核实，现回复如下：……2019年3月1日") == "圭塘街道"
     assert answering_body("您的留言转由市教育局办理，……") == "市教育局"
     assert answering_body("网友：您好！留言已收悉") == ""
+    # weaker signs, only when no signature or verb phrase names a body
+    assert answering_body("您提出的宝贵意见已转县教育局，感谢您的留言。") == "县教育局"
+    assert answering_body("……感谢您对A7县交通运输局工作的支持！") == "A7县交通运输局"
+    assert answering_body("您好！我镇高度重视，立即组织人员到现场……") == "镇人民政府"
+    assert answering_body("感谢您对我街道工作的支持和监督！") == "街道办事处"
+    assert answering_body("问题已解决，感谢您对我局工作的支持。") == ""  # which bureau: not said
 
 
 @pytest.mark.django_db
