@@ -14,9 +14,11 @@ only with the windows whose periods had passed before it (the first origin is no
 coverage), so the coverage figure is honest; the stored forecasts use every window.
 Where the history allows, up to CALIBRATION_WINDOWS earlier origins are forecast for calibration
 only (not scored, not in MASE): a series with a dozen scored windows otherwise starts from one or
-two windows' scores. The percentile's level adapts per series (adaptive conformal inference,
-Gibbs & Candès 2021): after each window α ← α + γ·(0.2 − the window's share missed), so a series
-whose noise drifts away from its past scores is widened (or narrowed) within a few windows.
+two windows' scores. The percentile's level adapts (adaptive conformal inference, Gibbs & Candès
+2021): α ← α + γ·(0.2 − a window's share missed) for each window whose periods have passed, one α
+shared by the run's series (the windows of one cutoff are applied together, at most a full
+correction at once), so intervals whose noise drifts away from the past scores are widened (or
+narrowed) within a few cutoffs.
 
 MASE: mean absolute error ÷ the in-sample mean absolute error of the seasonal naive forecast
 (season m where two seasons of history exist, else the last value) — per series and window, then
@@ -45,7 +47,7 @@ MIN_OWN_SCORES = 20
 # monthly windows; it also bounds the cost: each origin is two ETS fits per series).
 CALIBRATION_WINDOWS = 24
 # Adaptive conformal step γ per window (Gibbs & Candès 2021 use 0.005 per point over thousands of
-# points; a series here has a few dozen windows, each worth `horizon` points of feedback).
+# points; a run here has a few dozen cutoffs, each window worth `horizon` points of feedback).
 ACI_STEP = 0.05
 
 
@@ -249,20 +251,23 @@ def backtest_series(s: Series, *, f: Freq) -> SeriesResult:
 class Calibration:
     """Conformity scores — |error| ÷ the model's own half-width — of past windows. A series with at
     least MIN_OWN_SCORES scores of its own is calibrated on them (a busy category and a dead one
-    do not share a noise level); the others on the scores of all series at the same step."""
+    do not share a noise level); the others on the scores of all series at the same step. The
+    quantile's level is 1 − α, α adapted to the misses so far (ACI)."""
 
     def __init__(self, horizon: int, *, step: float = ACI_STEP):
         self.horizon = horizon
         self.step = step
         self.by_step: list[list[float]] = [[] for _ in range(horizon)]
         self.by_key: dict[str, list[float]] = defaultdict(list)
-        self.alpha: dict[str, float] = {}  # each series' adapted miss rate target
+        self.alpha = 1 - COVERAGE  # the adapted miss rate target, shared by all series
 
-    def adapt(self, key: str, covered: np.ndarray) -> None:
-        """ACI: a window that missed more than 20 % lowers α (wider next time), one that missed less
-        raises it."""
-        miss = 1.0 - float(np.mean(covered))
-        self.alpha[key] = self.alpha.get(key, 1 - COVERAGE) + self.step * ((1 - COVERAGE) - miss)
+    def adapt(self, covered: Sequence[np.ndarray]) -> None:
+        """ACI over the windows of one cutoff: missing more than 20 % lowers α (wider next time),
+        less raises it. γ per window, but at most a full correction per cutoff: with many series
+        γ·windows > 1 would overshoot and swing."""
+        if covered:
+            miss = 1.0 - float(np.mean(np.concatenate(covered)))
+            self.alpha += min(1.0, self.step * len(covered)) * ((1 - COVERAGE) - miss)
 
     def add(self, key: str, w: Window) -> None:
         for j, (e, half) in enumerate(zip(np.abs(w.forecast - w.actual), w.half, strict=True)):
@@ -276,7 +281,7 @@ class Calibration:
     def quantiles(self, key: str) -> np.ndarray:
         # α ≤ 0 asks for an unbounded interval: the largest score is the widest there is; the floor
         # keeps a run of lucky windows from collapsing the interval.
-        coverage = min(1.0, max(0.5, 1 - self.alpha.get(key, 1 - COVERAGE)))
+        coverage = min(1.0, max(0.5, 1 - self.alpha))
         own = self.by_key.get(key, [])
         if len(own) >= MIN_OWN_SCORES:
             return np.full(self.horizon, _conformal_quantile(own, coverage=coverage))
@@ -303,7 +308,7 @@ def interval(forecast: np.ndarray, *, half: np.ndarray, quantiles: np.ndarray) -
 class Backtest:
     results: list[SeriesResult]
     freq: Freq
-    calibration: Calibration  # every window's scores and each series' α, as the next forecast uses them
+    calibration: Calibration  # every window's scores and α, as the next forecasts use them
 
     @property
     def scored(self) -> list[SeriesResult]:
@@ -333,8 +338,8 @@ def backtest(series: Sequence[Series], *, f: Freq, aci_step: float = ACI_STEP) -
 
 def calibrate(results: Sequence[SeriesResult], *, horizon: int, aci_step: float = ACI_STEP) -> Calibration:
     """Walks the origins in time order: each window's interval from the scores (and α) of windows
-    whose periods had passed, its coverage recorded if it is scored, then its own scores and α
-    update added for the windows after it. Returns the final state."""
+    whose periods had passed, its coverage recorded if it is scored, then its scores and misses
+    added for the windows after it. Returns the final state."""
     by_origin: dict[dt.date, list[tuple[SeriesResult, Window, bool]]] = defaultdict(list)
     for r in results:
         for w in r.calibration:
@@ -345,15 +350,14 @@ def calibrate(results: Sequence[SeriesResult], *, horizon: int, aci_step: float 
     for origin in sorted(by_origin):
         same_cutoff = by_origin[origin]
         if calibration.ready():
-            updates = []
+            outcomes = []
             for r, w, scored in same_cutoff:
                 lo, hi = interval(w.forecast, half=w.half, quantiles=calibration.quantiles(r.key))
                 covered = (w.actual >= lo) & (w.actual <= hi)
                 if scored:
                     r.covered += [bool(c) for c in covered]
-                updates.append((r.key, covered))
-            for key, covered in updates:  # after the whole cutoff: a window is not calibrated on its peers
-                calibration.adapt(key, covered)
+                outcomes.append(covered)
+            calibration.adapt(outcomes)  # after the whole cutoff: a window is not calibrated on its peers
         for r, w, _ in same_cutoff:
             calibration.add(r.key, w)  # known once their periods have passed: only later windows use them
     return calibration
