@@ -12,6 +12,13 @@ of the scores × that half-width. The model's width carries each series' own noi
 category, a dead one), the percentile fixes the level. In the backtest a window is calibrated
 only with the windows whose periods had passed before it (the first origin is not scored for
 coverage), so the coverage figure is honest; the stored forecasts use every window.
+Where the history allows, up to CALIBRATION_WINDOWS earlier origins are forecast for calibration
+only (not scored, not in MASE): a series with a dozen scored windows otherwise starts from one or
+two windows' scores. The percentile's level adapts (adaptive conformal inference, Gibbs & Candès
+2021): α ← α + γ·(0.2 − a window's share missed) for each window whose periods have passed, one α
+shared by the run's series (the windows of one cutoff are applied together, at most a full
+correction at once), so intervals whose noise drifts away from the past scores are widened (or
+narrowed) within a few cutoffs.
 
 MASE: mean absolute error ÷ the in-sample mean absolute error of the seasonal naive forecast
 (season m where two seasons of history exist, else the last value) — per series and window, then
@@ -36,6 +43,12 @@ COVERAGE = 0.8
 MIN_STEP_ERRORS = 30
 # A series with this many scores of its own is calibrated on them alone.
 MIN_OWN_SCORES = 20
+# Earlier origins forecast only to calibrate the scored windows' intervals (about two years of
+# monthly windows; it also bounds the cost: each origin is two ETS fits per series).
+CALIBRATION_WINDOWS = 24
+# Adaptive conformal step γ per window (Gibbs & Candès 2021 use 0.005 per point over thousands of
+# points; a run here has a few dozen cutoffs, each window worth `horizon` points of feedback).
+ACI_STEP = 0.05
 
 
 @dataclass(frozen=True)
@@ -181,6 +194,7 @@ class SeriesResult:
     windows: list[Window] = field(default_factory=list)
     skipped: str = ""  # why the series was not backtested
     covered: list[bool] = field(default_factory=list)
+    calibration: list[Window] = field(default_factory=list)  # earlier origins: calibrate only, not scored
 
     @property
     def mase(self) -> float:
@@ -197,7 +211,8 @@ class SeriesResult:
 
 def backtest_series(s: Series, *, f: Freq) -> SeriesResult:
     """Rolling origin: forecast `horizon` periods from origins `horizon` apart, ending at the last
-    complete period; at most `max_windows` origins, each with at least `min_train` periods behind it."""
+    complete period; at most `max_windows` scored origins, each with at least `min_train` periods
+    behind it, and before them up to CALIBRATION_WINDOWS origins that only calibrate."""
     y, h = s.values, f.horizon
     result = SeriesResult(key=s.key, n=len(y))
     if len(y) >= f.quiet and not y[-f.quiet :].any():
@@ -209,14 +224,15 @@ def backtest_series(s: Series, *, f: Freq) -> SeriesResult:
         result.skipped = f"序列太短：{len(y)}个{f.label}，回测至少需要{need}个{f.label}"
         return result
     count = min(f.max_windows, available)
-    for k in range(count, 0, -1):
+    extra = min(CALIBRATION_WINDOWS, available - count)
+    for k in range(count + extra, 0, -1):
         origin = len(y) - k * h
         train, actual = y[:origin], y[origin : origin + h]
         scale = scale_of(train, f)
         if not scale or math.isnan(scale):
             continue  # a constant history: no error scale
         forecast, half = model_forecast(train, f=f, h=h)
-        result.windows.append(
+        (result.windows if k <= count else result.calibration).append(
             Window(
                 origin=f.next(s.start, origin),
                 actual=actual,
@@ -227,7 +243,7 @@ def backtest_series(s: Series, *, f: Freq) -> SeriesResult:
             )
         )
     if len(result.windows) < 2:
-        result.windows = []
+        result.windows, result.calibration = [], []
         result.skipped = "历史值恒定，无法计算误差尺度"
     return result
 
@@ -235,12 +251,23 @@ def backtest_series(s: Series, *, f: Freq) -> SeriesResult:
 class Calibration:
     """Conformity scores — |error| ÷ the model's own half-width — of past windows. A series with at
     least MIN_OWN_SCORES scores of its own is calibrated on them (a busy category and a dead one
-    do not share a noise level); the others on the scores of all series at the same step."""
+    do not share a noise level); the others on the scores of all series at the same step. The
+    quantile's level is 1 − α, α adapted to the misses so far (ACI)."""
 
-    def __init__(self, horizon: int):
+    def __init__(self, horizon: int, *, step: float = ACI_STEP):
         self.horizon = horizon
+        self.step = step
         self.by_step: list[list[float]] = [[] for _ in range(horizon)]
         self.by_key: dict[str, list[float]] = defaultdict(list)
+        self.alpha = 1 - COVERAGE  # the adapted miss rate target, shared by all series
+
+    def adapt(self, covered: Sequence[np.ndarray]) -> None:
+        """ACI over the windows of one cutoff: missing more than 20 % lowers α (wider next time),
+        less raises it. γ per window, but at most a full correction per cutoff: with many series
+        γ·windows > 1 would overshoot and swing."""
+        if covered:
+            miss = 1.0 - float(np.mean(np.concatenate(covered)))
+            self.alpha += min(1.0, self.step * len(covered)) * ((1 - COVERAGE) - miss)
 
     def add(self, key: str, w: Window) -> None:
         for j, (e, half) in enumerate(zip(np.abs(w.forecast - w.actual), w.half, strict=True)):
@@ -252,20 +279,23 @@ class Calibration:
         return any(self.by_step)
 
     def quantiles(self, key: str) -> np.ndarray:
+        # α ≤ 0 asks for an unbounded interval: the largest score is the widest there is; the floor
+        # keeps a run of lucky windows from collapsing the interval.
+        coverage = min(1.0, max(0.5, 1 - self.alpha))
         own = self.by_key.get(key, [])
         if len(own) >= MIN_OWN_SCORES:
-            return np.full(self.horizon, _conformal_quantile(own))
+            return np.full(self.horizon, _conformal_quantile(own, coverage=coverage))
         pooled = [e for step in self.by_step for e in step]
         out = []
         for step in self.by_step:
             sample = step if len(step) >= MIN_STEP_ERRORS else pooled
-            out.append(_conformal_quantile(sample) if sample else float("nan"))
+            out.append(_conformal_quantile(sample, coverage=coverage) if sample else float("nan"))
         return np.asarray(out)
 
 
-def _conformal_quantile(scores: list[float]) -> float:
-    """The ⌈(n+1)·0.8⌉-th smallest score (split conformal's finite-sample level)."""
-    level = min(1.0, math.ceil((len(scores) + 1) * COVERAGE) / len(scores))
+def _conformal_quantile(scores: list[float], *, coverage: float = COVERAGE) -> float:
+    """The ⌈(n+1)·coverage⌉-th smallest score (split conformal's finite-sample level)."""
+    level = min(1.0, math.ceil((len(scores) + 1) * coverage) / len(scores))
     return float(np.quantile(scores, level, method="higher"))
 
 
@@ -278,6 +308,7 @@ def interval(forecast: np.ndarray, *, half: np.ndarray, quantiles: np.ndarray) -
 class Backtest:
     results: list[SeriesResult]
     freq: Freq
+    calibration: Calibration  # every window's scores and α, as the next forecasts use them
 
     @property
     def scored(self) -> list[SeriesResult]:
@@ -298,24 +329,38 @@ class Backtest:
         }
 
 
-def backtest(series: Sequence[Series], *, f: Freq) -> Backtest:
+def backtest(series: Sequence[Series], *, f: Freq, aci_step: float = ACI_STEP) -> Backtest:
     """Every series backtested; the 80 % intervals of each window calibrated on the earlier windows
     of all series (windows with the same index from the end share one cutoff date)."""
     results = [backtest_series(s, f=f) for s in series]
-    by_origin: dict[dt.date, list[tuple[SeriesResult, Window]]] = defaultdict(list)
+    return Backtest(results=results, freq=f, calibration=calibrate(results, horizon=f.horizon, aci_step=aci_step))
+
+
+def calibrate(results: Sequence[SeriesResult], *, horizon: int, aci_step: float = ACI_STEP) -> Calibration:
+    """Walks the origins in time order: each window's interval from the scores (and α) of windows
+    whose periods had passed, its coverage recorded if it is scored, then its scores and misses
+    added for the windows after it. Returns the final state."""
+    by_origin: dict[dt.date, list[tuple[SeriesResult, Window, bool]]] = defaultdict(list)
     for r in results:
+        for w in r.calibration:
+            by_origin[w.origin].append((r, w, False))
         for w in r.windows:
-            by_origin[w.origin].append((r, w))
-    calibration = Calibration(f.horizon)
+            by_origin[w.origin].append((r, w, True))
+    calibration = Calibration(horizon, step=aci_step)
     for origin in sorted(by_origin):
         same_cutoff = by_origin[origin]
         if calibration.ready():
-            for r, w in same_cutoff:
+            outcomes = []
+            for r, w, scored in same_cutoff:
                 lo, hi = interval(w.forecast, half=w.half, quantiles=calibration.quantiles(r.key))
-                r.covered += [bool(a) for a in (w.actual >= lo) & (w.actual <= hi)]
-        for r, w in same_cutoff:
+                covered = (w.actual >= lo) & (w.actual <= hi)
+                if scored:
+                    r.covered += [bool(c) for c in covered]
+                outcomes.append(covered)
+            calibration.adapt(outcomes)  # after the whole cutoff: a window is not calibrated on its peers
+        for r, w, _ in same_cutoff:
             calibration.add(r.key, w)  # known once their periods have passed: only later windows use them
-    return Backtest(results=results, freq=f)
+    return calibration
 
 
 @dataclass
@@ -334,10 +379,7 @@ def forecast_all(series: Sequence[Series], *, f: Freq, horizon: int | None = Non
     of them; the backtest is returned too (its figures are shown beside the forecasts)."""
     h = horizon or f.horizon
     result = backtest(series, f=f)
-    calibration = Calibration(f.horizon)
-    for r in result.scored:
-        for w in r.windows:
-            calibration.add(r.key, w)
+    calibration = result.calibration
     out = []
     for s in series:
         if len(s.values) < f.min_train:

@@ -48,27 +48,83 @@ def test_ets_beats_seasonal_naive_on_noisy_weekly_pattern_and_intervals_are_cali
     assert len(first.covered) == (D.max_windows - 1) * D.horizon  # the first origin only calibrates
 
 
-def test_a_window_is_forecast_and_calibrated_only_from_periods_before_it():
+@pytest.mark.parametrize(("f", "n"), [(D, 120), (W, 12 + 12 * 4)])  # W: 8 scored + 4 calibration-only origins
+def test_a_window_is_forecast_and_calibrated_only_from_periods_before_it(f, n):
     """Wrecking the last window's actual counts changes nothing about the earlier windows: neither
-    their forecasts nor whether their intervals covered (the calibration must not see later errors)."""
+    their forecasts nor whether their intervals covered (the calibration — scores and the adapted
+    level — must not see later errors)."""
     rng = np.random.default_rng(11)
     start = dt.date(2026, 1, 5)
-    clean = [fc.Series(key=f"s{i}", start=start, values=seasonal_counts(rng, 120, level=15 + 4 * i)) for i in range(6)]
+    clean = [fc.Series(key=f"s{i}", start=start, values=seasonal_counts(rng, n, level=15 + 4 * i)) for i in range(6)]
     wrecked = [fc.Series(key=s.key, start=start, values=s.values.copy()) for s in clean]
     for s in wrecked:
-        s.values[-D.horizon :] *= 20  # the last window's periods only
-    a, b = fc.backtest(clean, f=D), fc.backtest(wrecked, f=D)
+        s.values[-f.horizon :] *= 20  # the last window's periods only
+    a, b = fc.backtest(clean, f=f), fc.backtest(wrecked, f=f)
     assert a.summary()["n_series"] == b.summary()["n_series"] == 6
     for ra, rb in zip(a.scored, b.scored, strict=True):
         assert len(ra.windows) == len(rb.windows) >= 3
-        for wa, wb in zip(ra.windows[:-1], rb.windows[:-1], strict=True):
+        for wa, wb in zip(ra.calibration + ra.windows[:-1], rb.calibration + rb.windows[:-1], strict=True):
             assert np.array_equal(wa.forecast, wb.forecast) and np.array_equal(wa.half, wb.half)
-        earlier = len(ra.covered) - D.horizon
+        earlier = len(ra.covered) - f.horizon
         assert ra.covered[:earlier] == rb.covered[:earlier]
     # the wrecked last window does show up: fewer of its periods are covered
-    last_a = [c for r in a.scored for c in r.covered[-D.horizon :]]
-    last_b = [c for r in b.scored for c in r.covered[-D.horizon :]]
+    last_a = [c for r in a.scored for c in r.covered[-f.horizon :]]
+    last_b = [c for r in b.scored for c in r.covered[-f.horizon :]]
     assert sum(last_b) < sum(last_a)
+
+
+def test_earlier_origins_calibrate_the_first_scored_window_but_are_not_scored():
+    rng = np.random.default_rng(5)
+    n = W.min_train + (W.max_windows + 5) * W.horizon  # room for 5 calibration-only origins
+    series = [
+        fc.Series(key=f"w{i}", start=dt.date(2024, 1, 1), values=rng.poisson(40, n).astype(float)) for i in range(3)
+    ]
+    result = fc.backtest(series, f=W)
+    for r in result.scored:
+        assert len(r.windows) == W.max_windows and len(r.calibration) == 5
+        assert r.calibration[-1].origin < r.windows[0].origin
+        assert len(r.covered) == W.max_windows * W.horizon  # the first scored origin is calibrated too
+    capped = fc.Series(key="long", start=dt.date(2010, 1, 1), values=rng.poisson(40, 12 + 60 * 4).astype(float))
+    assert len(fc.backtest_series(capped, f=W).calibration) == fc.CALIBRATION_WINDOWS
+
+
+def drifting_windows(seed, *, noise_from, noise_to):
+    """10 monthly series of 60 one-step windows whose true noise moves from `noise_from` to
+    `noise_to` (sd) while the model's half-width stays 10: the first 24 only calibrate."""
+    rng = np.random.default_rng(seed)
+    results = []
+    for i in range(10):
+        r = fc.SeriesResult(key=f"s{i}", n=72)
+        for k, sd in enumerate(np.linspace(noise_from, noise_to, 60)):
+            w = fc.Window(
+                origin=M.next(dt.date(2020, 1, 1), k),
+                actual=np.array([100 + rng.normal(0, sd)]),
+                forecast=np.array([100.0]),
+                half=np.array([10.0]),
+                baseline=np.array([100.0]),
+                scale=1.0,
+            )
+            (r.calibration if k < 24 else r.windows).append(w)
+        results.append(r)
+    return results
+
+
+def coverage_of(results):
+    return float(np.mean([c for r in results for c in r.covered]))
+
+
+def test_adaptive_level_keeps_coverage_near_80_when_the_noise_drifts():
+    drifting = drifting_windows(0, noise_from=4, noise_to=16)
+    fc.calibrate(drifting, horizon=1)
+    assert abs(coverage_of(drifting) - 0.8) < 0.04
+    # without the adaptive level the past scores lag behind the growing noise
+    fixed = drifting_windows(0, noise_from=4, noise_to=16)
+    fc.calibrate(fixed, horizon=1, aci_step=0.0)
+    assert coverage_of(fixed) < 0.70
+    # and on steady noise the adaptation does not pull coverage off 80 %
+    steady = drifting_windows(1, noise_from=8, noise_to=8)
+    fc.calibrate(steady, horizon=1)
+    assert abs(coverage_of(steady) - 0.8) < 0.04
 
 
 def test_short_retired_and_constant_series_are_skipped_with_a_reason():

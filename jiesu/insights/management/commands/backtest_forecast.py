@@ -8,7 +8,7 @@ NO_GROUP = "（全部）"
 
 class Command(BaseCommand):
     help = (
-        "按时间列把任意 CSV/XLSX 文件聚合成各分组的诉求量序列，滚动起点回测 AutoETS 预测，"
+        "按时间列把任意 CSV/XLSX 文件聚合成各分组的诉求量序列，滚动起点回测 AutoETS 预测及其 80% 区间，"
         "与季节性朴素法（无完整季节时为上期值）比较；最后一行为 mase=… baseline_mase=… coverage80=… n_series=…"
     )
 
@@ -47,7 +47,9 @@ class Command(BaseCommand):
         result = forecasting.backtest([s for k, s in sorted(series.items()) if k not in small], f=f)
         self.stdout.write(
             f"{len(times)} 行，{len(series)} 个分组，频度 {f.label}，每次预测 {f.horizon} 个{f.label}，"
-            f"最多 {f.max_windows} 个滚动起点；模型 AutoETS，基准：季节性朴素法（季节 {f.season}，历史不足两季时为上期值）"
+            f"最多 {f.max_windows} 个计分的滚动起点（此前最多 {forecasting.CALIBRATION_WINDOWS} 个起点只用于校准区间）；"
+            f"模型 AutoETS 与阻尼趋势 AutoETS 的平均，基准：季节性朴素法（季节 {f.season}，历史不足两季时为上期值）；"
+            "80% 区间：归一化共形校准，分位水平按已过去窗口的漏覆盖率自适应调整"
         )
         self.stdout.write(f"{'分组':<16}{'期数':>6}{'窗口':>6}{'MASE':>9}{'基准MASE':>10}{'80%覆盖':>9}")
         for r in sorted(result.scored, key=lambda r: -r.n):
