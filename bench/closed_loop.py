@@ -19,6 +19,11 @@ nothing else writes).
 `--cpu N` (PostgreSQL) drives N loops in this process after the same warm-up and prints the Python
 CPU per loop (`time.process_time`); `--profile FILE` also writes a cProfile of those loops.
 
+`--server-cpu N` (PostgreSQL on this machine) drives N loops and prints the CPU time of the loop's
+own PostgreSQL backend per loop and per event (/proc/<backend pid>/schedstat: nanoseconds on CPU,
+not ticks), and per statement text the backend's CPU around it (the COMMITs psycopg sends itself
+are in the total only).
+
 The database is a dedicated one (var/bench.sqlite3 or PostgreSQL database jiesu_bench), rebuilt
 at start. Workers are separate processes with their own connections, each driving its own orders.
 """
@@ -205,6 +210,43 @@ def cpu_per_loop(loops: int, profile: str | None) -> None:
     print(f"per loop: Python CPU {cpu / loops * 1000:.1f} ms, wall {wall / loops * 1000:.1f} ms (load {_load()})")
 
 
+def server_cpu(loops: int) -> None:
+    """The loop's PostgreSQL backend's CPU per loop and per statement, one worker in this process
+    after a warm-up of 5 loops (the server must run on this machine: its /proc)."""
+    import collections
+    import re
+
+    from django.db import connection
+
+    _worker("postgres", 5, 940_000, _NoQueue())
+    pid = connection.connection.info.backend_pid
+
+    def on_cpu() -> int:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+
+    per_statement: dict[str, list] = collections.defaultdict(lambda: [0, 0])
+
+    def measure(execute, sql, params, many, context):
+        began = on_cpu()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            entry = per_statement[re.sub(r"\s+", " ", sql)[:90]]
+            entry[0] += 1
+            entry[1] += on_cpu() - began
+
+    began, wall = on_cpu(), time.perf_counter()
+    with connection.execute_wrapper(measure):
+        _worker("postgres", loops, 950_000, _NoQueue())
+    total, wall = on_cpu() - began, time.perf_counter() - wall
+    print(
+        f"server CPU per loop {total / loops / 1e6:.2f} ms, per event {total / loops / STEPS / 1e6:.3f} ms "
+        f"(wall per loop {wall / loops * 1000:.1f} ms, load {_load()})"
+    )
+    for sql, (count, ns) in sorted(per_statement.items(), key=lambda item: -item[1][1])[:12]:
+        print(f"  {count / loops:4.1f}/loop {ns / loops / 1e3:6.0f} µs/loop {ns / count / 1e3:5.0f} µs each  {sql}")
+
+
 def run_once(
     db: str, orders: int, workers: int, run: int, facts: bool = True, folded: bool = True
 ) -> tuple[float, int]:
@@ -291,6 +333,9 @@ def main() -> None:
     )
     parser.add_argument("--round-trips", type=int, default=0, metavar="N", help="PostgreSQL: count per loop, N loops")
     parser.add_argument("--cpu", type=int, default=0, metavar="N", help="PostgreSQL: Python CPU per loop, N loops")
+    parser.add_argument(
+        "--server-cpu", type=int, default=0, metavar="N", help="PostgreSQL: the backend's CPU per loop, N loops"
+    )
     parser.add_argument("--profile", default=None, metavar="FILE", help="with --cpu: write a cProfile there")
     args = parser.parse_args()
     if args.without_notify:
@@ -304,6 +349,11 @@ def main() -> None:
         if args.db != "postgres":
             parser.error("--round-trips counts PostgreSQL's round trips: use --db postgres")
         round_trips(args.round_trips)
+        return
+    if args.server_cpu:
+        if args.db != "postgres":
+            parser.error("--server-cpu measures PostgreSQL's backend: use --db postgres")
+        server_cpu(args.server_cpu)
         return
     if args.cpu:
         if args.db != "postgres":

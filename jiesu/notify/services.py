@@ -23,6 +23,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
+from jiesu.common.prepared import statement
 from jiesu.common.raw_rows import converters, instance_from_row
 from jiesu.common.shared_version import VersionWatch
 from jiesu.notify import sms
@@ -213,7 +214,7 @@ def unit_recipients(names: Sequence[str], *, unit_id: int | None, checks: Checks
         since = connection.ops.adapt_datetimefield_value(checks.now - dt.timedelta(seconds=limits[channel][1]))
         params += [channel, channel, since]
     with connection.cursor() as cursor:
-        cursor.execute(_unit_recipients_sql(connection.vendor, len(roles), channels), params)
+        cursor.execute(statement(_unit_recipients_sql(connection.vendor, len(roles), channels)), params)
         rows = cursor.fetchall()
     users: list[User] = []
     width = len(_USER_FIELDS)
@@ -552,7 +553,7 @@ def _send_citizen_sms(item: Outgoing, *, now: dt.datetime) -> int:
     if _outboxes:
         _outboxes[-1].release_next = True  # the only statement inside the outbox
     with connection.cursor() as cursor:
-        cursor.execute(_citizen_sms_sql(connection.vendor), params)
+        cursor.execute(statement(_citizen_sms_sql(connection.vendor)), params)
         status = cursor.fetchone()[0]
     if status == Status.PENDING:
         transaction.on_commit(_kick_delivery, robust=True)
@@ -585,7 +586,7 @@ def _insert_small(rows: list[Message]) -> None:
     db = connections[DEFAULT_DB_ALIAS]  # `connection` without its proxy's look-up per field
     params = [f.get_db_prep_save(f.pre_save(m, True), db) for m in rows for f in _MESSAGE_FIELDS]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(connection.vendor, len(rows)), params)
+        cursor.execute(statement(_insert_sql(connection.vendor, len(rows))), params)
 
 
 def _kick_delivery() -> None:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from jiesu.common import privacy, validation
 from jiesu.common.errors import Conflict, Forbidden, InvalidInput, NotAllowed, NotFound
+from jiesu.common.prepared import statement
 from jiesu.common.raw_rows import converters, instance_from_row
 from jiesu.org.models import Grid, PropertyProject, Unit, UnitKind, User
 from jiesu.workorders import deadlines, payloads, state_machine, verification, workflow
@@ -179,7 +180,7 @@ def _lock_row(order_id: int, *, submitter: bool) -> tuple[WorkOrder, int | None]
         _LOCK_PLAN[(connection.vendor, submitter)] = plan
     sql, order_fields, order_converters, unit_fields, unit_converters = plan
     with connection.cursor() as cursor:
-        _execute_opening(cursor, sql, [order_id])
+        _execute_opening(cursor, statement(sql), [order_id])
         row = cursor.fetchone()
     if row is None:
         raise NotFound("工单不存在", code="order_not_found")
@@ -301,7 +302,7 @@ def _update_and_append(*, order: WorkOrder, seen_version: int, fields: Iterable[
     params += [order.pk, seen_version, *_event_params(event)]
     sql, params = _with_folds(sql, params, at=event.at)
     with connection.cursor() as cursor:
-        cursor.execute(sql + "\nSELECT id FROM new_event", params)
+        cursor.execute(statement(sql + "\nSELECT id FROM new_event"), params)
         row = cursor.fetchone()
     if row is None:
         raise Conflict()
@@ -333,9 +334,8 @@ def _insert_and_append(*, order: WorkOrder, prefix: str, event: WorkOrderEvent) 
     params = [_order_sequence(), prefix, *_db_values(_ORDER_FIELDS, order, add=True), *_event_params(event)]
     sql, params = _with_folds(sql, params, at=event.at)
     with connection.cursor() as cursor:
-        _execute_opening(
-            cursor, sql + "\nSELECT new_order.id, new_order.number, new_event.id FROM new_order, new_event", params
-        )
+        returning = "\nSELECT new_order.id, new_order.number, new_event.id FROM new_order, new_event"
+        _execute_opening(cursor, statement(sql + returning), params)
         order.pk, order.number, event_id = cursor.fetchone()
     order._state.adding = False
     order._state.db = connection.alias

@@ -7,6 +7,8 @@ after the commit. The folded path writes exactly what the ORM path writes.
 Every count includes what runs after the commit (the on-commit callbacks are executed inside the
 measurement), so work moved there would still be counted."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -46,7 +48,7 @@ BUDGET = {
 }
 
 
-def loop(users, units, content: str, run_on_commit) -> tuple[WorkOrder, dict[str, int]]:
+def loop(users, units, content: str, run_on_commit, sent: list | None = None) -> tuple[WorkOrder, dict[str, int]]:
     counts = {}
     handler = users["handler"]
 
@@ -54,6 +56,8 @@ def loop(users, units, content: str, run_on_commit) -> tuple[WorkOrder, dict[str
         with CaptureQueriesContext(connection) as seen, run_on_commit(execute=True):
             result = fn()
         counts[name] = len(seen.captured_queries)
+        if sent is not None:
+            sent.extend((name, query["sql"]) for query in seen.captured_queries)
         return result
 
     order, _ = step(
@@ -119,6 +123,17 @@ def test_statement_budget_per_action(users, units, django_capture_on_commit_call
     _order, counts = loop(users, units, "路灯不亮", django_capture_on_commit_callbacks)
     assert counts == BUDGET
     assert sum(counts.values()) == 38  # was 77, then 44
+
+
+def test_the_actions_statements_are_prepared(users, units, django_capture_on_commit_callbacks):
+    """Every statement of the loop but the savepoints' own is an EXECUTE of a statement prepared
+    once per connection (jiesu.common.prepared): the server neither parses nor plans it again."""
+    loop(users, units, "预热：加载一次的缓存（日历、时限规则、序列名）", django_capture_on_commit_callbacks)
+    sent: list[tuple[str, str]] = []
+    loop(users, units, "井盖破损", django_capture_on_commit_callbacks, sent)
+    own = [(name, sql) for name, sql in sent if not re.fullmatch(r"(SAVEPOINT|RELEASE SAVEPOINT) \S+", sql)]
+    assert len(own) == 22  # the budget less the test transaction's SAVEPOINT and RELEASE of each action
+    assert all("EXECUTE jiesu_" in sql for _name, sql in own), [x for x in own if "EXECUTE jiesu_" not in x[1]]
 
 
 def test_a_stale_version_is_refused_and_writes_nothing(users, units):
