@@ -119,10 +119,13 @@ class RoutingModel:
     def predict(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         if not texts:
             return np.zeros((0, len(self.outcomes))), np.zeros((0, len(self.leaves)))
-        x = self.features.transform(self.documents(list(texts)))
-        units = calibrated_proba(self.unit_head, x) * self._prior_ratio()
-        units /= units.sum(axis=1, keepdims=True)
-        return units, calibrated_proba(self.leaf_head, x @ self._leaf_columns())
+        # The fitted heads' parameters were validated at fit and TF-IDF values are finite: skipping
+        # scikit-learn's per-call checks halves a proposal's CPU (6.6 → 3.6 ms, bench/routing.py).
+        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+            x = self.features.transform(self.documents(list(texts)))
+            units = calibrated_proba(self.unit_head, x) * self._prior_ratio()
+            units /= units.sum(axis=1, keepdims=True)
+            return units, calibrated_proba(self.leaf_head, x @ self._leaf_columns())
 
     def _prior_ratio(self) -> np.ndarray:
         """Per-outcome factor of the prior shift (data/dispatch/routing_prior.yaml): 属地 from its share
