@@ -37,6 +37,8 @@ import sys
 import time
 from pathlib import Path
 
+from proc_cpu import on_cpu_ns  # bench/ is this script's own folder
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PG_URL = os.environ.get("JIESU_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/jiesu_bench")
@@ -222,7 +224,7 @@ def server_cpu(loops: int) -> None:
     pid = connection.connection.info.backend_pid
 
     def on_cpu() -> int:
-        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+        return on_cpu_ns(pid)
 
     per_statement: dict[str, list] = collections.defaultdict(lambda: [0, 0])
 

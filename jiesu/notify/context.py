@@ -55,13 +55,12 @@ def track_link() -> str:
 
 
 def order_context(order: WorkOrder, *, unit_name: str = "") -> dict[str, str]:
-    head, tail, track = _current_links()
     return {
         "工单编号": order.number,
         "标题": order.title,
         "主办单位": unit_name or (order.lead_unit.name if order.lead_unit_id else ""),
         "响应期限": when(order.response_due),
         "办理期限": when(order.handling_due),
-        "链接": f"{head}{int(order.pk)}{tail}",
-        "查询链接": track,
+        "链接": order_link(order.pk),
+        "查询链接": track_link(),
     }
