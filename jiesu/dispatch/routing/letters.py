@@ -2,8 +2,8 @@
 the official reply). The answering body is read from the reply — its signature ("A7县教育局2014年2月26日"),
 else a phrase such as "经圭塘街道调查核实" / "转由市教育局办理", else a weaker one ("已转县教育局",
 "感谢您对县交通运输局工作的支持", "我镇高度重视": a town or street answering for itself) — and mapped
-onto Fengtai units with data/dispatch/tipdm_unit_map.yaml. About 540 letters get a unit; they teach the routing model how
-letters (longer, formal, addressed to a leader) read, and are its cross-source check: bench/routing.py
+onto Fengtai units with data/dispatch/tipdm_unit_map.yaml. 582 letters get a unit; they teach the
+routing model how letters (longer, formal, addressed to a leader) read, and are its cross-source check: bench/routing.py
 predicts every letter with a model trained without its half (two folds by the writer)."""
 
 from __future__ import annotations
