@@ -14,8 +14,10 @@ pytestmark = pytest.mark.django_db
 
 
 def resolved_order(users, units, *, at=None, content="芳城园一区5号楼下水道堵塞", phone="13800001234"):
-    """An order resolved by the platform's replay at `at` (default: an hour ago)."""
-    at = at or timezone.now() - dt.timedelta(hours=1)
+    """An order resolved by the platform's replay at `at` (default: an hour ago, but never before
+    today's local midnight: tests read it as resolved "today", also when run just after midnight)."""
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    at = at or max(timezone.now() - dt.timedelta(hours=1), midnight)
     order, _ = services.create_order(
         user=users["agent"], content=content, requester_phone=phone, at=at - dt.timedelta(hours=5)
     )
