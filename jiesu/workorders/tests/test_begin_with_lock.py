@@ -33,7 +33,11 @@ def commands(monkeypatch):
 
 
 def test_begin_travels_with_the_first_statement(users, commands):
-    services.create_order(user=users["agent"], content="预热：序列名等每个进程读一次的缓存")
+    # Warm up: caches read once per process, and the statements prepared once per connection (a
+    # statement's first PREPARE makes psycopg send its BEGIN on its own, once per connection).
+    warm, _ = services.create_order(user=users["agent"], content="预热：序列名等每个进程读一次的缓存")
+    services.dispatch(user=users["dispatcher"], order_id=warm.pk, lead_unit=users["handler"].unit)
+    services.acknowledge(user=users["handler"], order_id=warm.pk)
     commands.clear()
     order, _ = services.create_order(user=users["agent"], content="路灯不亮，晚上出行不便")
     services.dispatch(user=users["dispatcher"], order_id=order.pk, lead_unit=users["handler"].unit)
@@ -47,12 +51,19 @@ def test_begin_travels_with_the_first_statement(users, commands):
     ]
 
 
-def test_a_refused_action_rolls_back_and_leaves_the_connection_usable(users, commands):
+def _refused_twice(*, users) -> WorkOrder:
     order, _ = services.create_order(user=users["agent"], content="噪音扰民，夜间施工")
     with pytest.raises(Forbidden):  # not its unit yet: the lock was taken, then the check refused
         services.respond(user=users["handler"], order_id=order.pk, note="已联系")
     with pytest.raises(NotFound):
         services.acknowledge(user=users["handler"], order_id=order.pk + 10_000)
+    return order
+
+
+def test_a_refused_action_rolls_back_and_leaves_the_connection_usable(users, commands):
+    _refused_twice(users=users)  # warm up: this connection's prepared statements (see above)
+    commands.clear()
+    order = _refused_twice(users=users)
     assert commands == ["COMMIT", "ROLLBACK", "ROLLBACK"]
     assert not connection.in_atomic_block and connection.connection.info.transaction_status == 0  # IDLE
     services.dispatch(user=users["dispatcher"], order_id=order.pk, lead_unit=users["handler"].unit)
