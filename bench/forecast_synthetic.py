@@ -1,9 +1,9 @@
 """80 % interval coverage of the forecast backtest on seeded synthetic counts that no tuning saw:
 4 kinds (steady, trending, a level shift, over-dispersed) × monthly (72 months) and weekly (160
 weeks), 12 series each with a random level of 5–200 a period and a yearly cycle. Each kind is
-backtested once (the forecasts), then calibrated four ways: as before 2026-12-01 (no
-calibration-only origins, fixed level), the adaptive level only, calibration-only origins only,
-and both (the current calibration).
+backtested once (the forecasts, today's origins), then calibrated four ways: the calibration of
+before 2026-12-01 (no calibration-only origins, fixed level), the adaptive level only (γ =
+ACI_STEP), calibration-only origins only, and both (the current calibration).
 
     .venv/bin/python bench/forecast_synthetic.py [--seed 2026] [--series 12]"""
 

@@ -12,13 +12,18 @@ of the scores × that half-width. The model's width carries each series' own noi
 category, a dead one), the percentile fixes the level. In the backtest a window is calibrated
 only with the windows whose periods had passed before it (the first origin is not scored for
 coverage), so the coverage figure is honest; the stored forecasts use every window.
-Where the history allows, up to CALIBRATION_WINDOWS earlier origins are forecast for calibration
-only (not scored, not in MASE): a series with a dozen scored windows otherwise starts from one or
-two windows' scores. The percentile's level adapts (adaptive conformal inference, Gibbs & Candès
-2021): α ← α + γ·(0.2 − a window's share missed) for each window whose periods have passed, one α
-shared by the run's series (the windows of one cutoff are applied together, at most a full
-correction at once), so intervals whose noise drifts away from the past scores are widened (or
-narrowed) within a few cutoffs.
+Origins are `horizon` apart, at most `max_origins` per series (each is two ETS fits; a run of
+fewer than four series may spend ORIGINS_PER_RUN = 120 origins on its long histories). Beyond
+`max_windows` of them the earliest — up to CALIBRATION_WINDOWS — are forecast for calibration only
+(not scored, not in MASE), and every later origin is scored: a long single series is then judged
+on a few dozen windows, not on a dozen points whose coverage is a coin toss (±0.12 at 12 points),
+and its first scored window does not start from one or two windows' scores. An origin after
+`quiet` periods without a request (before a series went live, between a few stray early records)
+is neither forecast nor scored, as a retired series is not. The percentile's level adapts
+(adaptive conformal inference, Gibbs & Candès 2021): α ← α + γ·(0.2 − a window's share missed)
+for each window whose periods have passed, one α shared by the run's series (the windows of one
+cutoff are applied together, at most a full correction at once), so intervals whose noise drifts
+away from the past scores are widened (or narrowed) within a few cutoffs.
 
 MASE: mean absolute error ÷ the in-sample mean absolute error of the seasonal naive forecast
 (season m where two seasons of history exist, else the last value) — per series and window, then
@@ -43,12 +48,16 @@ COVERAGE = 0.8
 MIN_STEP_ERRORS = 30
 # A series with this many scores of its own is calibrated on them alone.
 MIN_OWN_SCORES = 20
-# Earlier origins forecast only to calibrate the scored windows' intervals (about two years of
-# monthly windows; it also bounds the cost: each origin is two ETS fits per series).
-CALIBRATION_WINDOWS = 24
+# The earliest origins of a long history, forecast only to calibrate the later windows' intervals.
+CALIBRATION_WINDOWS = 8
+# Origins a run may forecast in all (each is two ETS fits per series): a run of a few series spends
+# them on the long histories it has — a single series of nine years is judged on ~100 windows, not
+# on 28 whose coverage is ±0.08 — and a run of many keeps the per-series cap `max_origins`.
+ORIGINS_PER_RUN = 120
 # Adaptive conformal step γ per window (Gibbs & Candès 2021 use 0.005 per point over thousands of
-# points; a run here has a few dozen cutoffs, each window worth `horizon` points of feedback).
-ACI_STEP = 0.05
+# points; a run here has a few dozen cutoffs, each window worth `horizon` points of feedback, and a
+# single series must correct within a few of them: 0.05 left single series 0.03–0.09 off).
+ACI_STEP = 0.1
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,8 @@ class Freq:
     label: str
     season: int  # periods in a year's (or a week's) cycle
     horizon: int  # periods forecast at once
-    max_windows: int  # backtest origins at most
+    max_windows: int  # origins all scored; beyond these the earliest ones only calibrate
+    max_origins: int  # origins per series at most (each is two ETS fits)
     min_train: int  # periods of history a forecast needs
     quiet: int  # a series with no request in its last `quiet` periods has stopped (a retired category)
 
@@ -82,9 +92,9 @@ class Freq:
 
 
 FREQS = {
-    "D": Freq("D", "日", season=7, horizon=28, max_windows=6, min_train=28, quiet=56),
-    "W": Freq("W", "周", season=52, horizon=4, max_windows=8, min_train=12, quiet=8),
-    "M": Freq("M", "月", season=12, horizon=1, max_windows=12, min_train=12, quiet=6),
+    "D": Freq("D", "日", season=7, horizon=28, max_windows=6, max_origins=30, min_train=28, quiet=56),
+    "W": Freq("W", "周", season=52, horizon=4, max_windows=8, max_origins=32, min_train=12, quiet=8),
+    "M": Freq("M", "月", season=12, horizon=1, max_windows=12, max_origins=36, min_train=12, quiet=6),
 }
 
 
@@ -209,10 +219,12 @@ class SeriesResult:
         return float(np.mean(self.covered)) if self.covered else None
 
 
-def backtest_series(s: Series, *, f: Freq) -> SeriesResult:
+def backtest_series(s: Series, *, f: Freq, max_origins: int | None = None) -> SeriesResult:
     """Rolling origin: forecast `horizon` periods from origins `horizon` apart, ending at the last
-    complete period; at most `max_windows` scored origins, each with at least `min_train` periods
-    behind it, and before them up to CALIBRATION_WINDOWS origins that only calibrate."""
+    complete period, each with at least `min_train` periods behind it and a request in the `quiet`
+    periods before it; at most `max_origins` (the frequency's unless given), of which the earliest
+    (up to CALIBRATION_WINDOWS, only beyond `max_windows` origins) calibrate and the others are
+    scored."""
     y, h = s.values, f.horizon
     result = SeriesResult(key=s.key, n=len(y))
     if len(y) >= f.quiet and not y[-f.quiet :].any():
@@ -223,16 +235,18 @@ def backtest_series(s: Series, *, f: Freq) -> SeriesResult:
         need = f.min_train + 2 * h
         result.skipped = f"序列太短：{len(y)}个{f.label}，回测至少需要{need}个{f.label}"
         return result
-    count = min(f.max_windows, available)
-    extra = min(CALIBRATION_WINDOWS, available - count)
-    for k in range(count + extra, 0, -1):
-        origin = len(y) - k * h
+    origins = [len(y) - k * h for k in range(min(available, max_origins or f.max_origins), 0, -1)]
+    # An origin after `quiet` periods without a request (before the series went live, between a
+    # few stray early records) measures nothing: forecast 0, an interval of width 0.
+    live = [o for o in origins if y[max(0, o - f.quiet) : o].any()]
+    calibration_only = min(CALIBRATION_WINDOWS, max(0, len(live) - f.max_windows))
+    for i, origin in enumerate(live):
         train, actual = y[:origin], y[origin : origin + h]
         scale = scale_of(train, f)
         if not scale or math.isnan(scale):
             continue  # a constant history: no error scale
         forecast, half = model_forecast(train, f=f, h=h)
-        (result.windows if k <= count else result.calibration).append(
+        (result.calibration if i < calibration_only else result.windows).append(
             Window(
                 origin=f.next(s.start, origin),
                 actual=actual,
@@ -244,7 +258,11 @@ def backtest_series(s: Series, *, f: Freq) -> SeriesResult:
         )
     if len(result.windows) < 2:
         result.windows, result.calibration = [], []
-        result.skipped = "历史值恒定，无法计算误差尺度"
+        result.skipped = (
+            "历史值恒定，无法计算误差尺度"
+            if len(live) >= 2
+            else f"有诉求的时段太短：前{f.quiet}个{f.label}无诉求的起点不回测，可回测的起点不足2个"
+        )
     return result
 
 
@@ -309,6 +327,7 @@ class Backtest:
     results: list[SeriesResult]
     freq: Freq
     calibration: Calibration  # every window's scores and α, as the next forecasts use them
+    max_origins: int  # origins per series at most in this run
 
     @property
     def scored(self) -> list[SeriesResult]:
@@ -332,8 +351,14 @@ class Backtest:
 def backtest(series: Sequence[Series], *, f: Freq, aci_step: float = ACI_STEP) -> Backtest:
     """Every series backtested; the 80 % intervals of each window calibrated on the earlier windows
     of all series (windows with the same index from the end share one cutoff date)."""
-    results = [backtest_series(s, f=f) for s in series]
-    return Backtest(results=results, freq=f, calibration=calibrate(results, horizon=f.horizon, aci_step=aci_step))
+    cap = max(f.max_origins, ORIGINS_PER_RUN // max(1, len(series)))
+    results = [backtest_series(s, f=f, max_origins=cap) for s in series]
+    return Backtest(
+        results=results,
+        freq=f,
+        calibration=calibrate(results, horizon=f.horizon, aci_step=aci_step),
+        max_origins=cap,
+    )
 
 
 def calibrate(results: Sequence[SeriesResult], *, horizon: int, aci_step: float = ACI_STEP) -> Calibration:

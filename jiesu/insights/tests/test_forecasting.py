@@ -84,8 +84,55 @@ def test_earlier_origins_calibrate_the_first_scored_window_but_are_not_scored():
         assert len(r.windows) == W.max_windows and len(r.calibration) == 5
         assert r.calibration[-1].origin < r.windows[0].origin
         assert len(r.covered) == W.max_windows * W.horizon  # the first scored origin is calibrated too
-    capped = fc.Series(key="long", start=dt.date(2010, 1, 1), values=rng.poisson(40, 12 + 60 * 4).astype(float))
-    assert len(fc.backtest_series(capped, f=W).calibration) == fc.CALIBRATION_WINDOWS
+    long = fc.backtest_series(
+        fc.Series(key="long", start=dt.date(2010, 1, 1), values=rng.poisson(40, 12 + 60 * 4).astype(float)), f=W
+    )
+    # a long history: max_origins forecast, the earliest CALIBRATION_WINDOWS calibrate, the rest are scored
+    assert len(long.calibration) == fc.CALIBRATION_WINDOWS
+    assert len(long.windows) == W.max_origins - fc.CALIBRATION_WINDOWS > W.max_windows
+    assert long.windows[-1].origin == W.next(dt.date(2010, 1, 1), 12 + 59 * 4)  # ends at the last period
+
+
+def test_a_run_of_few_series_spends_the_origin_budget_on_their_long_histories(monkeypatch):
+    """One series of 112 months: 100 origins (8 calibrate, 92 scored) instead of the per-series cap
+    of 36; in a run of four series each keeps the cap. (The model is stubbed: this is about which
+    origins are forecast, and ETS would take a minute here.)"""
+    calls = []
+
+    def flat(train, *, f, h):
+        calls.append(len(train))
+        return np.full(h, float(np.mean(train[-12:]))), np.full(h, 5.0)
+
+    monkeypatch.setattr(fc, "model_forecast", flat)
+    rng = np.random.default_rng(9)
+    series = [
+        fc.Series(key=f"m{i}", start=dt.date(2010, 1, 1), values=rng.poisson(40, 12 + 100).astype(float))
+        for i in range(4)
+    ]
+    one = fc.backtest(series[:1], f=M)
+    assert one.max_origins == fc.ORIGINS_PER_RUN > M.max_origins
+    (r,) = one.scored
+    assert len(r.calibration) == fc.CALIBRATION_WINDOWS and len(r.windows) == 100 - fc.CALIBRATION_WINDOWS
+    assert len(r.covered) == len(r.windows) and 0.6 < r.coverage < 0.95
+    assert len(calls) == 100 and min(calls) == M.min_train  # the first origin has min_train months behind it
+    four = fc.backtest(series, f=M)
+    assert four.max_origins == M.max_origins
+    assert all(len(r.calibration) + len(r.windows) == M.max_origins for r in four.scored)
+
+
+def test_origins_in_a_dormant_stretch_are_neither_forecast_nor_scored():
+    """A few stray early records, then nothing for months, then the series goes live: origins whose
+    `quiet` periods before them hold no request are left out (as a retired series is)."""
+    rng = np.random.default_rng(3)
+    values = np.r_[[1.0, 0, 0, 1], np.zeros(40), rng.poisson(30, 60).astype(float)]
+    start = dt.date(2020, 1, 6)
+    r = fc.backtest_series(fc.Series(key="late", start=start, values=values), f=W)
+    # origins are 4 weeks apart back from the end (week 100, 96, …); live from week 44 on, so the
+    # first with a request in the 8 weeks before it is week 48 — none inside the empty stretch
+    assert [w.origin for w in r.calibration + r.windows] == [W.next(start, k) for k in range(48, 101, 4)]
+    assert len(r.windows) == W.max_windows and len(r.calibration) == 6  # 14 live origins: 8 scored
+    stray = fc.Series(key="stray", start=start, values=np.r_[[1.0], np.zeros(40), [2.0, 0, 1, 0, 0]])
+    assert "有诉求的时段太短" in fc.backtest_series(stray, f=W).skipped
 
 
 def drifting_windows(seed, *, noise_from, noise_to):
