@@ -18,8 +18,9 @@ fewer than four series may spend ORIGINS_PER_RUN = 120 origins on its long histo
 (not scored, not in MASE), and every later origin is scored: a long single series is then judged
 on a few dozen windows, not on a dozen points whose coverage is a coin toss (±0.12 at 12 points),
 and its first scored window does not start from one or two windows' scores. An origin after
-`quiet` periods without a request (before a series went live, between a few stray early records)
-is neither forecast nor scored, as a retired series is not. The percentile's level adapts
+`quiet` periods without a request (before a series went live, between a few stray early records),
+or with fewer than `min_active` periods of requests behind it, is neither forecast nor scored, as a
+retired series is not. The percentile's level adapts
 (adaptive conformal inference, Gibbs & Candès 2021): α ← α + γ·(0.2 − a window's share missed)
 for each window whose periods have passed, one α shared by the run's series (the windows of one
 cutoff are applied together, at most a full correction at once), so intervals whose noise drifts
@@ -70,6 +71,10 @@ class Freq:
     max_origins: int  # origins per series at most (each is two ETS fits)
     min_train: int  # periods of history a forecast needs
     quiet: int  # a series with no request in its last `quiet` periods has stopped (a retired category)
+    # An origin needs this many periods with a request behind it (a quarter of `min_train`): a
+    # history of a few stray records is a history of zeros, its model's interval has width ≈ 0 and
+    # the first real period scores in the hundreds, widening every interval calibrated after it.
+    min_active: int
 
     def period(self, when: dt.date) -> dt.date:
         """The first day of the period holding `when`."""
@@ -92,9 +97,9 @@ class Freq:
 
 
 FREQS = {
-    "D": Freq("D", "日", season=7, horizon=28, max_windows=6, max_origins=30, min_train=28, quiet=56),
-    "W": Freq("W", "周", season=52, horizon=4, max_windows=8, max_origins=32, min_train=12, quiet=8),
-    "M": Freq("M", "月", season=12, horizon=1, max_windows=12, max_origins=36, min_train=12, quiet=6),
+    "D": Freq("D", "日", season=7, horizon=28, max_windows=6, max_origins=30, min_train=28, quiet=56, min_active=7),
+    "W": Freq("W", "周", season=52, horizon=4, max_windows=8, max_origins=32, min_train=12, quiet=8, min_active=3),
+    "M": Freq("M", "月", season=12, horizon=1, max_windows=12, max_origins=36, min_train=12, quiet=6, min_active=3),
 }
 
 
@@ -221,8 +226,8 @@ class SeriesResult:
 
 def backtest_series(s: Series, *, f: Freq, max_origins: int | None = None) -> SeriesResult:
     """Rolling origin: forecast `horizon` periods from origins `horizon` apart, ending at the last
-    complete period, each with at least `min_train` periods behind it and a request in the `quiet`
-    periods before it; at most `max_origins` (the frequency's unless given), of which the earliest
+    complete period, each with at least `min_train` periods behind it, `min_active` of them with
+    requests, and a request in the `quiet` periods before it; at most `max_origins` (the frequency's unless given), of which the earliest
     (up to CALIBRATION_WINDOWS, only beyond `max_windows` origins) calibrate and the others are
     scored."""
     y, h = s.values, f.horizon
@@ -238,7 +243,8 @@ def backtest_series(s: Series, *, f: Freq, max_origins: int | None = None) -> Se
     origins = [len(y) - k * h for k in range(min(available, max_origins or f.max_origins), 0, -1)]
     # An origin after `quiet` periods without a request (before the series went live, between a
     # few stray early records) measures nothing: forecast 0, an interval of width 0.
-    live = [o for o in origins if y[max(0, o - f.quiet) : o].any()]
+    # So does an origin with fewer than `min_active` periods of requests behind it.
+    live = [o for o in origins if y[max(0, o - f.quiet) : o].any() and np.count_nonzero(y[:o]) >= f.min_active]
     calibration_only = min(CALIBRATION_WINDOWS, max(0, len(live) - f.max_windows))
     for i, origin in enumerate(live):
         train, actual = y[:origin], y[origin : origin + h]
@@ -261,7 +267,8 @@ def backtest_series(s: Series, *, f: Freq, max_origins: int | None = None) -> Se
         result.skipped = (
             "历史值恒定，无法计算误差尺度"
             if len(live) >= 2
-            else f"有诉求的时段太短：前{f.quiet}个{f.label}无诉求的起点不回测，可回测的起点不足2个"
+            else f"有诉求的时段太短：前{f.quiet}个{f.label}无诉求、或此前有诉求的{f.label}不足{f.min_active}个的起点不回测，"
+            "可回测的起点不足2个"
         )
     return result
 

@@ -135,6 +135,27 @@ def test_origins_in_a_dormant_stretch_are_neither_forecast_nor_scored():
     assert "有诉求的时段太短" in fc.backtest_series(stray, f=W).skipped
 
 
+def test_an_origin_behind_only_a_few_stray_records_is_not_forecast():
+    """Two stray records keep the `quiet` weeks before the next origins non-empty, but a history of
+    fewer than `min_active` weeks with requests is a history of zeros: its interval would have width
+    ≈ 0 and the first busy week would score in the hundreds, widening every interval after it."""
+    rng = np.random.default_rng(5)
+    values = np.zeros(100)
+    values[[20, 26]] = 1.0
+    values[30:] = rng.poisson(30, 70)
+    start = dt.date(2020, 1, 6)
+    r = fc.backtest_series(fc.Series(key="stray-then-live", start=start, values=values), f=W)
+    # origins 12, 16, …, 96; 24 and 28 have a request in the 8 weeks before them but only 1 and 2
+    # weeks with requests behind them; 32 has 4 (20, 26, 30, 31)
+    assert W.min_active == 3
+    assert [w.origin for w in r.calibration + r.windows] == [W.next(start, k) for k in range(32, 97, 4)]
+    scores = [abs(a - m) / h for w in r.calibration for a, m, h in zip(w.actual, w.forecast, w.half, strict=True)]
+    assert max(scores) < 10  # no window fitted to zeros
+    values[30:] = 0.0
+    values[96] = 1.0  # the strays alone: origins 24, 28 and 32 were forecast before `min_active`
+    assert "不足3个" in fc.backtest_series(fc.Series(key="sparse", start=start, values=values), f=W).skipped
+
+
 def drifting_windows(seed, *, noise_from, noise_to):
     """10 monthly series of 60 one-step windows whose true noise moves from `noise_from` to
     `noise_to` (sd) while the model's half-width stays 10: the first 24 only calibrate."""
