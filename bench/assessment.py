@@ -95,9 +95,12 @@ def setup_django(url: str) -> None:
     # jiesu.settings runs with DEBUG off unless told; a benchmark needs no real secret and no HTTPS.
     os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
     os.environ.setdefault("JIESU_HTTPS", "0")
+    import logging
+
     import django
 
     django.setup()
+    logging.getLogger("jiesu.request").setLevel(logging.WARNING)  # one line per request otherwise
 
 
 # ---------------------------------------------------------------- synthetic year
