@@ -15,8 +15,9 @@ with the hotspot panel (target p95 ≤ 300 ms), on PostgreSQL.
    the time of each run and how many planted problems came out as a hotspot at their street.
 3. Times refresh_seasonal and refresh_forecasts once.
 4. Requests /overview/ `--rounds` times as a district leader through Django's test client (view +
-   template) at `--now` (time-machine, a dev requirement): as served (its figures cached for 60 s) and with the cache cleared before each request;
-   prints median and p95 of each, and the hotspot panel's own query."""
+   template) at `--now` (time-machine, a dev requirement): as served (its figures cached for 60 s)
+   and with the cache cleared before each request; prints median and p95 of each, and the hotspot
+   panel's own query."""
 
 import argparse
 import csv

@@ -20,11 +20,11 @@ on a few dozen windows, not on a dozen points whose coverage is a coin toss (±0
 and its first scored window does not start from one or two windows' scores. An origin after
 `quiet` periods without a request (before a series went live, between a few stray early records),
 or with fewer than `min_active` periods of requests behind it, is neither forecast nor scored, as a
-retired series is not. The percentile's level adapts
-(adaptive conformal inference, Gibbs & Candès 2021): α ← α + γ·(0.2 − a window's share missed)
-for each window whose periods have passed, one α shared by the run's series (the windows of one
-cutoff are applied together, at most a full correction at once), so intervals whose noise drifts
-away from the past scores are widened (or narrowed) within a few cutoffs.
+retired series is not. The percentile's level adapts (adaptive conformal inference, Gibbs &
+Candès 2021): α ← α + γ·(0.2 − a window's share missed) for each window whose periods have passed,
+one α shared by the run's series (the windows of one cutoff are applied together, at most a full
+correction at once), so intervals whose noise drifts away from the past scores are widened (or
+narrowed) within a few cutoffs.
 
 MASE: mean absolute error ÷ the in-sample mean absolute error of the seasonal naive forecast
 (season m where two seasons of history exist, else the last value) — per series and window, then
@@ -227,9 +227,9 @@ class SeriesResult:
 def backtest_series(s: Series, *, f: Freq, max_origins: int | None = None) -> SeriesResult:
     """Rolling origin: forecast `horizon` periods from origins `horizon` apart, ending at the last
     complete period, each with at least `min_train` periods behind it, `min_active` of them with
-    requests, and a request in the `quiet` periods before it; at most `max_origins` (the frequency's unless given), of which the earliest
-    (up to CALIBRATION_WINDOWS, only beyond `max_windows` origins) calibrate and the others are
-    scored."""
+    requests, and a request in the `quiet` periods before it; at most `max_origins` (the
+    frequency's unless given), of which the earliest (up to CALIBRATION_WINDOWS, only beyond
+    `max_windows` origins) calibrate and the others are scored."""
     y, h = s.values, f.horizon
     result = SeriesResult(key=s.key, n=len(y))
     if len(y) >= f.quiet and not y[-f.quiet :].any():
