@@ -12,4 +12,5 @@ class Command(BaseCommand):
         for row in spec["users"]:
             self.stdout.write(f"  {row['username']:<16} {row['display_name']}")
         self.stdout.write("  h_<单位编码> / l_<单位编码>  各街镇、部门的承办人 / 负责人（如 h_110106001）")
-        self.stdout.write("\n打开 http://127.0.0.1:8000/ （接口文档 /api/docs/，管理后台 /admin/）\n")
+        home = settings.JIESU_PUBLIC_URL.rstrip("/")
+        self.stdout.write(f"\n打开 {home}/ （接口文档 /api/docs/，管理后台 /admin/）\n")
