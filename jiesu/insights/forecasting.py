@@ -76,6 +76,11 @@ class Freq:
     # the first real period scores in the hundreds, widening every interval calibrated after it.
     min_active: int
 
+    @property
+    def unbacktested_origins(self) -> str:
+        """The origins the backtest leaves out, in the words of its skip reasons and its header."""
+        return f"前{self.quiet}个{self.label}无诉求、或此前有诉求的{self.label}不足{self.min_active}个的起点不回测"
+
     def period(self, when: dt.date) -> dt.date:
         """The first day of the period holding `when`."""
         if self.code == "D":
@@ -267,8 +272,7 @@ def backtest_series(s: Series, *, f: Freq, max_origins: int | None = None) -> Se
         result.skipped = (
             "历史值恒定，无法计算误差尺度"
             if len(live) >= 2
-            else f"有诉求的时段太短：前{f.quiet}个{f.label}无诉求、或此前有诉求的{f.label}不足{f.min_active}个的起点不回测，"
-            "可回测的起点不足2个"
+            else f"有诉求的时段太短：{f.unbacktested_origins}，可回测的起点不足2个"
         )
     return result
 

@@ -48,7 +48,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{len(times)} 行，{len(series)} 个分组，频度 {f.label}，每次预测 {f.horizon} 个{f.label}，"
             f"每个序列最多 {result.max_origins} 个滚动起点（超过 {f.max_windows} 个时，最早的至多 "
-            f"{forecasting.CALIBRATION_WINDOWS} 个只用于校准区间，其余计分；前 {f.quiet} 个{f.label}无诉求或此前有诉求的{f.label}不足 {f.min_active} 个的起点不回测）；"
+            f"{forecasting.CALIBRATION_WINDOWS} 个只用于校准区间，其余计分；{f.unbacktested_origins}）；"
             f"模型 AutoETS 与阻尼趋势 AutoETS 的平均，基准：季节性朴素法（季节 {f.season}，历史不足两季时为上期值）；"
             "80% 区间：归一化共形校准，分位水平按已过去窗口的漏覆盖率自适应调整"
         )
